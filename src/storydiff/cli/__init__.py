@@ -1,0 +1,100 @@
+"""The ``storydiff`` command: thin shims over the library.
+
+Results go to stdout, progress and errors to stderr. A :class:`StorydiffError`
+becomes one line on stderr and exit code 2; ``--debug`` shows tracebacks.
+``storydiff A B`` is short for ``storydiff compare A B``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from storydiff._version import __version__
+from storydiff.errors import StorydiffError
+
+
+class DefaultToCompare(click.Group):
+    """A group where an unknown first argument means ``compare``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "--debug"):
+            args = ["compare", *args]
+        elif args[:1] == ["--debug"] and len(args) > 1 and args[1] not in self.commands and not args[1].startswith("-"):
+            args = ["--debug", "compare", *args[1:]]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultToCompare, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="storydiff")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Tell how a text changed between its versions.
+
+    Aligns two versions passage by passage and sentence by sentence (moved,
+    split, merged and re-worded sentences included) and names each change of
+    meaning: names, numbers, dates, negation, modality, quotes, terms.
+
+    Example:
+
+        storydiff old.txt new.html
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    if debug:
+        os.environ["STORYDIFF_DEBUG"] = "1"
+
+
+def _register() -> None:
+    from storydiff.cli import compare as _compare
+
+    cli.add_command(_compare.compare)
+    cli.add_command(_compare.pairs)
+    try:
+        from storydiff.cli import serve as _serve
+
+        cli.add_command(_serve.serve)
+    except ImportError:  # pragma: no cover - module written by the web stage
+        pass
+    try:
+        from storydiff.cli import corpus as _corpus
+
+        cli.add_command(_corpus.corpus)
+    except ImportError:  # pragma: no cover - module written by the corpus stage
+        pass
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the console script; turns our errors into exit code 2."""
+    try:
+        return cli.main(args=argv, prog_name="storydiff", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2 if isinstance(e, click.UsageError) else e.exit_code)
+    except StorydiffError as e:
+        if os.environ.get("STORYDIFF_DEBUG"):
+            raise
+        click.echo(f"storydiff: error: {e}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as e:  # a bug: say so briefly, never dump a traceback by default
+        if os.environ.get("STORYDIFF_DEBUG"):
+            raise
+        click.echo(f"storydiff: internal error: {type(e).__name__}: {e} (rerun with --debug for details)", err=True)
+        sys.exit(1)

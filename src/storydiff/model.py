@@ -1,0 +1,268 @@
+"""The core data model every stage passes along.
+
+read → :class:`Document`; segment → :class:`Segmentation` (sentences as
+character spans of ``Document.text``); align → :class:`Alignment` (groups of
+sentence indices, moves); classify → verdicts and :class:`Change` records;
+the pipeline bundles them into a :class:`Comparison`.
+
+All offsets are Python string indices into the one normalised ``text`` of a
+document, and ``document.text[s.start:s.end] == s.text`` always holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+
+class Verdict(StrEnum):
+    """What happened to an aligned group of sentences."""
+
+    IDENTICAL = "identical"
+    REWORDED = "reworded"
+    CHANGED = "changed"
+
+
+class ChangeKind(StrEnum):
+    """The kind of a change record."""
+
+    CHANGED = "changed"
+    ADDED = "added"
+    REMOVED = "removed"
+    MOVED = "moved"
+
+
+class Severity(StrEnum):
+    """How much a change matters to a reader; ordered high > medium > low."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
+
+class Category(StrEnum):
+    """What a change is about."""
+
+    ENTITY = "entity"
+    SPELLING = "spelling"
+    NUMBER = "number"
+    DATE = "date"
+    NEGATION = "negation"
+    MODALITY = "modality"
+    TERM = "term"
+    QUOTE = "quote"
+    ATTRIBUTION = "attribution"
+    CONTENT = "content"
+    WORDING = "wording"
+    SENTENCE = "sentence"
+    PARAGRAPH = "paragraph"
+    QUESTION = "question"
+    BOILERPLATE = "boilerplate"
+    MOVE = "move"
+
+
+EMPTY_META: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open character range ``[start, end)`` of one document's text."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad span [{self.start}, {self.end})")
+
+    def to_dict(self) -> dict[str, int]:
+        return {"start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One version of a text, as read.
+
+    Attributes:
+        id: short stable id (a name given by the user, else a content hash).
+        source: where it came from (path, URL, ``<stdin>``, ``<string>``).
+        text: the normalised text every offset refers to.
+        title: page or document title when known.
+        date: publication date (ISO 8601) when known.
+        media_type: what it was read as (``text/plain``, ``text/markdown``, ``text/html``).
+        encoding: the detected encoding of the bytes, if read from bytes.
+        meta: anything else a reader found (site name, author, url).
+    """
+
+    id: str
+    source: str
+    text: str
+    title: str | None = None
+    date: str | None = None
+    media_type: str = "text/plain"
+    encoding: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=lambda: EMPTY_META)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence (or heading / label line) of a document.
+
+    ``turn`` numbers question/answer turns when the document has them;
+    ``role`` is ``"question"``, ``"answer"`` or ``None``; ``speaker`` is the
+    label that introduced the turn ("Question", "Sergey Lavrov", "Q") if any.
+    """
+
+    index: int
+    start: int
+    end: int
+    text: str
+    paragraph: int
+    turn: int | None = None
+    role: str | None = None
+    speaker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Segmentation:
+    """A document cut into paragraphs and sentences."""
+
+    document: Document
+    sentences: tuple[Sentence, ...]
+    paragraphs: tuple[Span, ...]
+
+    def __post_init__(self) -> None:
+        text = self.document.text
+        for s in self.sentences:
+            if text[s.start : s.end] != s.text:
+                raise ValueError(f"sentence {s.index} does not match its offsets")
+
+    def span_of(self, indices: tuple[int, ...]) -> Span:
+        """The character span covering the given (sorted) sentences."""
+        if not indices:
+            raise ValueError("no sentences")
+        return Span(self.sentences[indices[0]].start, self.sentences[indices[-1]].end)
+
+    def text_of(self, indices: tuple[int, ...]) -> str:
+        span = self.span_of(indices)
+        return self.document.text[span.start : span.end]
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Sentences of A aligned to sentences of B (1:1, 1:2, 2:1, …).
+
+    ``a`` and ``b`` are sorted, consecutive sentence indices, both non-empty.
+    ``score`` is the aligner's similarity in [0, 1]. ``verdict`` and
+    ``confidence`` are filled by the change engine.
+    """
+
+    a: tuple[int, ...]
+    b: tuple[int, ...]
+    score: float
+    verdict: Verdict = Verdict.REWORDED
+    confidence: float = 0.5
+    moved: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A run of consecutive groups that sits elsewhere in B than in A."""
+
+    a: tuple[int, ...]
+    b: tuple[int, ...]
+    groups: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """How the sentences of two documents correspond.
+
+    ``groups`` are in the order of A. Every sentence of A is in exactly one
+    group or in ``removed``; every sentence of B in exactly one group or in
+    ``added``. ``truncated`` says a step budget ran out (the result is then a
+    best effort, never silently partial).
+    """
+
+    groups: tuple[Group, ...]
+    removed: tuple[int, ...]
+    added: tuple[int, ...]
+    moves: tuple[Move, ...] = ()
+    truncated: bool = False
+
+    def a2b(self) -> dict[int, tuple[int, ...]]:
+        return {i: g.b for g in self.groups for i in g.a}
+
+    def b2a(self) -> dict[int, tuple[int, ...]]:
+        return {j: g.a for g in self.groups for j in g.b}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference a reader should know about, pinpointed on each side.
+
+    For ``changed`` records the spans are the smallest differing words; for
+    ``added``/``removed`` they cover the sentences; for ``moved`` they cover
+    the moved run in each document. ``group`` is the index of the aligned
+    group the change belongs to, if any.
+    """
+
+    kind: ChangeKind
+    category: Category | str
+    severity: Severity
+    a: Span | None
+    b: Span | None
+    a_text: str | None
+    b_text: str | None
+    explanation: str
+    group: int | None = None
+    confidence: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "kind": str(self.kind),
+            "category": str(self.category),
+            "severity": str(self.severity),
+            "a": self.a.to_dict() if self.a else None,
+            "b": self.b.to_dict() if self.b else None,
+            "a_text": self.a_text,
+            "b_text": self.b_text,
+            "explanation": self.explanation,
+        }
+        if self.group is not None:
+            d["group"] = self.group
+        if self.confidence is not None:
+            d["confidence"] = round(self.confidence, 4)
+        return d
+
+    def shifted(self, a_offset: int, b_offset: int, group: int | None = None) -> Change:
+        """The same change with spans moved by the given offsets (sentence → document)."""
+        return Change(
+            kind=self.kind,
+            category=self.category,
+            severity=self.severity,
+            a=Span(self.a.start + a_offset, self.a.end + a_offset) if self.a else None,
+            b=Span(self.b.start + b_offset, self.b.end + b_offset) if self.b else None,
+            a_text=self.a_text,
+            b_text=self.b_text,
+            explanation=self.explanation,
+            group=group if group is not None else self.group,
+            confidence=self.confidence,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PairJudgement:
+    """The change engine's answer for one pair of texts."""
+
+    verdict: Verdict
+    confidence: float
+    changes: tuple[Change, ...]
+    score: float = 0.0

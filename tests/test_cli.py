@@ -1,0 +1,136 @@
+"""End-to-end tests through the real `storydiff` command (subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STORYDIFF = [sys.executable, "-m", "storydiff"]
+
+
+def run(*args: str, stdin: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    e = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run([*STORYDIFF, *args], input=stdin, capture_output=True, timeout=120, env=e)
+
+
+@pytest.fixture(scope="module")
+def example_json(example_pair) -> dict:
+    a, b = example_pair
+    p = run("compare", str(a), str(b), "--format", "json")
+    assert p.returncode == 0, p.stderr.decode()
+    return json.loads(p.stdout)
+
+
+def test_compare_is_the_default_command(example_pair):
+    a, b = example_pair
+    p = run(str(a), str(b))
+    assert p.returncode == 0, p.stderr.decode()
+    assert b"\x1b[" not in p.stdout  # no colour codes when not writing to a terminal
+    assert b"changed" in p.stdout
+
+
+def test_json_output_is_valid_against_schema(example_json):
+    import jsonschema
+    from importlib.resources import files
+
+    schema = json.loads(files("storydiff").joinpath("schema/comparison-1.json").read_text())
+    jsonschema.validate(example_json, schema)
+    for doc in example_json["documents"]:
+        for s in doc["sentences"]:
+            assert 0 <= s["start"] < s["end"] <= len(doc["text"])
+
+
+def test_json_spans_quote_the_document_text(example_json):
+    docs = example_json["documents"]
+    for c in example_json["changes"]:
+        for side, d in (("a", docs[0]), ("b", docs[1])):
+            if c[side] is not None:
+                assert d["text"][c[side]["start"]:c[side]["end"]] == c[f"{side}_text"]
+
+
+def test_example_pair_move_added_removed(example_json):
+    s = example_json["summary"]
+    assert s["moved"] == 1
+    moves = [c for c in example_json["changes"] if c["kind"] == "moved"]
+    assert "Iron Bridge" in moves[0]["a_text"] and "Iron Bridge" in moves[0]["b_text"]
+    removed = " ".join(c["a_text"] for c in example_json["changes"] if c["kind"] == "removed")
+    assert "Mark Szabo" in removed
+    added = " ".join(c["b_text"] for c in example_json["changes"] if c["kind"] == "added")
+    assert "Share this article" in added
+
+
+def test_output_file_and_refusal_to_overwrite_input(example_pair, tmp_path):
+    a, b = example_pair
+    out = tmp_path / "report.md"
+    p = run("compare", str(a), str(b), "--format", "markdown", "-o", str(out))
+    assert p.returncode == 0, p.stderr.decode()
+    assert out.read_text(encoding="utf-8").strip()
+    copy = tmp_path / "a.txt"
+    copy.write_bytes(a.read_bytes())
+    p = run("compare", str(copy), str(b), "-o", str(copy))
+    assert p.returncode == 2
+    assert copy.read_bytes() == a.read_bytes()
+
+
+def test_stdin_input(example_pair):
+    a, b = example_pair
+    p = run("compare", "-", str(b), "--format", "json", stdin=a.read_bytes())
+    assert p.returncode == 0, p.stderr.decode()
+    assert json.loads(p.stdout)["documents"][0]["source"] == "<stdin>"
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda d: str(d / "missing.txt"), "missing.txt"),
+        (lambda d: str(d), "directory"),
+        (lambda d: (d / "empty.txt").write_text("") and str(d / "empty.txt") or str(d / "empty.txt"), "empty"),
+        (lambda d: (d / "bin.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 50) and str(d / "bin.txt"),
+         "bin.txt"),
+        (lambda d: (d / "nav.html").write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+         and str(d / "nav.html"), "nav.html"),
+    ],
+    ids=["missing", "directory", "empty", "binary", "html-without-text"],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(tmp_path, example_pair, make, fragment):
+    bad = make(tmp_path)
+    p = run("compare", bad, str(example_pair[1]))
+    err = p.stderr.decode()
+    assert p.returncode == 2, err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert fragment in err
+
+
+def test_too_large_input_is_refused_with_the_limit(example_pair):
+    a, b = example_pair
+    p = run("compare", str(a), str(b), "--max-bytes", "100")
+    err = p.stderr.decode()
+    assert p.returncode == 2 and "Traceback" not in err
+    assert "--max-bytes" in err
+
+
+def test_pairs_command_writes_one_json_line_per_row(tmp_path):
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("id\ta\tb\textra\n"
+                   "p1\tThe vote was 31 to 9.\tThe vote was 31 to 9.\tx\n"
+                   "p2\tThe bank lent 60 million.\tThe bank lent 90 million.\ty\n", encoding="utf-8")
+    p = run("pairs", str(tsv))
+    assert p.returncode == 0, p.stderr.decode()
+    rows = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    assert [r["id"] for r in rows] == ["p1", "p2"]
+    assert rows[0]["verdict"] == "identical"
+    assert rows[1]["verdict"] == "changed"
+
+
+def test_pairs_without_required_columns(tmp_path):
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("x\ty\nfoo\tbar\n", encoding="utf-8")
+    p = run("pairs", str(tsv))
+    assert p.returncode == 2
+    assert "'a' and 'b'" in p.stderr.decode()

@@ -1,0 +1,92 @@
+"""The public compare() API and the invariants every comparison keeps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import storydiff
+from storydiff import ChangeKind, Options, Verdict
+from storydiff.errors import OptionError
+
+
+def test_compare_accepts_strings_paths_and_documents(example_pair):
+    a, b = example_pair
+    by_path = storydiff.compare(a, b)
+    by_str_path = storydiff.compare(str(a), str(b))
+    by_doc = storydiff.compare(storydiff.load(a), storydiff.load(b))
+    by_text = storydiff.compare(a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8"))
+    summaries = {str(c.summary()) for c in (by_path, by_str_path, by_doc, by_text)}
+    assert len(summaries) == 1
+
+
+def test_compare_same_text_has_no_changes(example_pair):
+    text = example_pair[0].read_text(encoding="utf-8")
+    c = storydiff.compare(text, text)
+    assert c.changes == ()
+    assert all(g.verdict is Verdict.IDENTICAL for g in c.alignment.groups)
+
+
+def test_swapping_inputs_mirrors_added_and_removed(example_pair):
+    a, b = example_pair
+    ab, ba = storydiff.compare(a, b), storydiff.compare(b, a)
+    assert ab.summary()["added"] == ba.summary()["removed"]
+    assert ab.summary()["removed"] == ba.summary()["added"]
+    assert ab.summary()["moved"] == ba.summary()["moved"]
+
+
+def test_every_sentence_is_accounted_for_once(example_pair):
+    c = storydiff.compare(*example_pair)
+    a_seen = [i for g in c.alignment.groups for i in g.a] + list(c.alignment.removed)
+    b_seen = [j for g in c.alignment.groups for j in g.b] + list(c.alignment.added)
+    assert sorted(a_seen) == list(range(len(c.a.sentences)))
+    assert sorted(b_seen) == list(range(len(c.b.sentences)))
+
+
+def test_json_is_deterministic(example_pair):
+    import json
+
+    one = json.dumps(storydiff.compare(*example_pair).to_dict(), sort_keys=True)
+    two = json.dumps(storydiff.compare(*example_pair).to_dict(), sort_keys=True)
+    assert one == two
+
+
+def test_unknown_option_is_a_clear_error():
+    with pytest.raises(OptionError, match="unknown option"):
+        storydiff.compare("a.", "b.", colour="red")
+
+
+def test_options_are_recorded_for_provenance(example_pair):
+    c = storydiff.compare(*example_pair, min_severity="high")
+    d = c.to_dict()
+    assert d["options"]["engine"] == "wordllama"
+    assert d["storydiff_version"] == storydiff.__version__
+    assert isinstance(c.options, Options)
+
+
+def test_seed_pair_serbia_block_is_one_move(seed_pair):
+    c = storydiff.compare(*seed_pair)
+    moves = [ch for ch in c.changes if ch.kind is ChangeKind.MOVED]
+    assert len(moves) == 1
+    assert "Serbia" in moves[0].a_text and "Serbia" in moves[0].b_text
+    added = " ".join(ch.b_text for ch in c.changes if ch.kind is ChangeKind.ADDED)
+    removed = " ".join(ch.a_text for ch in c.changes if ch.kind is ChangeKind.REMOVED)
+    assert "world today news" in added
+    assert "Submitted on" in removed
+
+
+@pytest.mark.parametrize(
+    "a_start, b_start",
+    [
+        ("The Investigative Committee of the Russian Federation is conducting",
+         "The Investigative Committee of the Russian Federation is conducting"),
+        ("We assess the overall situation in Serbia as stable", "We assess the general situation in Serbia"),
+        ("In April 2023, Russia proposed an initiative", "In April 2023, Russia proposed an initiative"),
+    ],
+)
+def test_seed_pair_alignments_a_person_can_check(seed_pair, a_start, b_start):
+    c = storydiff.compare(*seed_pair)
+    ia = next(s.index for s in c.a.sentences if s.text.startswith(a_start))
+    jb = next(s.index for s in c.b.sentences if s.text.startswith(b_start))
+    assert jb in c.alignment.a2b()[ia]

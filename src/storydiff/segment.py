@@ -1,21 +1,410 @@
 """Segmenting: Document → paragraphs and sentences as character spans.
 
-PLACEHOLDER: replaced by the segmentation stage.
+Three steps, each linear in the length of the text:
+
+1. **Paragraphs.** Blank lines separate blocks. Inside a block every line is
+   a paragraph (one paragraph per line, as transcripts are usually saved)
+   unless the block is hard-wrapped prose (lines often break mid-sentence),
+   in which case the block is one paragraph.
+2. **Markers.** A paragraph may open with a speaker label ("Question:",
+   "Sergey Lavrov:") or a dialogue dash ("– We agree"). The marker is cut off
+   (sentence offsets start after it) and recorded as ``Sentence.speaker``.
+3. **Sentences.** A paragraph without sentence-final punctuation (a title) is
+   one sentence. Otherwise the maintained splitter (pysbd, chosen by
+   ``benchmarks/segmenters.py``) proposes boundaries and the rules of
+   :mod:`storydiff.segment_rules` repair them: no split after titles
+   ("Dr."), inside names ("J. R. R. Tolkien"), before a lower-case word, a
+   number after "No.", or inside brackets; closing quotes stay with their
+   sentence.
+
+Turns (question/answer) are then marked as described in :func:`mark_turns`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
+from storydiff import segment_rules as R
 from storydiff.model import Document, Segmentation, Sentence, Span
+
+Splitter = Callable[[str], list[tuple[int, int]]]
+
+SPLITTER = "pysbd"
+
+# --- paragraphs -------------------------------------------------------------
+
+_BLOCK = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
+_LINE = re.compile(r"[^\n]*\S[^\n]*")
+_LINE_END_FINAL = re.compile(rf"[{re.escape(R.FINAL_MARKS)}:;][{re.escape(R.CLOSERS)}]*$")
+_BULLET = re.compile(r"^\s*(?:[*•·▪‣]|\d{1,3}[.)])\s")
+
+# --- markers ----------------------------------------------------------------
+
+_DASH = re.compile(rf"^[{re.escape(R.DASH_MARKERS)}]{{1,2}}\s+(?=\S)")
+_LABEL = re.compile(
+    r"^(?P<label>[^\W\d_][\w.'’-]*(?:[ \t]+[\w.'’-]+){0,%d})[ \t]*:(?:[ \t]+(?=\S)|[ \t]*$)"
+    % (R.LABEL_MAX_WORDS - 1)
+)
+
+# --- sentences --------------------------------------------------------------
+
+_HAS_FINAL = re.compile(rf"[{re.escape(R.FINAL_MARKS)}][{re.escape(R.CLOSERS)}]*\s+\S")
+_LAST_TOKEN = re.compile(r"(\S+)\s*$")
+_FIRST_WORD = re.compile(rf"^[{re.escape(R.OPENERS)}]*(\S+)")
+_INITIAL = re.compile(r"^[A-Z]\.$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Para:
+    """One paragraph: its span, the marker cut off, and its sentence spans."""
+
+    start: int
+    end: int
+    body: int  # where the text after the marker starts
+    kind: str  # "question" (question label), "label", "dash" or "plain"
+    speaker: str | None
+    sentences: tuple[tuple[int, int], ...]  # absolute offsets
+    interrogative: bool  # every sentence ends with "?"
+    ends_question: bool  # the last sentence ends with "?"
+    heading: bool  # no sentence-final punctuation at all
 
 
 def segment(doc: Document) -> Segmentation:
+    """Cut a document into paragraphs and sentences, and mark question/answer turns.
+
+    Args:
+        doc: a read document.
+
+    Returns:
+        A :class:`Segmentation` whose sentences are spans of ``doc.text``
+        (``doc.text[s.start:s.end] == s.text``), never including a speaker
+        label or dialogue dash, which go to ``Sentence.speaker``.
+
+    Example:
+        >>> from storydiff.read import from_text
+        >>> seg = segment(from_text("Q: Is it true? Dr. Park said so.\\nA: No. It is not."))
+        >>> [(s.text, s.role, s.turn, s.speaker) for s in seg.sentences][:3]
+        [('Is it true?', 'question', 0, 'Q'), ('Dr. Park said so.', 'question', 0, 'Q'), ('No.', 'answer', 0, 'A')]
+    """
+    return segment_with(doc, get_splitter(SPLITTER))
+
+
+def segment_with(doc: Document, splitter: Splitter, *, repair: bool = True) -> Segmentation:
+    """:func:`segment` with a chosen splitter (for benchmarks and tests)."""
+    text = doc.text
+    paras = [_paragraph(text, s, e, splitter, repair) for s, e in paragraph_spans(text)]
+    marks = mark_turns(paras)
     sentences: list[Sentence] = []
-    paragraphs: list[Span] = []
-    for p in re.finditer(r"[^\n]+", doc.text):
-        pi = len(paragraphs)
-        paragraphs.append(Span(p.start(), p.end()))
-        for m in re.finditer(r"\S.*?(?:[.!?](?=\s|$)|$)", p.group()):
-            sentences.append(Sentence(len(sentences), p.start() + m.start(), p.start() + m.end(), m.group(), pi))
-    return Segmentation(doc, tuple(sentences), tuple(paragraphs))
+    for pi, (p, (role, turn, speaker)) in enumerate(zip(paras, marks, strict=True)):
+        for s, e in p.sentences:
+            sentences.append(Sentence(len(sentences), s, e, text[s:e], pi, turn, role, speaker))
+    return Segmentation(doc, tuple(sentences), tuple(Span(p.start, p.end) for p in paras))
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Paragraph spans: blank-line blocks, split into lines unless hard-wrapped."""
+    spans: list[tuple[int, int]] = []
+    for block in _BLOCK.finditer(text):
+        lines = [(block.start() + m.start(), block.start() + m.end()) for m in _LINE.finditer(block.group())]
+        if len(lines) == 1 or not _hard_wrapped(text, lines):
+            spans.extend(lines)
+            continue
+        start = lines[0][0]
+        for (_, prev_end), (ls, le) in zip(lines, lines[1:]):
+            # A label, dash or bullet opens a new paragraph even in wrapped prose.
+            line = text[ls:le].lstrip()
+            if _BULLET.match(line) or _DASH.match(line) or _speaker_label(line):
+                spans.append((start, prev_end))
+                start = ls
+        spans.append((start, lines[-1][1]))
+    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans]
+
+
+def _hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
+    """True when a third or more of the line breaks fall in mid-sentence."""
+    mid = 0
+    for (ps, pe), (ns, _) in zip(lines, lines[1:]):
+        nxt = text[ns:].lstrip()[:1]
+        if not _LINE_END_FINAL.search(text[ps:pe]) and (nxt.islower() or nxt.isdigit()):
+            mid += 1
+    return mid * 3 >= len(lines) - 1
+
+
+# --- one paragraph ------------------------------------------------------------
+
+
+def _paragraph(text: str, start: int, end: int, splitter: Splitter, repair: bool) -> _Para:
+    ptext = text[start:end]
+    kind, speaker, offset = _marker(ptext)
+    body = ptext[offset:]
+    heading = not _HAS_FINAL.search(body + " x")
+    spans = [(0, len(body))] if heading else split_sentences(body, splitter, repair=repair)
+    spans = [(start + offset + s, start + offset + e) for s, e in spans if e > s]
+    tails = [text[s:e].rstrip(R.CLOSERS).endswith("?") for s, e in spans]
+    return _Para(
+        start=start,
+        end=end,
+        body=start + offset,
+        kind=kind,
+        speaker=speaker,
+        sentences=tuple(spans),
+        interrogative=bool(tails) and all(tails),
+        ends_question=bool(tails) and tails[-1],
+        heading=heading,
+    )
+
+
+def _marker(ptext: str) -> tuple[str, str | None, int]:
+    """``(kind, speaker, length of the marker)`` for a paragraph's opening."""
+    dash = _DASH.match(ptext)
+    if dash:
+        return "dash", None, dash.end()
+    label = _speaker_label(ptext)
+    if label:
+        name, end = label
+        kind = "question" if name.casefold() in R.QUESTION_LABELS else "label"
+        return kind, name, end
+    return "plain", None, 0
+
+
+def _speaker_label(ptext: str) -> tuple[str, int] | None:
+    """A short capitalised name or role followed by a colon, e.g. ``Sergey Lavrov:``."""
+    m = _LABEL.match(ptext)
+    if not m:
+        return None
+    name = m.group("label").strip()
+    words = name.split()
+    if len(name) > R.LABEL_MAX_CHARS or name.casefold().rstrip(".") in R.NOT_SPEAKERS:
+        return None
+    if not all(w[0].isupper() or w in R.LABEL_PARTICLES for w in words) or words[-1] in R.LABEL_PARTICLES:
+        return None
+    return name, m.end()
+
+
+# --- sentences ---------------------------------------------------------------
+
+
+def split_sentences(body: str, splitter: Splitter, *, repair: bool = True) -> list[tuple[int, int]]:
+    """Sentence spans of one paragraph body: the splitter's, then repaired.
+
+    Spans are trimmed of surrounding whitespace and cover every word.
+    """
+    cuts = sorted({s for s, _ in splitter(body) if 0 < s < len(body)})
+    if repair:
+        cuts = _repair(body, cuts)
+    bounds = [0, *cuts, len(body)]
+    spans = []
+    for s, e in zip(bounds, bounds[1:]):
+        chunk = body[s:e]
+        lead = len(chunk) - len(chunk.lstrip())
+        trail = len(chunk.rstrip())
+        if trail > lead:
+            spans.append((s + lead, s + trail))
+    return spans
+
+
+def _repair(body: str, cuts: Sequence[int]) -> list[int]:
+    """Apply the rules: move cuts past closing quotes, drop cuts that split a sentence."""
+    out: list[int] = []
+    prev = 0
+    for cut in cuts:
+        cut = _past_closers(body, cut)
+        if cut >= len(body) or (out and cut <= out[-1]):
+            continue
+        if _keep_together(body, prev, cut):
+            continue
+        out.append(cut)
+        prev = cut
+    return out
+
+
+def _past_closers(body: str, cut: int) -> int:
+    """A cut just before a closing quote or bracket moves after it ('said.” Then')."""
+    i = cut
+    while i < len(body) and body[i] in R.CLOSERS and (i + 1 == len(body) or not body[i + 1].isalnum()):
+        i += 1
+    if i == cut:
+        return cut
+    while i < len(body) and body[i].isspace():
+        i += 1
+    return i
+
+
+def _keep_together(body: str, start: int, cut: int) -> bool:
+    """True when the text left of ``cut`` does not end a sentence."""
+    left = body[start:cut].rstrip()
+    right = body[cut:]
+    last = _LAST_TOKEN.search(left)
+    first = _FIRST_WORD.match(right)
+    if not last or not first:
+        return False
+    token, word = last.group(1), first.group(1)
+    bare = token.rstrip(R.CLOSERS).lstrip(R.OPENERS)
+    if not bare.endswith("."):
+        return _unclosed_bracket(left)
+    abbrev = bare[:-1].casefold()
+    if word[:1].islower():
+        return True  # nothing starts a sentence in lower case ("e.g. for", "... and then")
+    if abbrev in R.TITLE_ABBREVIATIONS:
+        return True
+    if abbrev in R.NUMBER_ABBREVIATIONS and word[:1].isdigit():
+        return True
+    if _INITIAL.match(bare) and word[:1].isupper() and word.rstrip(".,").casefold() not in R.SENTENCE_STARTERS:
+        return True  # "J. R. R. Tolkien", "Sergey V. Lavrov"
+    return _unclosed_bracket(left)
+
+
+def _unclosed_bracket(left: str) -> bool:
+    # Sentence-final marks inside "[…]" or "(…)" do not end the sentence.
+    return any(left.count(o) > left.count(c) for o, c in R.BRACKET_PAIRS)
+
+
+# --- splitters ----------------------------------------------------------------
+
+
+def get_splitter(name: str) -> Splitter:
+    """A sentence splitter by name: ``pysbd``, ``nupunkt``, ``blingfire`` or ``regex``.
+
+    Each returns ``(start, end)`` spans of the text it is given.
+    """
+    if name == "pysbd":
+        return _pysbd_spans
+    if name == "nupunkt":
+        import nupunkt
+
+        return nupunkt.sent_spans  # type: ignore[no-any-return]
+    if name == "blingfire":
+        return _blingfire_spans
+    if name == "regex":
+        return _regex_spans
+    raise ValueError(f"unknown splitter {name!r}: expected pysbd, nupunkt, blingfire or regex")
+
+
+_PYSBD = None
+
+
+def _pysbd_spans(text: str) -> list[tuple[int, int]]:
+    global _PYSBD
+    if _PYSBD is None:
+        import pysbd
+
+        # clean=False keeps the text verbatim; char_span is not used because it
+        # re-searches the whole text per sentence (quadratic): we map sentences
+        # back ourselves with a moving cursor.
+        _PYSBD = pysbd.Segmenter(language="en", clean=False)
+    return _locate(text, _PYSBD.segment(text))
+
+
+def _blingfire_spans(text: str) -> list[tuple[int, int]]:
+    import blingfire
+
+    # blingfire offsets are in bytes of UTF-8 for non-ASCII text; map by search.
+    return _locate(text, blingfire.text_to_sentences(text).split("\n"))
+
+
+_REGEX_BOUNDARY = re.compile(rf"[{re.escape(R.FINAL_MARKS)}]+[{re.escape(R.CLOSERS)}]*\s+")
+
+
+def _regex_spans(text: str) -> list[tuple[int, int]]:
+    cuts = [m.end() for m in _REGEX_BOUNDARY.finditer(text)]
+    bounds = [0, *cuts, len(text)]
+    return [(s, e) for s, e in zip(bounds, bounds[1:]) if e > s]
+
+
+def _locate(text: str, pieces: Sequence[str]) -> list[tuple[int, int]]:
+    """Spans of ``pieces`` found in order in ``text`` (pieces the splitter altered are skipped)."""
+    spans = []
+    pos = 0
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        i = text.find(piece, pos)
+        if i < 0:
+            continue
+        spans.append((i, i + len(piece)))
+        pos = i + len(piece)
+    return spans
+
+
+# --- turns --------------------------------------------------------------------
+
+
+def mark_turns(paras: Sequence[_Para]) -> list[tuple[str | None, int | None, str | None]]:
+    """``(role, turn, speaker)`` for each paragraph.
+
+    A document has turn structure when a paragraph opens with a question label
+    ("Question:", "Q:", "Interviewer:") or at least two open with a speaker
+    label or a dialogue dash. Without it, role and turn are ``None`` and the
+    speaker is only the paragraph's own label. With it:
+
+    * a question label makes a question; any other label makes an answer;
+    * a dash paragraph is an answer, unless it is all questions, or ends with
+      a question and the next paragraph opens with a dash or label (the
+      interviewer's turn in dash-only transcripts); right after a question it
+      is always the answer;
+    * an unmarked paragraph that is all questions is a question; one that ends
+      with a question right before a dash/label paragraph is a question;
+      otherwise it continues the current turn as an answer (after a question
+      it *is* the answer); before the first turn it has no role;
+    * a label-only paragraph ("Question:" on its own line) lends its label to
+      the next paragraph.
+
+    A question opens a new turn (numbered 0, 1, 2, … in order) unless it
+    continues a question; an answer opens one when no turn is open, or when a
+    dash or a different speaker's label follows an answer.
+    """
+    paras = _lend_labels(paras)
+    has_turns = any(p.kind == "question" for p in paras) or sum(p.kind in ("label", "dash") for p in paras) >= 2
+    if not has_turns:
+        return [(None, None, p.speaker) for p in paras]
+    out: list[tuple[str | None, int | None, str | None]] = []
+    prev: str | None = None
+    turn = -1
+    speaker: str | None = None
+    for i, p in enumerate(paras):
+        if not p.sentences:
+            out.append((prev, turn if prev else None, speaker))
+            continue
+        nxt = paras[i + 1] if i + 1 < len(paras) else None
+        role = _role(p, prev, nxt is not None and nxt.kind in ("label", "dash"))
+        if role == "question" and prev != "question":
+            turn += 1
+        elif role == "answer" and (
+            prev is None
+            or (prev == "answer" and (p.kind == "dash" or (p.kind == "label" and p.speaker != speaker)))
+        ):
+            turn += 1
+        if p.speaker or role != prev:
+            speaker = p.speaker
+        out.append((role, turn if role else None, speaker if role else p.speaker))
+        prev = role
+    return out
+
+
+def _role(p: _Para, prev: str | None, answer_next: bool) -> str | None:
+    if p.kind == "question":
+        return "question"
+    if p.kind == "label":
+        return "answer"
+    asks = p.interrogative or (p.ends_question and answer_next)
+    if p.kind == "dash":
+        return "question" if asks and prev != "question" else "answer"
+    if p.interrogative:
+        return "question"
+    if asks and prev != "question":
+        return "question"
+    return "answer" if prev is not None else None
+
+
+def _lend_labels(paras: Sequence[_Para]) -> list[_Para]:
+    """Give a label standing alone on its line to the paragraph after it."""
+    out = list(paras)
+    for i in range(len(out) - 1):
+        p, q = out[i], out[i + 1]
+        if not p.sentences and p.kind in ("question", "label") and q.kind == "plain":
+            out[i + 1] = replace(q, kind=p.kind, speaker=p.speaker)
+            out[i] = replace(p, kind="plain")
+    return out

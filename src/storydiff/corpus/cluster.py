@@ -1,0 +1,109 @@
+"""Clusters of versions: connected components of verified pairs, with evidence.
+
+:func:`union_find` labels components (scipy's ``connected_components``, which
+is union-find's result computed in C); :func:`build_clusters` turns labels and
+pair evidence into :class:`Cluster` records with a probable origin: the member
+with the earliest date when any member has one, else the most complete member
+(the longest text), ties broken by the smallest id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+def union_find(n: int, pairs: np.ndarray) -> np.ndarray:
+    """Component label of each of ``n`` items joined by ``pairs``.
+
+    Labels are int64 in ``0..components-1``, numbered by each component's
+    smallest member, so they are deterministic.
+
+    Example:
+        >>> union_find(4, np.array([[0, 2]])).tolist()
+        [0, 1, 0, 2]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    # renumber by first appearance so labels do not depend on scipy's choice
+    _, first = np.unique(labels, return_index=True)
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    return rank[labels]
+
+
+@dataclass(frozen=True, slots=True)
+class PairEvidence:
+    """Why two documents are versions of each other.
+
+    Attributes:
+        a, b: document ids.
+        method: the step that proposed the pair: ``exact``, ``minhash`` or ``semantic``.
+        jaccard: estimated word n-gram Jaccard (MinHash).
+        cosine: document-embedding cosine after principal-component removal, if computed.
+        aligned_share: share of the shorter document's sentences aligned, if checked.
+    """
+
+    a: str
+    b: str
+    method: str
+    jaccard: float | None
+    cosine: float | None
+    aligned_share: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        r = lambda v: None if v is None else round(float(v), 4)  # noqa: E731
+        return {"a": self.a, "b": self.b, "method": self.method, "jaccard": r(self.jaccard),
+                "cosine": r(self.cosine), "aligned_share": r(self.aligned_share)}
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A set of documents that are versions of one story.
+
+    Attributes:
+        id: stable id (``c`` + the smallest member id's position, zero-padded).
+        members: member ids, sorted.
+        origin: the probable original, or ``None`` when there is nothing to choose by.
+        evidence: the verified pairs inside the cluster.
+    """
+
+    id: str
+    members: tuple[str, ...]
+    origin: str | None
+    evidence: tuple[PairEvidence, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "members": list(self.members), "origin": self.origin,
+                "evidence": [e.to_dict() for e in self.evidence]}
+
+
+def probable_origin(ids: Sequence[str], dates: Sequence[str | None], lengths: Sequence[int]) -> str | None:
+    """Earliest dated member; else the longest; ties by smallest id.
+
+    ISO 8601 dates compare as strings, which is why dates are kept as text.
+    """
+    if not ids:
+        return None
+    dated = [(d, i) for i, d in zip(ids, dates) if d]
+    if dated:
+        return min(dated)[1]
+    return min(zip(ids, lengths), key=lambda t: (-t[1], t[0]))[0]
+
+
+def components(labels: np.ndarray) -> list[np.ndarray]:
+    """Member indices of every component with at least two members, by smallest member."""
+    order = np.argsort(labels, kind="stable")
+    sl = labels[order]
+    edge = np.flatnonzero(sl[1:] != sl[:-1]) + 1
+    groups = np.split(order, edge)
+    return sorted((g for g in groups if g.size >= 2), key=lambda g: int(g.min()))

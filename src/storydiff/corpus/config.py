@@ -1,0 +1,97 @@
+"""Every knob of a corpus clustering run, in one frozen object.
+
+The embedded engine (:mod:`storydiff.corpus.engine`) and the Spark backend
+(:mod:`storydiff.corpus.spark`) both take a :class:`ClusterConfig`, so the same
+settings give the same candidate pairs on either. Defaults follow the
+feasibility measurements (``shared/research/feasibility-corpus.md``): word
+3-grams at LSH threshold 0.3 (37 bands x 3 rows), content-word unigrams at 0.4
+(32 x 4) with a stop list estimated from the corpus, and a semantic kNN step
+(WordLlama, top 10 principal components dropped, k=10).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterConfig:
+    """Settings of one clustering run.
+
+    Attributes:
+        num_perm: MinHash permutations per signature.
+        seed: seed of the MinHash permutations and of every sample drawn.
+        ngram: word n-gram size of the lexical step.
+        ngram_threshold: LSH Jaccard threshold of the n-gram step.
+        ngram_bands, ngram_rows: explicit banding; ``None`` = datasketch's optimum for the threshold.
+        unigrams: run the content-word unigram step (catches moderate re-wordings).
+        unigram_threshold: LSH Jaccard threshold of the unigram step.
+        unigram_bands, unigram_rows: explicit banding for the unigram step.
+        stopword_df: a token in at least this share of sampled documents is a stop word ...
+        stopword_min_docs: ... and in at least this many of them (small corpora keep their words).
+        stopword_sample: documents sampled to estimate the stop list.
+        semantic: run the semantic kNN step (re-worded copies, translations).
+        encoder: embedding model of the semantic step and of sentence verification.
+        k: neighbours per document in the semantic step.
+        min_cos: semantic candidates below this cosine (after PC removal) are dropped.
+        drop_pcs: top principal components removed from document embeddings.
+        pca_sample: documents sampled to fit the centring and the principal components.
+        max_bucket: LSH buckets above this size emit star edges, not all pairs.
+        accept_jaccard: lexical pairs with estimated n-gram Jaccard at least this are accepted unchecked.
+        accept_containment: ... or whose estimated n-gram containment of the shorter is at least this.
+        prefilter_jaccard: n-gram pairs below this (and below ``prefilter_unigram``) are rejected unchecked.
+        prefilter_unigram: unigram Jaccard floor of the prefilter.
+        verify_threshold: share of the shorter document's sentences that must align.
+        sentence_cos: cosine at which two sentences count as aligned in verification.
+        batch_size: documents per signature batch (64-128 keeps a batch in cache).
+        workers: worker processes for signatures (1 = in process).
+    """
+
+    num_perm: int = 128
+    seed: int = 1
+    ngram: int = 3
+    ngram_threshold: float = 0.3
+    ngram_bands: int | None = None
+    ngram_rows: int | None = None
+    unigrams: bool = True
+    unigram_threshold: float = 0.4
+    unigram_bands: int | None = None
+    unigram_rows: int | None = None
+    stopword_df: float = 0.2
+    stopword_min_docs: int = 20
+    stopword_sample: int = 5000
+    semantic: bool = True
+    encoder: str = "wordllama"
+    k: int = 10
+    min_cos: float = 0.5
+    drop_pcs: int = 10
+    pca_sample: int = 20000
+    max_bucket: int = 1000
+    accept_jaccard: float = 0.5
+    accept_containment: float = 0.8
+    prefilter_jaccard: float = 0.2
+    prefilter_unigram: float = 0.3
+    verify_threshold: float = 0.5
+    sentence_cos: float = 0.75
+    batch_size: int = 128
+    workers: int = 1
+
+    def banding(self, step: str) -> tuple[int, int]:
+        """(bands, rows) of ``step`` (``"ngram"`` or ``"unigram"``), explicit or optimal."""
+        from storydiff.corpus.lsh import optimal_bands
+
+        if step == "ngram":
+            b, r, t = self.ngram_bands, self.ngram_rows, self.ngram_threshold
+        elif step == "unigram":
+            b, r, t = self.unigram_bands, self.unigram_rows, self.unigram_threshold
+        else:
+            raise ValueError(f"unknown step {step!r}: expected 'ngram' or 'unigram'")
+        if b is not None and r is not None:
+            return b, r
+        return optimal_bands(t, self.num_perm)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (for provenance and the store's settings table)."""
+        return dataclasses.asdict(self)

@@ -1,0 +1,197 @@
+"""Vectorised tokenising and word n-gram hashing for a batch of documents.
+
+A batch is turned into one pyarrow string array, Unicode-lowercased with
+``pc.utf8_lower``, and then handled as one UTF-8 byte buffer in numpy: there is
+no per-document Python loop. Tokens are runs of word bytes (``\\w+``-like):
+ASCII letters, digits and ``_`` are word bytes; ASCII punctuation and spaces,
+Latin-1 punctuation (U+00A0-U+00BF except the letter-like ones), ``×``/``÷``,
+General Punctuation (U+2000-U+207F: curly quotes, dashes, ellipsis), the
+Supplemental Punctuation and CJK punctuation blocks and U+FEFF are separators;
+every other non-ASCII character counts as a word character (so ``é`` and ``ß``
+are, as in ``re``, but also symbols such as ``€``: the one known difference).
+
+Hashes are our own definition, stable across runs, processes and library
+versions (never Python's ``hash()``):
+
+* token hash: 64-bit, the token's bytes read 8 at a time, each chunk mixed in
+  with the MurmurHash3 ``fmix64`` finaliser, seeded by the token's length;
+* shingle hash: a wrapping polynomial over the n token hashes, ``fmix64``'d,
+  high 32 bits kept (``uint32``, the width of datasketch's ``affine32``).
+
+Short documents: a document with fewer than ``n`` tokens (but at least one)
+has exactly one shingle, the polynomial over its whole token sequence; a
+document with no tokens has no shingles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_LEN_SEED = np.uint64(0x9E3779B97F4A7C15)
+_CHUNK_MUL = np.uint64(0x87C37B91114253D5)
+_POLY = np.uint64(0x100000001B3)  # FNV-64 prime: odd, so the polynomial keeps token order
+_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+_WORD_BYTE = np.zeros(256, dtype=bool)
+for _lo, _hi in ((ord("0"), ord("9")), (ord("a"), ord("z")), (ord("A"), ord("Z"))):
+    _WORD_BYTE[_lo : _hi + 1] = True
+_WORD_BYTE[ord("_")] = True
+_WORD_BYTE[0x80:] = True
+# Second bytes after 0xC2 that are punctuation or symbols (U+00A0-U+00BF) rather
+# than \w characters (ª ² ³ µ ¹ º ¼ ½ ¾ are \w in Python).
+_C2_SEP = np.zeros(256, dtype=bool)
+_C2_SEP[0xA0:0xC0] = True
+_C2_SEP[[0xAA, 0xB2, 0xB3, 0xB5, 0xB9, 0xBA, 0xBC, 0xBD, 0xBE]] = False
+
+
+def fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser, element-wise on a uint64 array (wrapping)."""
+    h = h ^ (h >> _S33)
+    h = h * _M1
+    h = h ^ (h >> _S33)
+    h = h * _M2
+    return h ^ (h >> _S33)
+
+
+def _utf8(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Lowercased UTF-8 bytes of a batch and its int64 offsets (len(texts) + 1)."""
+    arr = pc.utf8_lower(pa.array(list(texts), type=pa.large_string()))
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    data_buf = arr.buffers()[2]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    start = int(offsets[0]) if n else 0
+    return data[start : int(offsets[-1]) if n else 0], offsets - start
+
+
+def _word_mask(data: np.ndarray) -> np.ndarray:
+    is_word = _WORD_BYTE[data]
+    if data.size < 2:
+        return is_word
+    lead = np.flatnonzero(data[:-2] == 0xE2) if data.size >= 3 else np.zeros(0, np.int64)
+    if lead.size:
+        # U+2000-U+207F (E2 80/81 xx) and U+2E00-U+2E7F (E2 B8/B9 xx)
+        second = data[lead + 1]
+        hit = lead[(second == 0x80) | (second == 0x81) | (second == 0xB8) | (second == 0xB9)]
+        is_word[hit] = is_word[hit + 1] = is_word[hit + 2] = False
+    lead = np.flatnonzero(data[:-2] == 0xE3) if data.size >= 3 else np.zeros(0, np.int64)
+    if lead.size:  # U+3000-U+303F, CJK symbols and punctuation (E3 80 xx)
+        hit = lead[data[lead + 1] == 0x80]
+        is_word[hit] = is_word[hit + 1] = is_word[hit + 2] = False
+    lead = np.flatnonzero(data[:-2] == 0xEF) if data.size >= 3 else np.zeros(0, np.int64)
+    if lead.size:  # U+FEFF (EF BB BF)
+        hit = lead[(data[lead + 1] == 0xBB) & (data[lead + 2] == 0xBF)]
+        is_word[hit] = is_word[hit + 1] = is_word[hit + 2] = False
+    lead = np.flatnonzero(data[:-1] == 0xC2)
+    if lead.size:
+        hit = lead[_C2_SEP[data[lead + 1]]]
+        is_word[hit] = is_word[hit + 1] = False
+    lead = np.flatnonzero(data[:-1] == 0xC3)
+    if lead.size:  # × (C3 97) and ÷ (C3 B7)
+        second = data[lead + 1]
+        hit = lead[(second == 0x97) | (second == 0xB7)]
+        is_word[hit] = is_word[hit + 1] = False
+    return is_word
+
+
+def _hash_spans(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """64-bit hash of each byte span ``data[starts[i]:ends[i]]``."""
+    lengths = (ends - starts).astype(np.int64)
+    padded = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
+    h = fmix64(lengths.astype(np.uint64) * _LEN_SEED)
+    steps = int(lengths.max()) if lengths.size else 0
+    cols = np.arange(8, dtype=np.int64)
+    for k in range(0, steps, 8):
+        sel = np.flatnonzero(lengths > k) if k else np.arange(lengths.size)
+        chunk = padded[(starts[sel] + k)[:, None] + cols].view("<u8").ravel()
+        rem = np.minimum(lengths[sel] - k, 8)
+        mask = np.where(rem >= 8, _ALL, (np.uint64(1) << (rem.astype(np.uint64) * np.uint64(8))) - np.uint64(1))
+        h[sel] = fmix64(h[sel] ^ ((chunk & mask) * _CHUNK_MUL))
+    return h
+
+
+def token_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Token hashes of a batch, in order, and each document's token offsets.
+
+    Returns:
+        ``(hashes, offsets)``: uint64 hashes of all tokens of all documents, and
+        int64 offsets of length ``len(texts) + 1`` (document ``i``'s tokens are
+        ``hashes[offsets[i]:offsets[i + 1]]``).
+    """
+    data, byte_off = _utf8(texts)
+    n = len(texts)
+    if data.size == 0:
+        return np.zeros(0, np.uint64), np.zeros(n + 1, np.int64)
+    is_word = _word_mask(data)
+    brk = np.zeros(data.size + 1, dtype=bool)
+    brk[byte_off] = True  # tokens never cross a document boundary
+    prev = np.concatenate([[False], is_word[:-1]])
+    nxt = np.concatenate([is_word[1:], [False]])
+    starts = np.flatnonzero(is_word & (~prev | brk[:-1]))
+    ends = np.flatnonzero(is_word & (~nxt | brk[1:])) + 1
+    doc_of = np.searchsorted(byte_off, starts, side="right") - 1
+    offsets = np.searchsorted(doc_of, np.arange(n + 1), side="left").astype(np.int64)
+    return _hash_spans(data, starts, ends), offsets
+
+
+def stopword_hashes(words: frozenset[str] | set[str] | Sequence[str]) -> np.ndarray:
+    """Sorted token hashes of ``words`` (each lowercased; only its first token counts)."""
+    words = sorted(w.lower() for w in words)
+    if not words:
+        return np.zeros(0, np.uint64)
+    h, off = token_hashes(words)
+    keep = off[1:] > off[:-1]
+    return np.unique(h[off[:-1][keep]])
+
+
+def shingle_hashes(
+    texts: Sequence[str], *, ngram: int = 3, stopwords: frozenset[str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """uint32 word n-gram hashes of a batch and each document's shingle offsets.
+
+    Stop words (if given) are removed before n-grams are formed. Shingles are
+    not de-duplicated (MinHash takes a minimum, so repeats do not matter).
+
+    Returns:
+        ``(hashes, offsets)`` as in :func:`token_hashes`, for shingles.
+    """
+    if ngram < 1:
+        raise ValueError(f"ngram must be >= 1 (got {ngram})")
+    th, off = token_hashes(texts)
+    if stopwords:
+        keep = ~np.isin(th, stopword_hashes(stopwords))
+        cum = np.concatenate([[0], np.cumsum(keep)])
+        th, off = th[keep], cum[off]
+    return _ngrams(th, off, ngram)
+
+
+def _ngrams(th: np.ndarray, off: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    counts = np.diff(off)
+    n_sh = np.where(counts >= n, counts - n + 1, (counts > 0).astype(np.int64))
+    sh_off = np.concatenate([[0], np.cumsum(n_sh)]).astype(np.int64)
+    out = np.empty(int(sh_off[-1]), dtype=np.uint64)
+    if th.size >= n:
+        # all windows of n tokens; keep those that start and end in one document
+        h = np.zeros(th.size - n + 1, dtype=np.uint64)
+        for j in range(n):
+            h = h * _POLY + th[j : th.size - n + 1 + j]
+        starts = np.arange(th.size - n + 1)
+        doc = np.searchsorted(off, starts, side="right") - 1
+        valid = starts + n <= off[doc + 1]
+        out_pos = sh_off[doc[valid]] + (starts[valid] - off[doc[valid]])
+        out[out_pos] = h[valid]
+    short = np.flatnonzero((counts > 0) & (counts < n))
+    if short.size:  # whole token sequence of a short document as one shingle
+        h = np.zeros(short.size, dtype=np.uint64)
+        for j in range(n - 1):
+            inside = j < counts[short]
+            h = np.where(inside, h * _POLY + th[np.minimum(off[short] + j, th.size - 1)], h)
+        out[sh_off[short]] = h
+    return (fmix64(out) >> np.uint64(32)).astype(np.uint32), sh_off

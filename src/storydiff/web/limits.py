@@ -1,0 +1,250 @@
+"""What keeps the local server bounded: body size, time, concurrency, memory.
+
+Three small pieces, each independent of FastAPI routes:
+
+* :class:`BodyLimit` — ASGI middleware refusing a request body above a byte
+  limit with 413, first from ``Content-Length`` and then by counting bytes as
+  they arrive (a chunked upload cannot slip past).
+* :class:`Runner` — runs blocking work (read, compare, render) in a worker
+  thread with a wall-clock limit. A Python thread cannot be killed, so a job
+  that overruns keeps its thread until it ends; the runner therefore holds a
+  fixed number of slots, released by the *thread* when it really finishes,
+  and refuses work (503) when no slot frees up in time. Slow requests cannot
+  pile up threads without bound.
+* :class:`ResultCache` — a small LRU of recent comparisons for the download
+  links, bounded by entry count and by total characters held.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import anyio
+
+T = TypeVar("T")
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+# (scope, limit) -> (status, headers, body) of the refusal; lets the app answer in JSON or HTML.
+TooLargeResponder = Callable[[Scope, int], tuple[int, list[tuple[bytes, bytes]], bytes]]
+
+_METHODS_WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+
+
+class Busy(Exception):
+    """No worker slot freed up before the request's deadline."""
+
+
+class Overran(Exception):
+    """The job ran past the deadline; its thread is left to finish alone."""
+
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies above ``max_bytes`` with 413.
+
+    The body is read here in full (it is bounded) and replayed to the app, so
+    the app never sees more than ``max_bytes`` and the check does not depend
+    on how the route parses the body.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, respond: TooLargeResponder) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.respond = respond
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in _METHODS_WITHOUT_BODY:
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(scope, send)
+            return
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self.max_bytes:
+                await self._refuse(scope, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        status, headers, body = self.respond(scope, self.max_bytes)
+        # The rest of the body is never read: ask the client to close.
+        headers = [*headers, (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # later calls wait for the disconnect, as Starlette expects
+
+    return replayed
+
+
+class SecurityHeaders:
+    """ASGI middleware adding defensive headers to every response.
+
+    A route may set its own ``Content-Security-Policy`` (the report page needs
+    inline script); otherwise ``default_csp`` applies.
+    """
+
+    def __init__(self, app: ASGIApp, *, default_csp: str) -> None:
+        self.app = app
+        self.headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"cache-control", b"no-store"),
+            (b"content-security-policy", default_csp.encode()),
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", ())}
+                extra = [(n, v) for n, v in self.headers if n not in present]
+                message = {**message, "headers": [*message.get("headers", ()), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class Runner:
+    """Run blocking jobs in threads, at most ``slots`` at once, each within ``timeout_s``.
+
+    Args:
+        timeout_s: wall-clock budget of one request, waiting for a slot included.
+        slots: how many jobs may run at once (timed-out ones included, until
+            their thread really ends).
+    """
+
+    def __init__(self, *, timeout_s: float, slots: int = 2) -> None:
+        if timeout_s <= 0 or slots < 1:
+            raise ValueError("timeout_s must be positive and slots at least 1")
+        self.timeout_s = timeout_s
+        self.slots = slots
+        self._free = threading.BoundedSemaphore(slots)
+
+    async def run(self, fn: Callable[[], T]) -> T:
+        """Run ``fn()`` in a worker thread.
+
+        Raises:
+            Busy: no slot was free before the deadline.
+            Overran: the job did not finish before the deadline.
+        """
+        deadline = anyio.current_time() + self.timeout_s
+        # A threading semaphore, not an anyio one: the worker thread must be
+        # able to release its slot after the request has given up on it.
+        while not self._free.acquire(blocking=False):
+            if anyio.current_time() >= deadline:
+                raise Busy
+            await anyio.sleep(0.02)
+        state = {"started": False, "abandoned": False}
+        lock = threading.Lock()
+
+        def job() -> T:
+            with lock:
+                if state["abandoned"]:
+                    raise Overran
+                state["started"] = True
+            try:
+                return fn()
+            finally:
+                self._free.release()
+
+        try:
+            with anyio.fail_after(max(deadline - anyio.current_time(), 0.001)):
+                return await anyio.to_thread.run_sync(job, abandon_on_cancel=True)
+        except TimeoutError:
+            raise Overran from None
+        finally:
+            with lock:
+                if not state["started"]:
+                    # Cancelled before the thread began: the job will never release the slot.
+                    state["abandoned"] = True
+                    self._free.release()
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry(Generic[T]):
+    value: T
+    size: int
+
+
+class ResultCache(Generic[T]):
+    """Least-recently-used store of recent results, bounded twice.
+
+    Args:
+        max_entries: keep at most this many results.
+        max_size: keep at most this much in total (sizes given to :meth:`put`).
+    """
+
+    def __init__(self, *, max_entries: int = 32, max_size: int = 50_000_000) -> None:
+        self.max_entries = max_entries
+        self.max_size = max_size
+        self._items: OrderedDict[str, _Entry[T]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def put(self, key: str, value: T, size: int) -> None:
+        """Store ``value``, evicting the oldest entries beyond the bounds."""
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._size -= old.size
+            self._items[key] = _Entry(value, size)
+            self._size += size
+            while len(self._items) > self.max_entries or (self._size > self.max_size and len(self._items) > 1):
+                _, evicted = self._items.popitem(last=False)
+                self._size -= evicted.size
+
+    def get(self, key: str) -> T | None:
+        """The value stored under ``key`` (now the most recent), or None."""
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None:
+                return None
+            self._items.move_to_end(key)
+            return entry.value
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)

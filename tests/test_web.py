@@ -1,0 +1,326 @@
+"""The local web page and JSON API, through FastAPI's TestClient (no browser)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+pytest.importorskip("fastapi", reason="needs the web extra: pip install 'storydiff[web]'")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from storydiff.web import app as web_app  # noqa: E402
+from storydiff.web import create_app  # noqa: E402
+from storydiff.web.limits import ResultCache  # noqa: E402
+
+STORY_A = (
+    "The city council approved the new budget on Monday. "
+    "Mayor Ann Lee said the plan would add 40 new buses by next year. "
+    "The vote was seven to two. "
+    "Critics said the plan ignores cyclists entirely. "
+    "The budget takes effect in March."
+)
+STORY_B = (
+    "On Monday the city council passed the new budget. "
+    "Mayor Ann Kerr said the plan would add 400 new buses by next year. "
+    "The vote was seven to two. "
+    "The budget takes effect in March."
+)
+COMPARISON_KEYS = {"schema", "storydiff_version", "options", "documents", "alignment", "changes", "summary",
+                   "truncated"}
+BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app()) as c:
+        yield c
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Make the web module's ``compare`` block until the returned event is set."""
+    release = threading.Event()
+    real = web_app.compare
+
+    def slow_compare(*args, **kwargs):  # type: ignore[no-untyped-def]
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(web_app, "compare", slow_compare)
+    yield release
+    release.set()
+
+
+def _error(r) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    body = r.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert "Traceback" not in r.text
+    return body["error"]
+
+
+def test_healthz(client: TestClient) -> None:
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json()["status"] == "ok"
+
+
+def test_api_compare_json_answers_the_comparison_document(client: TestClient) -> None:
+    r = client.post("/api/compare", json={"a": STORY_A, "b": STORY_B, "a_name": "old", "b_name": "new"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert set(doc) >= COMPARISON_KEYS
+    assert doc["schema"] == "storydiff.comparison/1"
+    assert [d["id"] for d in doc["documents"]] == ["old", "new"]
+    assert "400 new buses" in doc["documents"][1]["text"]
+    assert doc["alignment"], "the two stories share sentences, so something must align"
+
+
+def test_api_min_severity_filters_changes(client: TestClient) -> None:
+    everything = client.post("/api/compare", json={"a": STORY_A, "b": STORY_B}).json()["changes"]
+    high = client.post("/api/compare", json={"a": STORY_A, "b": STORY_B, "min_severity": "high"}).json()["changes"]
+    assert all(c["severity"] == "high" for c in high)
+    assert len(high) <= len(everything)
+
+
+def test_api_multipart_txt_and_html_files(client: TestClient) -> None:
+    page = f"<!doctype html><html><head><title>Budget</title></head><body><article><p>{STORY_B}</p>" \
+           "</article></body></html>"
+    r = client.post("/api/compare", files={"a_file": ("old.txt", STORY_A.encode("utf-8"), "text/plain"),
+                                           "b_file": ("new.html", page.encode("utf-8"), "text/html")})
+    assert r.status_code == 200, r.text
+    a, b = r.json()["documents"]
+    assert a["media_type"] == "text/plain" and b["media_type"] == "text/html"
+    assert "400 new buses" in b["text"] and "<p>" not in b["text"]
+
+
+def test_api_multipart_file_overrides_text_field(client: TestClient) -> None:
+    r = client.post("/api/compare", data={"a": "ignored text.", "b": STORY_B},
+                    files={"a_file": ("old.md", f"# Budget\n\n{STORY_A}".encode(), "text/markdown")})
+    assert r.status_code == 200, r.text
+    a = r.json()["documents"][0]
+    assert "ignored" not in a["text"] and "40 new buses" in a["text"]
+
+
+def test_api_413_when_content_length_too_big() -> None:
+    with TestClient(create_app(max_upload_bytes=1_000)) as c:
+        r = c.post("/api/compare", json={"a": "x" * 2_000, "b": "y"})
+        assert r.status_code == 413
+        assert _error(r)["code"] == "body_too_large"
+        assert c.post("/api/compare", json={"a": STORY_A[:300], "b": STORY_B[:300]}).status_code == 200
+
+
+def test_api_413_when_chunked_body_grows_too_big() -> None:
+    """No Content-Length: the bytes are counted as they arrive."""
+    def chunks() -> Iterator[bytes]:
+        yield b'{"a": "'
+        for _ in range(50):
+            yield b"x" * 100
+        yield b'", "b": "y"}'
+
+    with TestClient(create_app(max_upload_bytes=1_000)) as c:
+        r = c.post("/api/compare", content=chunks(), headers={"content-type": "application/json"})
+        assert r.status_code == 413
+        assert _error(r)["code"] == "body_too_large"
+
+
+def test_form_413_shows_the_form_with_a_message() -> None:
+    with TestClient(create_app(max_upload_bytes=1_000)) as c:
+        r = c.post("/compare", data={"a_text": "x" * 2_000, "b_text": "y"})
+        assert r.status_code == 413
+        assert 'id="error"' in r.text and "larger than this server accepts" in r.text
+
+
+@pytest.mark.parametrize(("payload", "code", "words"), [
+    ({"a": "", "b": ""}, "empty_input", "Both versions are empty"),
+    ({"a": STORY_A, "b": "  \n "}, "empty_input", "Version B is empty"),
+    ({"a": "", "b": STORY_B}, "empty_input", "Version A is empty"),
+    ({"a": STORY_A}, "invalid_request", "b"),
+    ({"a": STORY_A, "b": STORY_B, "min_severity": "urgent"}, "invalid_request", "min_severity"),
+    ({"a": STORY_A, "b": STORY_B, "colour": "red"}, "invalid_request", "colour"),
+])
+def test_api_422_for_missing_or_bad_fields(client: TestClient, payload: dict[str, str], code: str,
+                                           words: str) -> None:
+    r = client.post("/api/compare", json=payload)
+    assert r.status_code == 422
+    err = _error(r)
+    assert err["code"] == code
+    assert words in err["message"]
+
+
+def test_api_422_for_invalid_json(client: TestClient) -> None:
+    r = client.post("/api/compare", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and _error(r)["code"] == "invalid_request"
+
+
+def test_api_415_for_other_content_types(client: TestClient) -> None:
+    r = client.post("/api/compare", content=b"a,b", headers={"content-type": "text/csv"})
+    assert r.status_code == 415 and _error(r)["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize(("data", "code"), [
+    (BINARY, "undecodable_input"),
+    (b"", "empty_input"),
+    (b"   \n\t  ", "empty_input"),
+])
+def test_api_422_for_binary_or_empty_upload(client: TestClient, data: bytes, code: str) -> None:
+    r = client.post("/api/compare", data={"b": STORY_B}, files={"a_file": ("photo.txt", data, "text/plain")})
+    assert r.status_code == 422
+    err = _error(r)
+    assert err["code"] == code
+    assert "Version A" in err["message"] and "photo.txt" in err["message"]
+
+
+def test_form_422_reshows_the_input_escaped(client: TestClient) -> None:
+    probe = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    r = client.post("/compare", data={"a_text": probe, "b_text": "", "min_severity": "high"})
+    assert r.status_code == 422
+    assert "Version B is empty" in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x" in r.text
+    assert "<script>alert(1)" not in r.text and "<img src=x" not in r.text
+    assert '<option value="high" selected>' in r.text
+
+
+def test_form_422_for_binary_upload(client: TestClient) -> None:
+    r = client.post("/compare", data={"a_text": "", "b_text": STORY_B},
+                    files={"a_file": ("scan.html", BINARY, "text/html")})
+    assert r.status_code == 422
+    assert "scan.html" in r.text and STORY_B in r.text
+
+
+def test_504_when_comparing_takes_too_long_and_the_server_keeps_serving(gate: threading.Event) -> None:
+    with TestClient(create_app(timeout_s=0.3)) as c:
+        started = time.monotonic()
+        r = c.post("/api/compare", json={"a": STORY_A, "b": STORY_B})
+        assert r.status_code == 504
+        assert _error(r)["code"] == "timeout"
+        assert time.monotonic() - started < 5
+        page = c.post("/compare", data={"a_text": STORY_A, "b_text": STORY_B})
+        assert page.status_code == 504 and STORY_A in page.text  # form re-shown with the input
+        gate.set()
+        assert c.get("/healthz").status_code == 200
+        assert c.post("/api/compare", json={"a": STORY_A, "b": STORY_B}).status_code == 200
+
+
+def test_503_when_every_worker_is_held_by_a_runaway_job(gate: threading.Event) -> None:
+    with TestClient(create_app(timeout_s=0.3, max_concurrency=1)) as c:
+        assert c.post("/api/compare", json={"a": STORY_A, "b": STORY_B}).status_code == 504
+        r = c.post("/api/compare", json={"a": STORY_A, "b": STORY_B})  # the runaway thread still holds the slot
+        assert r.status_code == 503 and _error(r)["code"] == "busy"
+        assert r.headers["retry-after"]
+        gate.set()
+        deadline = time.monotonic() + 10
+        while (r := c.post("/api/compare", json={"a": STORY_A, "b": STORY_B})).status_code == 503:
+            assert time.monotonic() < deadline, "the worker slot was never released"
+        assert r.status_code == 200
+
+
+def test_500_hides_the_detail_and_the_server_keeps_serving(client: TestClient,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(web_app, "compare", broken)
+    r = client.post("/api/compare", json={"a": STORY_A, "b": STORY_B})
+    assert r.status_code == 500
+    assert _error(r)["code"] == "internal_error" and "secret" not in r.text
+    monkeypatch.undo()
+    assert client.get("/healthz").status_code == 200
+    assert client.post("/api/compare", json={"a": STORY_A, "b": STORY_B}).status_code == 200
+
+
+def test_report_page_and_its_downloads(client: TestClient) -> None:
+    r = client.post("/compare", data={"a_text": STORY_A, "b_text": STORY_B, "min_severity": "low"},
+                    files={"a_file": ("", b"", "application/octet-stream")})
+    assert r.status_code == 200, r.text[:500]
+    assert "script-src 'unsafe-inline'" in r.headers["content-security-policy"]
+    assert 'id="sdweb-toolbar"' in r.text
+    links = {ext: f"/download/{r.text.split('/download/')[1].split('.')[0]}.{ext}" for ext in ("html", "json", "csv")}
+    for ext, url in links.items():
+        d = client.get(url)
+        assert d.status_code == 200, (url, d.text[:200])
+        assert "attachment" in d.headers["content-disposition"] and d.headers["content-disposition"].endswith(
+            f'.{ext}"')
+    document = client.get(links["json"]).json()
+    assert document["schema"] == "storydiff.comparison/1"
+    assert "40 new buses" in document["documents"][0]["text"]
+    assert "sdweb-toolbar" not in client.get(links["html"]).text  # the download is the bare report
+
+
+def test_unknown_download_is_404_with_a_message(client: TestClient) -> None:
+    r = client.get("/download/AAAAAAAAAAAAAAAA.json")
+    assert r.status_code == 404 and "no longer kept" in r.text
+    assert client.get("/download/../../etc/passwd").status_code == 404
+
+
+def test_security_headers_and_no_script_on_our_own_pages(client: TestClient) -> None:
+    for path in ("/", "/docs", "/healthz", "/openapi.json"):
+        r = client.get(path)
+        assert r.status_code == 200
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'none'" in r.headers["content-security-policy"]
+        assert "script-src" not in r.headers["content-security-policy"]
+        assert "access-control-allow-origin" not in r.headers
+    assert "<script" not in client.get("/").text and "<script" not in client.get("/docs").text
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    op = spec["paths"]["/api/compare"]["post"]
+    content = op["requestBody"]["content"]
+    assert content["application/json"]["schema"]["$ref"] == "#/components/schemas/CompareRequest"
+    assert "multipart/form-data" in content
+    request_schema = spec["components"]["schemas"]["CompareRequest"]
+    assert set(request_schema["required"]) == {"a", "b"}
+    assert request_schema["examples"]
+    assert {"413", "422", "504"} <= set(op["responses"])
+    assert "/healthz" in spec["paths"]
+
+
+def test_form_page_keeps_newlines_and_escapes(client: TestClient) -> None:
+    from storydiff.web.pages import form_page
+
+    page = form_page(a_text="\nfirst line & <b>", max_bytes=5_000_000, max_results=32)
+    assert '">\n\nfirst line &amp; &lt;b&gt;</textarea>' in page
+
+
+def test_result_cache_is_bounded_by_count_and_size() -> None:
+    cache: ResultCache[int] = ResultCache(max_entries=3, max_size=100)
+    for i in range(5):
+        cache.put(f"k{i}", i, size=10)
+    assert len(cache) == 3 and cache.get("k0") is None and cache.get("k4") == 4
+    cache.put("big", 99, size=95)
+    assert cache.get("big") == 99 and len(cache) == 1
+
+
+def test_serve_refuses_a_busy_port() -> None:
+    import socket
+
+    from storydiff.cli.serve import _bind
+    from storydiff.errors import OptionError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        with pytest.raises(OptionError, match="choose another --port"):
+            _bind("127.0.0.1", taken.getsockname()[1])
+
+
+def test_serve_is_a_cli_command() -> None:
+    from click.testing import CliRunner
+
+    from storydiff.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--max-upload-mb" in result.output and "127.0.0.1" in result.output
+
+
+def test_comparison_json_is_valid_json_with_unicode(client: TestClient) -> None:
+    r = client.post("/api/compare", json={"a": "Le maire a dit « oui ».", "b": "Le maire a dit « non »."})
+    assert r.status_code == 200
+    assert "« non »" in json.loads(r.content)["documents"][1]["text"]

@@ -1,29 +1,133 @@
-"""Aligning: two segmentations → :class:`Alignment` (groups, moves, added, removed).
+"""Aligning: two segmentations → :class:`~storydiff.model.Alignment`.
 
-PLACEHOLDER: replaced by the alignment stage.
+The method (``storydiff.align.v1``), in four passes:
+
+1. **Evidence** (:mod:`.similarity`): for every A × B sentence pair, the
+   embedding cosine, a TF-IDF cosine over the two documents' words (IDF from
+   both documents, names and numbers weighted up), a CSLS margin (how much
+   the pair stands out from each sentence's usual neighbours) and the length
+   ratio, combined into one calibrated score in [0, 1].
+2. **Matching** (:mod:`.assign`): one maximum-weight bipartite matching over
+   the scores, boosted along diagonals so runs stay together; pairs below
+   ``Options.align_threshold`` are left unaligned.
+3. **Growing** (:mod:`.assign`): unaligned neighbours join a group when the
+   merged text scores clearly better (sentence splits and merges: 1:2, 2:1,
+   up to 1:3).
+4. **Moves** (:mod:`.moves`): groups off the heaviest increasing chain of B
+   positions moved; adjacent moved groups form one move.
+
+The result does not depend on argument order except by mirroring:
+``align(b, a)`` swaps ``added``/``removed`` and the sides of every group.
+Documents above :data:`DENSE_MAX_CELLS` sentence pairs are matched over a
+sparse candidate graph (each sentence's nearest neighbours) instead.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from storydiff.align import similarity as sim
+from storydiff.align.assign import RunScorer, grow, match_dense, role_factor
+from storydiff.align.large import DENSE_MAX_CELLS, sparse_evidence_and_match
+from storydiff.align.moves import find_moves
 from storydiff.embed import Encoder
-from storydiff.model import Alignment, Group, Segmentation
+from storydiff.model import Alignment, Group, Move, Segmentation
 from storydiff.options import Options
+
+__all__ = ["DENSE_MAX_CELLS", "align"]
 
 
 def align(a: Segmentation, b: Segmentation, *, options: Options, encoder: Encoder) -> Alignment:
-    ea = encoder.encode([s.text for s in a.sentences])
-    eb = encoder.encode([s.text for s in b.sentences])
-    sim = ea @ eb.T if len(ea) and len(eb) else np.zeros((len(ea), len(eb)))
-    groups, used = [], set()
-    for i in range(len(ea)):
-        if sim.shape[1] == 0:
-            break
-        j = int(sim[i].argmax())
-        if sim[i, j] >= options.align_threshold and j not in used:
-            used.add(j)
-            groups.append(Group((i,), (j,), float(sim[i, j])))
-    removed = tuple(i for i in range(len(ea)) if i not in {g.a[0] for g in groups})
-    added = tuple(j for j in range(len(eb)) if j not in used)
-    return Alignment(tuple(groups), removed, added)
+    """Align the sentences of two documents: groups, moves, added and removed.
+
+    Args:
+        a: the first document, segmented.
+        b: the second document, segmented.
+        options: ``align_threshold`` is the lowest calibrated score at which
+            two sentences are aligned on their own evidence.
+        encoder: sentence encoder (``storydiff.embed.get_encoder``).
+
+    Returns:
+        An :class:`Alignment` whose groups are in A order; every sentence of A
+        is in exactly one group or ``removed``, every sentence of B in exactly
+        one group or ``added``.
+
+    Example:
+        >>> from storydiff.embed import get_encoder
+        >>> from storydiff.options import Options
+        >>> from storydiff.pipeline import as_segmentation
+        >>> o = Options()
+        >>> x = as_segmentation("The vote was on Monday. It passed easily.", options=o)
+        >>> y = as_segmentation("It passed easily. The vote was on Monday.", options=o)
+        >>> al = align(x, y, options=o, encoder=get_encoder("wordllama"))
+        >>> [(g.a, g.b) for g in al.groups], len(al.moves)
+        ([((0,), (1,)), ((1,), (0,))], 1)
+    """
+    ta = [s.text for s in a.sentences]
+    tb = [s.text for s in b.sentences]
+    # Work in one canonical orientation and mirror back, so that align(b, a)
+    # is exactly the mirror image of align(a, b).
+    if (len(tb), tb) < (len(ta), ta):
+        return _mirror(_align(b, a, options=options, encoder=encoder))
+    return _align(a, b, options=options, encoder=encoder)
+
+
+def _align(a: Segmentation, b: Segmentation, *, options: Options, encoder: Encoder) -> Alignment:
+    ta = [s.text for s in a.sentences]
+    tb = [s.text for s in b.sentences]
+    n, m = len(ta), len(tb)
+    if n == 0 or m == 0:
+        return Alignment((), tuple(range(n)), tuple(range(m)))
+    emb = encoder.encode([*ta, *tb])
+    ea, eb = emb[:n], emb[n:]
+    la, lb = sim.lexical_vectors(ta, tb)
+    len_a = np.array([len(t) for t in ta])
+    len_b = np.array([len(t) for t in tb])
+    roles = role_factor([s.role for s in a.sentences], [s.role for s in b.sentences])
+    thr = options.align_threshold
+    if n * m <= DENSE_MAX_CELLS:
+        ev = sim.evidence(ea, eb, la, lb, len_a, len_b)
+        pairs = match_dense(ev.score, thr, roles)
+        z, ra, rb = ev.logit, ev.ra, ev.rb
+
+        def pair_logit(i: int, j: int) -> float:
+            return float(z[i, j])
+
+        def row_logit(side: str, u: int) -> np.ndarray:
+            return z[u] if side == "a" else z[:, u]
+
+    else:
+        sparse = sparse_evidence_and_match(ea, eb, la, lb, len_a, len_b, thr, a.sentences, b.sentences)
+        pairs, ra, rb = sparse.pairs, sparse.ra, sparse.rb
+        pair_logit, row_logit = sparse.pair_logit, sparse.row_logit
+    scorer = RunScorer(ta, tb, ea, eb, la, lb, ra, rb, pair_logit, row_logit, encoder.encode)
+    thr_logit = float(np.log(thr / (1.0 - thr))) if 0.0 < thr < 1.0 else (-30.0 if thr <= 0 else 30.0)
+    grown = grow(pairs, n, m, scorer, thr_logit)
+    groups = [Group(ra_, rb_, round(float(sim.sigmoid(np.float32(zz))), 4)) for ra_, rb_, zz in grown]
+    moved, moves = find_moves(groups, m)
+    groups = [Group(g.a, g.b, g.score, moved=mv) for g, mv in zip(groups, moved, strict=True)]
+    in_a = {i for g in groups for i in g.a}
+    in_b = {j for g in groups for j in g.b}
+    return Alignment(
+        groups=tuple(groups),
+        removed=tuple(i for i in range(n) if i not in in_a),
+        added=tuple(j for j in range(m) if j not in in_b),
+        moves=tuple(moves),
+    )
+
+
+def _mirror(al: Alignment) -> Alignment:
+    """The same alignment seen from the other side (groups re-sorted in the new A order)."""
+    order = sorted(range(len(al.groups)), key=lambda k: al.groups[k].b)
+    new_index = {old: new for new, old in enumerate(order)}
+    groups = tuple(
+        Group(g.b, g.a, g.score, verdict=g.verdict, confidence=g.confidence, moved=g.moved)
+        for g in (al.groups[k] for k in order)
+    )
+    moves = tuple(
+        sorted(
+            (Move(a=mv.b, b=mv.a, groups=tuple(sorted(new_index[k] for k in mv.groups))) for mv in al.moves),
+            key=lambda mv: mv.a,
+        )
+    )
+    return Alignment(groups, removed=al.added, added=al.removed, moves=moves, truncated=al.truncated)

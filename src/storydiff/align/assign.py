@@ -1,0 +1,303 @@
+"""Who goes with whom: one global 1:1 matching, then 1:2 / 2:1 groups.
+
+1. Every A × B pair has a calibrated score ``P`` (see :mod:`.similarity`).
+   A pair inside a run of good pairs is more believable than an isolated one,
+   so the matching weight adds a share of the best diagonal neighbour's score
+   (offsets allow for a split sentence next door).
+2. A maximum-weight bipartite matching (``scipy.optimize.linear_sum_assignment``)
+   over ``max(W - threshold, 0)`` picks the pairs: a pair below the threshold
+   is worth nothing, so no good pair is ever traded for a poor one and the
+   result is globally consistent rather than greedy per sentence.
+3. Unaligned sentences next to a group are tried as extra members (a split or
+   a merge), and runs of two unaligned sentences against one; a candidate is
+   taken when the merged text scores clearly better than the group did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linear_sum_assignment
+
+from storydiff.align import similarity as sim
+
+# Share of the best diagonal neighbour's score added to a pair's weight.
+CONTEXT_WEIGHT = 0.3
+# Below this own score a pair is never aligned, whatever its neighbours say:
+# context may tip a borderline pair, not invent one.
+MIN_OWN_SCORE = 0.2
+# Neighbour offsets that count as "the same run": the diagonal, and one step
+# skewed for a split or merged sentence next door.
+_CONTEXT_OFFSETS = ((-1, -1), (1, 1), (-1, -2), (-2, -1), (1, 2), (2, 1))
+# A merged group must beat the group it grows from by this much (logit units).
+GROW_MARGIN = 0.25
+MAX_GROUP_SIDE = 3
+# Free-sentence pairs tried as the seed of a new 1:2 group: the best few
+# partners, and only those with some similarity (logit, i.e. score ≈ 0.05).
+PARTNERS = 2
+# Gap filling (see _fill_gaps): how similar a sandwiched pair must be, and
+# how much logit a sandwiched sentence may cost the group it joins.
+GAP_MIN_LOGIT = -2.5
+ATTACH_TOLERANCE = 0.5
+PARTNER_FLOOR = -3.0
+# Question and answer turns are soft evidence: same role nudges up, a
+# question against an answer nudges down (both only when both are known).
+ROLE_BONUS = 0.05
+ROLE_PENALTY = 0.8
+
+Run = tuple[int, ...]
+
+
+def context(score: np.ndarray) -> np.ndarray:
+    """For each pair, the best score among its diagonal neighbours (0 at the edges)."""
+    n, m = score.shape
+    pad = 2
+    padded = np.zeros((n + 2 * pad, m + 2 * pad), dtype=np.float32)
+    padded[pad : pad + n, pad : pad + m] = score
+    out = np.zeros_like(score)
+    for di, dj in _CONTEXT_OFFSETS:
+        np.maximum(out, padded[pad + di : pad + di + n, pad + dj : pad + dj + m], out=out)
+    return out
+
+
+def role_factor(roles_a: Sequence[str | None], roles_b: Sequence[str | None]) -> np.ndarray | None:
+    """Multiplicative and additive nudges from question/answer roles, or None when unknown."""
+    ra = np.array([r or "" for r in roles_a], dtype=object)
+    rb = np.array([r or "" for r in roles_b], dtype=object)
+    if not (ra != "").any() or not (rb != "").any():
+        return None
+    known = (ra != "")[:, None] & (rb != "")[None, :]
+    same = ra[:, None] == rb[None, :]
+    f = np.ones((len(ra), len(rb)), dtype=np.float32)
+    f[known & ~same] = ROLE_PENALTY
+    return f
+
+
+def match_dense(score: np.ndarray, threshold: float, roles: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """Globally optimal 1:1 pairs from a dense score matrix (sorted by A index)."""
+    if score.size == 0:
+        return []
+    weight = score + CONTEXT_WEIGHT * context(score)
+    if roles is not None:
+        weight = weight * roles + ROLE_BONUS * (roles == 1.0)
+    gain = np.where(score >= min(MIN_OWN_SCORE, threshold), weight - threshold, 0.0).clip(min=0.0)
+    rows, cols = linear_sum_assignment(gain, maximize=True)
+    return sorted((int(i), int(j)) for i, j in zip(rows, cols, strict=True) if gain[i, j] > 0.0)
+
+
+@dataclass
+class RunScorer:
+    """Scores a run of A sentences against a run of B sentences (1:1 pairs come from the matrix).
+
+    Holds per-call caches of merged-run vectors; it lives only for one ``align`` call.
+    """
+
+    texts_a: Sequence[str]
+    texts_b: Sequence[str]
+    ea: np.ndarray
+    eb: np.ndarray
+    la: sp.csr_matrix
+    lb: sp.csr_matrix
+    ra: np.ndarray
+    rb: np.ndarray
+    pair_logit: Callable[[int, int], float]
+    row_logit: Callable[[str, int], np.ndarray]
+    encode: Callable[[list[str]], np.ndarray]
+
+    def __post_init__(self) -> None:
+        self._vec: dict[tuple[str, Run], np.ndarray] = {}
+
+    def prepare(self, runs: Sequence[tuple[Run, Run]]) -> None:
+        """Encode every multi-sentence run in one batch."""
+        todo: list[tuple[str, Run]] = []
+        for ra, rb in runs:
+            for key in (("a", ra), ("b", rb)):
+                if len(key[1]) > 1 and key not in self._vec and key not in todo:
+                    todo.append(key)
+        if not todo:
+            return
+        texts = [" ".join((self.texts_a if s == "a" else self.texts_b)[k] for k in r) for s, r in todo]
+        for key, v in zip(todo, self.encode(texts), strict=True):
+            self._vec[key] = v
+
+    def logit(self, ra: Run, rb: Run) -> float:
+        """Calibrated-score logit of run ``ra`` of A against run ``rb`` of B."""
+        if len(ra) == 1 and len(rb) == 1:
+            return self.pair_logit(ra[0], rb[0])
+        va = self._vec[("a", ra)] if len(ra) > 1 else self.ea[ra[0]]
+        vb = self._vec[("b", rb)] if len(rb) > 1 else self.eb[rb[0]]
+        cos = float(va @ vb)
+        # neighbourhood of a merged run: its k best cosines on the other side
+        na = _topk_mean(self.eb @ va) if len(ra) > 1 else float(self.ra[ra[0]])
+        nb = _topk_mean(self.ea @ vb) if len(rb) > 1 else float(self.rb[rb[0]])
+        lex = _run_cosine(self.la, ra, self.lb, rb)
+        len_a = sum(len(self.texts_a[k]) for k in ra) + len(ra) - 1
+        len_b = sum(len(self.texts_b[k]) for k in rb) + len(rb) - 1
+        lr = float(sim.length_ratio(np.array([len_a]), np.array([len_b]))[0, 0])
+        return float(sim.logit(np.float32(cos), np.float32(lex), np.float32(cos - 0.5 * (na + nb)), np.float32(lr)))
+
+
+def _topk_mean(v: np.ndarray) -> float:
+    k = min(sim._CSLS_K, len(v))
+    return float(-np.partition(-v, k - 1)[:k].mean()) if k else 0.0
+
+
+def _run_vector(m: sp.csr_matrix, run: Run) -> dict[int, float]:
+    """Sum of a run's TF-IDF rows, as a dict (scipy row indexing is slow for a handful of rows)."""
+    out: dict[int, float] = {}
+    for r in run:
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        for c, v in zip(m.indices[lo:hi].tolist(), m.data[lo:hi].tolist(), strict=True):
+            out[c] = out.get(c, 0.0) + v
+    return out
+
+
+def _run_cosine(la: sp.csr_matrix, ra: Run, lb: sp.csr_matrix, rb: Run) -> float:
+    va, vb = _run_vector(la, ra), _run_vector(lb, rb)
+    dot = sum(v * vb.get(c, 0.0) for c, v in va.items())
+    den = (sum(v * v for v in va.values()) * sum(v * v for v in vb.values())) ** 0.5
+    return dot / den if den else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    gain: float
+    old: tuple[Run, Run] | None
+    new: tuple[Run, Run]
+    logit: float
+
+
+def grow(
+    pairs: Sequence[tuple[int, int]], n: int, m: int, scorer: RunScorer, threshold_logit: float
+) -> list[tuple[Run, Run, float]]:
+    """Grow 1:1 pairs into 1:2 / 2:1 (up to 1:3) groups; returns (a-run, b-run, logit) sorted by A."""
+    groups: dict[tuple[Run, Run], float] = {((i,), (j,)): scorer.pair_logit(i, j) for i, j in pairs}
+    for _ in range(MAX_GROUP_SIDE):
+        owner_a = {i: g for g in groups for i in g[0]}
+        owner_b = {j: g for g in groups for j in g[1]}
+        cands = _candidates(groups, owner_a, owner_b, n, m, scorer)
+        scorer.prepare([c[1] for c in cands])
+        scored: list[_Candidate] = []
+        for old, new in cands:
+            z = scorer.logit(*new)
+            base = groups[old] + GROW_MARGIN if old is not None else threshold_logit
+            if z > base:
+                scored.append(_Candidate(z - base, old, new, z))
+        if not scored:
+            break
+        # best first; ties broken by position so the result is deterministic
+        scored.sort(key=lambda c: (-c.gain, c.new))
+        touched: set[tuple[str, int]] = set()
+        for c in scored:
+            members = {("a", i) for i in c.new[0]} | {("b", j) for j in c.new[1]}
+            if members & touched:
+                continue
+            touched |= members
+            if c.old is not None:
+                del groups[c.old]
+            groups[c.new] = c.logit
+    _fill_gaps(groups, n, m, scorer, threshold_logit)
+    return sorted(((a, b, z) for (a, b), z in groups.items()), key=lambda g: g[0])
+
+
+def _fill_gaps(
+    groups: dict[tuple[Run, Run], float], n: int, m: int, scorer: RunScorer, threshold_logit: float
+) -> None:
+    """Unaligned sentences inside an otherwise unbroken run (in place).
+
+    * One unaligned sentence on each side, between the same two groups (or a
+      group and the document edge): a free paraphrase the embedding misses.
+      They are paired if they are at all similar (``GAP_MIN_LOGIT``).
+    * One unaligned sentence on one side only, between two groups that are
+      adjacent on the other side: either an insertion or a piece of a
+      neighbour that was split off. It joins the neighbour whose merged text
+      scores best, if that costs at most ``ATTACH_TOLERANCE`` of its logit
+      and the group stays clearly aligned.
+    """
+    owner_a = {i: g for g in groups for i in g[0]}
+    owner_b = {j: g for g in groups for j in g[1]}
+    for i in range(n):
+        if i in owner_a:
+            continue
+        prev, nxt = owner_a.get(i - 1), owner_a.get(i + 1)
+        j = prev[1][-1] + 1 if prev else (nxt[1][0] - 1 if nxt else -1)
+        if prev is None and i != 0 or nxt is None and i != n - 1 or not 0 <= j < m or j in owner_b:
+            continue
+        if (j + 1 == nxt[1][0] if nxt else j == m - 1) and (j - 1 == prev[1][-1] if prev else j == 0):
+            z = scorer.pair_logit(i, j)
+            if z >= GAP_MIN_LOGIT:
+                groups[((i,), (j,))] = z
+                owner_a[i] = owner_b[j] = ((i,), (j,))
+    for side, size, owner, other_owner in (("a", n, owner_a, owner_b), ("b", m, owner_b, owner_a)):
+        for u in range(size):
+            if u in owner:
+                continue
+            prev, nxt = owner.get(u - 1), owner.get(u + 1)
+            if prev is None or nxt is None or prev == nxt:
+                continue
+            k = 1 if side == "a" else 0
+            if prev[k][-1] + 1 != nxt[k][0]:
+                continue
+            best: tuple[float, tuple[Run, Run], tuple[Run, Run]] | None = None
+            for g in (prev, nxt):
+                mine, other = (g[0], g[1]) if side == "a" else (g[1], g[0])
+                if len(other) != 1 or len(mine) >= MAX_GROUP_SIDE:
+                    continue
+                grown = tuple(sorted((*mine, u)))
+                new = (grown, other) if side == "a" else (other, grown)
+                scorer.prepare([new])
+                z = scorer.logit(*new)
+                if z >= groups[g] - ATTACH_TOLERANCE and z >= threshold_logit + 1.0:
+                    if best is None or z > best[0]:
+                        best = (z, g, new)
+            if best is not None:
+                z, g, new = best
+                del groups[g]
+                groups[new] = z
+                for x in new[0]:
+                    owner_a[x] = new
+                for y in new[1]:
+                    owner_b[y] = new
+
+
+def _candidates(
+    groups: dict[tuple[Run, Run], float],
+    owner_a: dict[int, tuple[Run, Run]],
+    owner_b: dict[int, tuple[Run, Run]],
+    n: int,
+    m: int,
+    scorer: RunScorer,
+) -> list[tuple[tuple[Run, Run] | None, tuple[Run, Run]]]:
+    out: list[tuple[tuple[Run, Run] | None, tuple[Run, Run]]] = []
+    free_a = [i for i in range(n) if i not in owner_a]
+    free_b = [j for j in range(m) if j not in owner_b]
+    for side, free, owner in (("a", free_a, owner_a), ("b", free_b, owner_b)):
+        for u in free:
+            for nb in (u - 1, u + 1):
+                g = owner.get(nb)
+                if g is None:
+                    continue
+                mine, other = (g[0], g[1]) if side == "a" else (g[1], g[0])
+                if len(other) != 1 or len(mine) >= MAX_GROUP_SIDE:
+                    continue
+                grown = tuple(sorted((*mine, u)))
+                out.append((g, (grown, other) if side == "a" else (other, grown)))
+    # one free sentence against two adjacent free sentences on the other side,
+    # tried only next to its best free partners (keeps this linear)
+    for side, free, other_free in (("a", free_a, set(free_b)), ("b", free_b, set(free_a))):
+        if not other_free:
+            continue
+        idx = np.array(sorted(other_free))
+        for u in free:
+            row = scorer.row_logit(side, u)[idx]
+            for k in np.argsort(-row, kind="stable")[:PARTNERS]:
+                if row[k] < PARTNER_FLOOR:
+                    break
+                v = int(idx[k])
+                for run in ((v - 1, v), (v, v + 1)):
+                    if run[0] in other_free and run[1] in other_free:
+                        out.append((None, ((u,), run) if side == "a" else (run, (u,))))
+    return sorted(set(out), key=lambda c: (c[1], c[0] or ((), ())))

@@ -1,0 +1,142 @@
+"""Matching for long documents, in memory linear in their length.
+
+Above :data:`DENSE_MAX_CELLS` sentence pairs the full score matrix is not
+built. Embedding similarities are computed a block of A rows at a time; each
+sentence keeps its :data:`TOP_K` nearest sentences of the other document as
+candidates (both directions), and only candidate pairs are scored. The
+matching is the same maximum-weight matching as the dense path, solved over
+the sparse candidate graph (``scipy.sparse.csgraph``), with one "stay
+unaligned" edge per A sentence so a full matching always exists.
+
+A true pair that is not among either sentence's nearest neighbours cannot be
+aligned here; with independent translations the true partner is nearly
+always in the top few, so this is a small approximation, not a silent cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+from storydiff.align import similarity as sim
+from storydiff.align.assign import _CONTEXT_OFFSETS, CONTEXT_WEIGHT, MIN_OWN_SCORE, ROLE_BONUS, ROLE_PENALTY
+from storydiff.model import Sentence
+
+# 2000 × 2000 sentences: a few float32 matrices of 16 MB each.
+DENSE_MAX_CELLS = 4_000_000
+TOP_K = 8
+_FLOOR = -30.0
+
+
+@dataclass
+class SparseMatch:
+    """Pairs chosen over the candidate graph, and lookups of candidate logits."""
+
+    pairs: list[tuple[int, int]]
+    ra: np.ndarray
+    rb: np.ndarray
+    n: int
+    m: int
+    logits: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    def pair_logit(self, i: int, j: int) -> float:
+        return self.logits.get((i, j), _FLOOR)
+
+    def __post_init__(self) -> None:
+        self._by: dict[tuple[str, int], list[tuple[int, float]]] = {}
+        for (i, j), z in sorted(self.logits.items()):
+            self._by.setdefault(("a", i), []).append((j, z))
+            self._by.setdefault(("b", j), []).append((i, z))
+
+    def row_logit(self, side: str, u: int) -> np.ndarray:
+        out = np.full(self.m if side == "a" else self.n, _FLOOR, dtype=np.float32)
+        for v, z in self._by.get((side, u), []):
+            out[v] = z
+        return out
+
+
+def _candidates(ea: np.ndarray, eb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate (i, j) arrays and the CSLS neighbourhoods ra, rb, one block of rows at a time."""
+    n, m = len(ea), len(eb)
+    k = min(TOP_K, m)
+    kc = min(TOP_K, n)
+    block = max(1, DENSE_MAX_CELLS // (4 * m))
+    rows_i, rows_j = [], []
+    ra = np.zeros(n, dtype=np.float32)
+    col_vals = np.full((kc, m), -np.inf, dtype=np.float32)
+    col_idx = np.full((kc, m), -1, dtype=np.int64)
+    for start in range(0, n, block):
+        s = ea[start : start + block] @ eb.T
+        top = np.argpartition(-s, k - 1, axis=1)[:, :k]
+        vals = -np.sort(-np.take_along_axis(s, top, axis=1), axis=1)
+        ra[start : start + len(s)] = vals[:, : sim._CSLS_K].mean(axis=1)
+        rows_i.append(np.repeat(np.arange(start, start + len(s)), k))
+        rows_j.append(top.ravel())
+        kb = min(kc, len(s))
+        ctop = np.argpartition(-s, kb - 1, axis=0)[:kb]
+        vals_c = np.concatenate([col_vals, np.take_along_axis(s, ctop, axis=0)])
+        idx_c = np.concatenate([col_idx, ctop + start])
+        order = np.argsort(-vals_c, axis=0, kind="stable")[:kc]
+        col_vals = np.take_along_axis(vals_c, order, axis=0)
+        col_idx = np.take_along_axis(idx_c, order, axis=0)
+    rb = col_vals[: sim._CSLS_K].mean(axis=0)
+    ci = np.concatenate([*rows_i, col_idx.ravel()])
+    cj = np.concatenate([*rows_j, np.tile(np.arange(m), kc)])
+    pairs = np.unique(np.stack([ci, cj], 1), axis=0)
+    return pairs[:, 0], pairs[:, 1], ra, rb
+
+
+def sparse_evidence_and_match(
+    ea: np.ndarray,
+    eb: np.ndarray,
+    la: sp.csr_matrix,
+    lb: sp.csr_matrix,
+    len_a: np.ndarray,
+    len_b: np.ndarray,
+    threshold: float,
+    sents_a: Sequence[Sentence],
+    sents_b: Sequence[Sentence],
+) -> SparseMatch:
+    """Score candidate pairs and match them (same objective as ``assign.match_dense``)."""
+    n, m = len(ea), len(eb)
+    ci, cj, ra, rb = _candidates(ea, eb)
+    semv = np.einsum("ij,ij->i", ea[ci], eb[cj])
+    lexv = np.asarray(la[ci].multiply(lb[cj]).sum(axis=1)).ravel()
+    lr = np.abs(np.log(len_a[ci] + 20.0) - np.log(len_b[cj] + 20.0))
+    z = sim.logit(semv, lexv, semv - 0.5 * (ra[ci] + rb[cj]), lr)
+    p = sim.sigmoid(z)
+    score = {(int(i), int(j)): float(x) for i, j, x in zip(ci, cj, p, strict=True)}
+    logits = {(int(i), int(j)): float(x) for i, j, x in zip(ci, cj, z, strict=True)}
+    gains: list[tuple[int, int, float]] = []
+    for (i, j), own in score.items():
+        if own < min(MIN_OWN_SCORE, threshold):
+            continue
+        ctx = max(score.get((i + di, j + dj), 0.0) for di, dj in _CONTEXT_OFFSETS)
+        w = own + CONTEXT_WEIGHT * ctx
+        ra_, rb_ = sents_a[i].role, sents_b[j].role
+        if ra_ and rb_:
+            w = w + ROLE_BONUS if ra_ == rb_ else w * ROLE_PENALTY
+        if w > threshold:
+            gains.append((i, j, w - threshold))
+    return SparseMatch(_match(gains, n, m), ra, rb, n, m, logits)
+
+
+def _match(gains: list[tuple[int, int, float]], n: int, m: int) -> list[tuple[int, int]]:
+    """Maximum-gain matching over the candidate edges, rows free to stay unmatched."""
+    if not gains:
+        return []
+    rows = sorted({i for i, _, _ in gains})
+    local = {i: k for k, i in enumerate(rows)}
+    r = len(rows)
+    # cost 2 - gain keeps every stored weight positive (an explicit zero would
+    # read as a missing edge); the dummy edge (cost 2) means "stay unaligned".
+    ri = [local[i] for i, _, _ in gains] + list(range(r))
+    cj = [j for _, j, _ in gains] + [m + k for k in range(r)]
+    w = [2.0 - g for _, _, g in gains] + [2.0] * r
+    graph = sp.csr_matrix((w, (ri, cj)), shape=(r, m + r))
+    row_ind, col_ind = min_weight_full_bipartite_matching(graph)
+    return sorted((rows[int(a)], int(b)) for a, b in zip(row_ind, col_ind, strict=True) if b < m)

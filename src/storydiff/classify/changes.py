@@ -1,0 +1,344 @@
+"""Say exactly what changed between two aligned passages: every difference of meaning, pinpointed and named.
+
+``find_changes(a, b)`` tokenises both sides, aligns their words (same key in
+order, then re-ordered), and runs detectors in a fixed order, each taking the
+words it explains so later ones do not report them twice:
+
+numbers/dates → quotes → negation → modality → names (entity, spelling,
+attribution) → term substitutions → clauses added or dropped (content).
+
+Equivalent renderings are never reported: number words vs digits, ordinals,
+acronyms vs full names, British vs American spelling, synonyms (high word
+vector similarity), word order, punctuation, quote style, case.
+
+A side on which an element is absent gets ``None`` for its span (not the
+nearest word): "hedge added: 'under certain conditions'" has ``a=None``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from rapidfuzz.distance import Indel
+
+from storydiff.classify import numbers as num
+from storydiff.classify.context import Context, Finding
+from storydiff.classify.entities import (_CONNECT, Entity, _demonym, _heads, find_entities, known_names, same_name,
+                                         spelling_variant)
+from storydiff.classify.polarity import detect_modality, detect_negation, detect_quotes
+from storydiff.classify.tokens import Token, align_words, fold, lexicon, tokenize
+from storydiff.embed import Encoder
+from storydiff.model import Category, Change, ChangeKind, Severity, Span
+
+# Word-vector cosine (wordllama) above which two different words count as synonyms,
+# and below which a one-word-for-one-word swap is reported as a term change.
+SYNONYM_SIM = 0.30
+TERM_SIM = 0.20
+_REFERENCE = frozenset({"this", "that", "these", "those", "such", "its", "their", "his", "her", "it", "they",
+                        "he", "she", "we"})
+_NEG_PREFIX = ("un", "in", "im", "il", "ir", "non-", "non", "dis")
+
+__all__ = ["find_changes"]
+
+
+def find_changes(a: str, b: str, *, encoder: Encoder | None = None) -> tuple[Change, ...]:
+    """Every difference of meaning between ``a`` and ``b``, most severe first.
+
+    Args:
+        a: the first passage (one or more sentences).
+        b: the aligned passage of the other version.
+        encoder: word-vector source for telling synonyms from substitutions;
+            ``None`` loads the default wordllama encoder (cached per process).
+
+    Returns:
+        ``Change`` records of kind ``changed`` whose spans index into ``a``
+        and ``b`` (``None`` on the side that lacks the element). Swapping
+        ``a`` and ``b`` mirrors the result; ``find_changes(x, x) == ()``.
+
+    Example:
+        >>> [c.explanation for c in find_changes("It cost 4,000 euros.", "It cost 5,000 euros.")]
+        ["number differs: '4,000 euros' vs '5,000 euros'"]
+    """
+    if a == b:
+        return ()
+    if encoder is None:
+        encoder = _default_encoder()
+    swap = b < a  # one canonical orientation makes swapping the inputs mirror the output exactly
+    x, y = (b, a) if swap else (a, b)
+    findings = _detect(x, y, encoder)
+    if swap:
+        findings = [f.mirrored() for f in findings]
+        ta, tb = tokenize(a), tokenize(b)
+    else:
+        ta, tb = tokenize(a), tokenize(b)
+    out = [_render(f, a, b, ta, tb) for f in findings]
+    out.sort(key=lambda c: (-c.severity.rank, c.a.start if c.a else -1, c.b.start if c.b else -1, c.explanation))
+    return tuple(out)
+
+
+@functools.cache
+def _default_encoder() -> Encoder:
+    from storydiff.embed import get_encoder
+
+    return get_encoder("wordllama")
+
+
+def _detect(x: str, y: str, encoder: Encoder | None) -> list[Finding]:
+    wa = align_words(tokenize(x), tokenize(y))
+    ctx = Context(wa, encoder)
+    detect_numbers(ctx)
+    detect_quotes(ctx, x, y)
+    detect_negation(ctx)
+    detect_modality(ctx)
+    detect_names(ctx)
+    detect_terms(ctx)
+    detect_content(ctx)
+    return ctx.findings
+
+
+def _render(f: Finding, a: str, b: str, ta: tuple[Token, ...], tb: tuple[Token, ...]) -> Change:
+    sa = Span(ta[f.a[0]].start, ta[f.a[1]].end) if f.a else None
+    sb = Span(tb[f.b[0]].start, tb[f.b[1]].end) if f.b else None
+    at = a[sa.start : sa.end] if sa else None
+    bt = b[sb.start : sb.end] if sb else None
+    if at is not None and bt is not None:
+        sep = ": " if f.form == "pair" else " differs: "
+        text = f"{f.name}{sep}'{at}' vs '{bt}'"
+    else:
+        text = f"{f.name} added: '{bt}'" if at is None else f"{f.name} dropped: '{at}'"
+    return Change(ChangeKind.CHANGED, f.category, f.severity, sa, sb, at, bt, text, confidence=f.confidence)
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def detect_numbers(ctx: Context) -> None:
+    """Quantities, ordinals, dates and times whose normalised values differ."""
+    ma, mb = num.find_numbers(ctx.a), num.find_numbers(ctx.b)
+    for m in ma:
+        ctx.used_a.update(range(m.first, m.last + 1))
+    for m in mb:
+        ctx.used_b.update(range(m.first, m.last + 1))
+    only_a, only_b = num.unmatched(ma, mb)
+    only_a = [m for m in only_a if not _all_matched(m, ctx.wa.a2b)]
+    only_b = [m for m in only_b if not _all_matched(m, ctx.wa.b2a)]
+    rel = lambda m, toks: m.first / max(len(toks), 1)  # noqa: E731
+    left_b = list(only_b)
+    for m in only_a:
+        same_kind = [o for o in left_b if o.is_date == m.is_date]
+        if same_kind:
+            o = min(same_kind, key=lambda o: abs(rel(o, ctx.b) - rel(m, ctx.a)))
+            left_b.remove(o)
+            ctx.add(_number_finding(m, o))
+        else:
+            ctx.add(_number_finding(m, None))
+    for o in left_b:
+        ctx.add(_number_finding(None, o))
+
+
+def _all_matched(m: num.Mention, mapping: dict[int, int]) -> bool:
+    return all(k in mapping for k in range(m.first, m.last + 1))
+
+
+def _number_finding(m: num.Mention | None, o: num.Mention | None) -> Finding:
+    ref = m or o
+    assert ref is not None
+    cat = Category.DATE if ref.is_date else Category.NUMBER
+    name = "date" if ref.kind in ("date", "year") else "time" if ref.kind == "time" else "number"
+    sev = Severity.HIGH if m and o else Severity.MEDIUM
+    return Finding(cat, sev, (m.first, m.last) if m else None, (o.first, o.last) if o else None, name,
+                   confidence=0.9 if m and o else 0.6)
+
+
+# ---------------------------------------------------------------- names
+
+
+def detect_names(ctx: Context) -> None:
+    """Names substituted (entity/attribution, high), re-spelled (spelling, low) or dropped (content)."""
+    known = known_names(ctx.a, ctx.b)
+    _respell(ctx, known)
+    ea = [e for e in find_entities(ctx.a, known) if not ctx.used_a.issuperset(e.indices())]
+    eb = [e for e in find_entities(ctx.b, known) if not ctx.used_b.issuperset(e.indices())]
+    ua = [e for e in ea if not _present(ctx, e, eb, "a")]
+    ub = [e for e in eb if not _present(ctx, e, ea, "b")]
+    for side, unresolved in (("a", ua), ("b", ub)):
+        for e in unresolved:
+            _name_change(ctx, side, e, ub if side == "a" else ua)
+
+
+def _respell(ctx: Context, known: frozenset[str]) -> None:
+    """Pair unmatched capitalised words that are spellings of one name (Kiev/Kyiv); demonyms are no change."""
+    def names(toks: tuple[Token, ...], free) -> list[Token]:
+        return [t for t in toks if free(t.i) and t.is_word and t.is_cap and (not t.sent_start or t.low in known)]
+
+    nb = names(ctx.b, ctx.free_b)
+    for p in names(ctx.a, ctx.free_a):
+        for q in nb:
+            if _demonym(fold(p.text), fold(q.text)) or _demonym(fold(q.text), fold(p.text)):
+                ctx.used_a.add(p.i)
+                ctx.used_b.add(q.i)
+            elif spelling_variant(p.text, q.text):
+                ctx.add(Finding(Category.SPELLING, Severity.LOW, (p.i, p.i), (q.i, q.i), "spelling", confidence=0.8))
+            else:
+                continue
+            nb.remove(q)
+            break
+
+
+def _present(ctx: Context, e: Entity, others: list[Entity], side: str) -> bool:
+    """Whether name ``e`` of one side is on the other side too (same name, same words, or a shorter form)."""
+    mapping, used, other_used = (ctx.wa.a2b, ctx.used_a, ctx.used_b) if side == "a" else (ctx.wa.b2a, ctx.used_b,
+                                                                                         ctx.used_a)
+    for o in others:
+        if same_name(e, o):
+            used.update(e.indices())
+            other_used.update(o.indices())
+            return True
+    toks = ctx.a if side == "a" else ctx.b
+    words = [k for k in e.indices() if toks[k].low not in _CONNECT]
+    if all(k in mapping or k in used for k in words):
+        return True
+    heads = _heads()
+    mine = {toks[k].low for k in words}
+    for o in others:
+        other_toks = ctx.b if side == "a" else ctx.a
+        theirs = {other_toks[k].low for k in o.indices() if other_toks[k].low not in _CONNECT}
+        small, big = (mine, theirs) if len(mine) < len(theirs) else (theirs, mine)
+        if small and small < big and not any(w in heads for w in big - small):
+            return True  # "Vucic" and "Aleksandar Vucic"
+    return False
+
+
+def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> None:
+    toks, used, mapping = (ctx.a, ctx.used_a, ctx.wa.a2b) if side == "a" else (ctx.b, ctx.used_b, ctx.wa.b2a)
+    if used.intersection(e.indices()):
+        return
+    facing = _facing_range(ctx, side, e.first, e.last)
+    if facing and (ctx.b if side == "a" else ctx.a)[facing[0]].low in _REFERENCE:
+        return  # "Serbia" vs "this country": the same thing named by reference
+    twins = {mapping[k] for k in e.indices() if k in mapping}
+    rival = next((r for r in rivals if (facing and r.first <= facing[1] and facing[0] <= r.last)
+                  or twins.intersection(r.indices())), None)
+    if rival is not None:
+        facing = (min(facing[0], rival.first), max(facing[1], rival.last)) if facing else (rival.first, rival.last)
+        rivals.remove(rival)
+    kind = e.kind if e.kind != "name" or rival is None else rival.kind
+    if facing is None:
+        if any(k in mapping for k in e.indices()):
+            return
+        a, b = ((e.first, e.last), None) if side == "a" else (None, (e.first, e.last))
+        ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, a, b, "name", "one", 0.6))
+        return
+    mine = (e.first, e.last)
+    a, b = (mine, facing) if side == "a" else (facing, mine)
+    cat, name = (Category.ATTRIBUTION, "source") if _attributed(toks, e) else (Category.ENTITY, kind)
+    ctx.add(Finding(cat, Severity.HIGH if cat is Category.ENTITY else Severity.MEDIUM, a, b, name, confidence=0.75))
+
+
+def _attributed(toks: tuple[Token, ...], e: Entity) -> bool:
+    verbs = lexicon()["attribution_verbs"]
+    before = " ".join(t.low for t in toks[max(0, e.first - 2) : e.first])
+    after = toks[e.last + 1].low if e.last + 1 < len(toks) else ""
+    return before.endswith("according to") or after in verbs or (e.first > 0 and toks[e.first - 1].low in ("by",)
+                                                                  and after in ("",))
+
+
+def _facing_range(ctx: Context, side: str, first: int, last: int) -> tuple[int, int] | None:
+    """The other side's words facing ``first..last``: counterparts of its matched words and unmatched slot words."""
+    mapping = ctx.wa.a2b if side == "a" else ctx.wa.b2a
+    free = ctx.free_b if side == "a" else ctx.free_a
+    hits = [mapping[k] for k in range(first, last + 1) if k in mapping]
+    slot_hits = []
+    for s in ctx.wa.slots:
+        mine, theirs = (s.a, s.b) if side == "a" else (s.b, s.a)
+        if any(first <= k <= last for k in mine):
+            slot_hits.extend(k for k in theirs if free(k))
+    if not slot_hits:
+        return None
+    hits += slot_hits
+    return (min(hits), max(hits))
+
+
+# ---------------------------------------------------------------- terms and clauses
+
+
+def _loaded(t: Token) -> bool:
+    return t.low in _loaded_terms() or t.key in _loaded_terms()
+
+
+@functools.cache
+def _loaded_terms() -> frozenset[str]:
+    from storydiff.classify.tokens import word_key
+
+    words = [w for w in lexicon()["loaded_terms"] if " " not in w]
+    return frozenset(words + [word_key(w) for w in words])
+
+
+def detect_terms(ctx: Context) -> None:
+    """One-for-one word swaps inside a slot whose meaning or connotation differs."""
+    todo = []
+    for s in ctx.wa.slots:
+        sa = [ctx.a[i] for i in s.a if ctx.free_a(i) and ctx.a[i].is_content and not _referring(ctx.a, i)]
+        sb = [ctx.b[j] for j in s.b if ctx.free_b(j) and ctx.b[j].is_content and not _referring(ctx.b, j)]
+        if sa and sb:
+            todo.append((sa, sb))
+    ctx.vectors([t.low for sa, sb in todo for t in sa + sb])
+    for sa, sb in todo:
+        _pair_slot(ctx, sa, sb)
+
+
+def _pair_slot(ctx: Context, sa: list[Token], sb: list[Token]) -> None:
+    scored = []
+    for p in sa:
+        for q in sb:
+            form = Indel.normalized_similarity(p.low, q.low)
+            prefix = len(p.key) >= 5 and (q.key.startswith(p.key[:5]))
+            scored.append((max(form, ctx.similarity(p.low, q.low), 0.9 if prefix else 0.0), form, p, q))
+    scored.sort(key=lambda s: (-s[0], s[2].i, s[3].i))
+    done_a: set[int] = set()
+    done_b: set[int] = set()
+    small = len(sa) <= 2 and len(sb) <= 2
+    for score, form, p, q in scored:
+        if p.i in done_a or q.i in done_b:
+            continue
+        done_a.add(p.i)
+        done_b.add(q.i)
+        neg = _negated_form(p.low, q.low) or _negated_form(q.low, p.low)
+        if neg:
+            ctx.add(Finding(Category.NEGATION, Severity.HIGH, (p.i, p.i), (q.i, q.i), "negation", "pair", 0.7))
+        elif _loaded(p) != _loaded(q) or (_loaded(p) and p.key != q.key):
+            ctx.add(Finding(Category.TERM, Severity.MEDIUM, (p.i, p.i), (q.i, q.i), "loaded term", confidence=0.75))
+        elif ctx.similarity(p.low, q.low) >= SYNONYM_SIM or form >= 0.8 or score >= 0.9:
+            if p.is_cap and q.is_cap and not (p.sent_start or q.sent_start) and spelling_variant(p.text, q.text):
+                ctx.add(Finding(Category.SPELLING, Severity.LOW, (p.i, p.i), (q.i, q.i), "spelling", confidence=0.6))
+            else:
+                ctx.used_a.add(p.i)
+                ctx.used_b.add(q.i)
+        elif small and (vec := ctx.similarity(p.low, q.low)) < TERM_SIM:
+            ctx.add(Finding(Category.TERM, Severity.MEDIUM, (p.i, p.i), (q.i, q.i), "term",
+                            confidence=round(min(0.9, 0.5 + (TERM_SIM - vec)), 3)))
+
+
+def _referring(toks: tuple[Token, ...], i: int) -> bool:
+    """A noun after "this"/"that"/"such" refers back to something named elsewhere ("this country")."""
+    return i > 0 and toks[i - 1].low in _REFERENCE
+
+
+def _negated_form(x: str, y: str) -> bool:
+    return any(y == p + x for p in _NEG_PREFIX)
+
+
+def detect_content(ctx: Context) -> None:
+    """Runs of three or more content words with no counterpart: a clause or qualifier added or dropped."""
+    for s in ctx.wa.slots:
+        ra = [i for i in s.a if ctx.free_a(i) and ctx.a[i].is_content]
+        rb = [j for j in s.b if ctx.free_b(j) and ctx.b[j].is_content]
+        if len(ra) >= 3 and len(rb) == 0:
+            ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, _hull(s.a, ctx.a), None, "clause", "one", 0.6))
+        elif len(rb) >= 3 and len(ra) == 0:
+            ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, None, _hull(s.b, ctx.b), "clause", "one", 0.6))
+
+
+def _hull(idx: tuple[int, ...], toks: tuple[Token, ...]) -> tuple[int, int]:
+    words = [i for i in idx if toks[i].is_word]
+    return (min(words), max(words))

@@ -1,0 +1,81 @@
+"""What every detector shares for one pair: tokens, word alignment, used words and the findings so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from storydiff.classify.tokens import Token, WordAlignment
+from storydiff.embed import Encoder
+from storydiff.model import Category, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A change before it is rendered: token ranges on each side (inclusive), ``None`` where absent.
+
+    ``name`` is what differs ("number", "law", "hedge", …); ``form`` is how it
+    reads: ``differs`` ("<name> differs: 'x' vs 'y'"), ``added``/``dropped``
+    (decided at render time from which side is missing), or ``pair`` for
+    a side-specific label like "negation: 'x' vs 'y'".
+    """
+
+    category: Category
+    severity: Severity
+    a: tuple[int, int] | None
+    b: tuple[int, int] | None
+    name: str
+    form: str = "differs"
+    confidence: float = 0.8
+
+    def mirrored(self) -> Finding:
+        return Finding(self.category, self.severity, self.b, self.a, self.name, self.form, self.confidence)
+
+
+@dataclass(slots=True)
+class Context:
+    """Working state of one comparison (built and thrown away inside one ``find_changes`` call)."""
+
+    wa: WordAlignment
+    encoder: Encoder | None
+    used_a: set[int] = field(default_factory=set)
+    used_b: set[int] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+    _vecs: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def a(self) -> tuple[Token, ...]:
+        return self.wa.a
+
+    @property
+    def b(self) -> tuple[Token, ...]:
+        return self.wa.b
+
+    def free_a(self, i: int) -> bool:
+        return i not in self.wa.a2b and i not in self.used_a
+
+    def free_b(self, j: int) -> bool:
+        return j not in self.wa.b2a and j not in self.used_b
+
+    def add(self, f: Finding) -> None:
+        self.findings.append(f)
+        if f.a:
+            self.used_a.update(range(f.a[0], f.a[1] + 1))
+        if f.b:
+            self.used_b.update(range(f.b[0], f.b[1] + 1))
+
+    def vectors(self, words: list[str]) -> dict[str, np.ndarray]:
+        """Word vectors, computed in one batch for the words not seen yet in this pair."""
+        missing = sorted({w for w in words if w not in self._vecs})
+        if missing and self.encoder is not None:
+            m = self.encoder.encode(missing)
+            for w, v in zip(missing, m, strict=True):
+                self._vecs[w] = v
+        return self._vecs
+
+    def similarity(self, x: str, y: str) -> float:
+        v = self._vecs
+        if x not in v or y not in v:
+            return 0.0
+        return float(v[x] @ v[y])

@@ -1,0 +1,149 @@
+"""Names without NER: capitalised runs, acronyms and head-noun patterns, and when two of them are the same name.
+
+"Treaty on the Functioning of the European Union" is one name (connectors
+between capitalised words); "INF" equals "Intermediate-Range Nuclear Forces"
+by initials; "UN" equals "United Nations" by a small table of general
+knowledge; "Kiev"/"Kyiv" are spellings of one name (skeleton or similarity).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel, Levenshtein
+
+from storydiff.classify.tokens import Token, fold, lexicon, stopwords
+
+_CONNECT = frozenset({"of", "the", "on", "for", "de", "la", "del", "der", "von", "van", "al", "bin", "du", "le"})
+_NOT_NAMES = frozenset({"i", "question", "answer", "q", "a", "mr", "mrs", "ms", "dr", "sir"})
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A name: tokens ``first``..``last`` (inclusive) of one side."""
+
+    first: int
+    last: int
+    text: str
+    kind: str  # law, treaty, organisation, event, place or name
+
+    def indices(self) -> range:
+        return range(self.first, self.last + 1)
+
+
+@functools.cache
+def _heads() -> dict[str, str]:
+    return {w: kind for kind, words in lexicon()["entity_heads"].items() for w in words}
+
+
+def _is_acronym(t: Token) -> bool:
+    core = t.text.replace(".", "")
+    return len(core) >= 2 and core.isalpha() and core.isupper()
+
+
+def find_entities(toks: tuple[Token, ...], known: frozenset[str]) -> tuple[Entity, ...]:
+    """Names among ``toks``; ``known`` holds words seen capitalised mid-sentence on either side.
+
+    A capital at the start of a sentence says nothing, so a sentence-initial
+    word counts only when it is an acronym, is known as a name, or starts a
+    longer capitalised run.
+    """
+    out: list[Entity] = []
+    i, n = 0, len(toks)
+    while i < n:
+        if not _cap_name(toks[i]):
+            i += 1
+            continue
+        j = i
+        while True:
+            k = j + 1
+            while k < n and toks[k].low in _CONNECT and not toks[k].is_cap:
+                k += 1
+            if k < n and _cap_name(toks[k]) and not toks[k].sent_start and (k == j + 1 or toks[k - 1].low in _CONNECT):
+                j = k
+            else:
+                break
+        run = toks[i : j + 1]
+        while run and (run[0].low in stopwords() or run[0].low in _NOT_NAMES) and not _is_acronym(run[0]):
+            run = run[1:]
+        if run and _accept(run, known):
+            kind = next((_heads()[t.low] for t in run if t.low in _heads()), "name")
+            out.append(Entity(run[0].i, run[-1].i, " ".join(t.text for t in run), kind))
+        i = j + 1
+    return tuple(out)
+
+
+def _cap_name(t: Token) -> bool:
+    return t.is_word and t.text[0].isupper() and not t.text[0].isdigit()
+
+
+def _accept(run: tuple[Token, ...], known: frozenset[str]) -> bool:
+    if len(run) > 1 or _is_acronym(run[0]):
+        return True
+    t = run[0]
+    return t.low not in _NOT_NAMES and (not t.sent_start or t.low in known)
+
+
+def known_names(*sides: tuple[Token, ...]) -> frozenset[str]:
+    """Words that appear capitalised in mid-sentence anywhere on either side."""
+    return frozenset(t.low for toks in sides for t in toks if _cap_name(t) and not t.sent_start)
+
+
+def canonical(e: Entity) -> str:
+    """A key under which equal names meet: the table of acronyms and demonyms, else the folded words."""
+    text = re.sub(r"^the\s+", "", fold(e.text))
+    table = lexicon()["demonyms"]
+    if text in table:
+        return str(table[text])
+    stripped = re.sub(r"['’]s$", "", text)
+    return str(table.get(stripped, stripped))
+
+
+def _initials(words: list[str]) -> tuple[str, str]:
+    content = [w for w in words if w.lower() not in _CONNECT]
+    plain = "".join(w[0] for w in content).upper()
+    split = "".join(p[0] for w in content for p in w.split("-") if p).upper()
+    return plain, split
+
+
+def same_name(x: Entity, y: Entity) -> bool:
+    """Equal names: same canonical key, initials of one spell the other, or a demonym ("Russian" ~ "Russia")."""
+    cx, cy = canonical(x), canonical(y)
+    if cx == cy:
+        return True
+    for p, q in ((x, y), (y, x)):
+        core = p.text.replace(".", "")
+        if core.isupper() and core.isalpha() and core in _initials(q.text.split()):
+            return True
+    return _demonym(cx, cy) or _demonym(cy, cx)
+
+
+def _demonym(x: str, y: str) -> bool:
+    if " " in x or " " in y or len(x) < 4:
+        return False
+    base = x.rstrip("ea") if x[-1] in "ea" else x
+    return y != x and y.startswith(base) and y[len(base):] in ("n", "an", "ian", "ese", "i", "ish", "ns", "ians", "ans")
+
+
+def skeleton(word: str) -> str:
+    """A transliteration-neutral form: Kiev/Kyiv, Tchaikovsky/Chaikovsky, Zelenskyy/Zelensky meet."""
+    w = "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if c.isalpha())
+    w = w.replace("tch", "ch").replace("ph", "f").replace("ck", "k").replace("kh", "h").replace("ou", "u")
+    w = re.sub(r"[yj]", "i", w)
+    w = re.sub(r"(.)\1+", r"\1", w)
+    return w
+
+
+def spelling_variant(x: str, y: str) -> bool:
+    """Two spellings of one name: equal skeletons, or highly similar words of similar length."""
+    if fold(x) == fold(y):
+        return False
+    sx, sy = skeleton(x), skeleton(y)
+    if sx == sy or Indel.distance(sx, sy) <= 1:
+        return True
+    # One substituted letter is a spelling only in longer names (Iran/Iraq are two countries).
+    n = max(len(sx), len(sy))
+    return (n >= 7 and Levenshtein.distance(sx, sy) <= 1) or (n >= 9 and Levenshtein.normalized_similarity(sx, sy) >= 0.85)

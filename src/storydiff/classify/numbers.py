@@ -1,0 +1,199 @@
+"""Quantities, ordinals, dates and times, normalised so that equal values in other words match.
+
+"four thousand" = "4,000", "6th" = "sixth", "over 50" = "more than 50",
+"December 20" = "20 December" = "Dec. 20", "5 per cent" = "5%".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from storydiff.classify.tokens import Token, lexicon
+
+_ONES = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12,
+           "mln": 10**6, "bn": 10**9}
+_ORD_WORDS = {w: i + 1 for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())}
+_ORD_WORDS.update({"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "hundredth": 100})
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    "january february march april may june july august september october november december".split())}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
+_MONTHS.update({"sept": 9})
+_DIGITS = re.compile(r"^(\d+(?:,\d{3})*(?:\.\d+)?)(st|nd|rd|th)?$")
+_TIME = re.compile(r"^\d{1,2}:\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A number-like expression: ``kind`` is number, ordinal, date, year or time."""
+
+    kind: str
+    value: tuple[float | int | None, ...]
+    comparator: str | None
+    unit: str | None
+    first: int  # token indices, inclusive
+    last: int
+
+    @property
+    def is_date(self) -> bool:
+        return self.kind in ("date", "year", "time")
+
+    def same(self, other: Mention) -> bool:
+        """Equal value, compatible unit and the same direction of comparison."""
+        if self.kind != other.kind or self.value != other.value:
+            return False
+        if self.unit and other.unit and self.unit != other.unit:
+            return False
+        loose = (None, "approx", "exact")
+        return self.comparator == other.comparator or (self.comparator in loose and other.comparator in loose)
+
+
+def _word_value(words: list[str]) -> int | None:
+    total, current, seen = 0, 0, False
+    for w in words:
+        if w in _ONES:
+            current += _ONES[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w in ("hundred",):
+            current = max(current, 1) * 100
+        elif w in _SCALES:
+            total += max(current, 1) * _SCALES[w]
+            current = 0
+        elif w == "dozen":
+            current = max(current, 1) * 12
+        else:
+            continue
+        seen = True
+    return total + current if seen else None
+
+
+def _is_number_word(low: str) -> bool:
+    return all(p in _ONES or p in _TENS or p in _SCALES or p == "dozen" for p in low.split("-"))
+
+
+def _phrase_before(toks: tuple[Token, ...], i: int, table: dict[str, str]) -> tuple[str | None, int]:
+    """The longest phrase from ``table`` that ends right before token ``i``."""
+    for n in (4, 3, 2, 1):
+        if i - n < 0:
+            continue
+        words = [t.low for t in toks[i - n : i]]
+        if all(t.is_word or t.text in "$€£%" for t in toks[i - n : i]) and " ".join(words) in table:
+            return table[" ".join(words)], i - n
+    return None, i
+
+
+def _unit_after(toks: tuple[Token, ...], j: int) -> tuple[str | None, int]:
+    units = lexicon()["units"]
+    for n in (2, 1):
+        if j + n < len(toks) and " ".join(t.low for t in toks[j + 1 : j + 1 + n]) in units:
+            return units[" ".join(t.low for t in toks[j + 1 : j + 1 + n])], j + n
+    return None, j
+
+
+def find_numbers(toks: tuple[Token, ...]) -> tuple[Mention, ...]:
+    """Every number-like mention among ``toks``, left to right."""
+    out: list[Mention] = []
+    i, n = 0, len(toks)
+    while i < n:
+        t = toks[i]
+        m = _mention_at(toks, i)
+        if m is None:
+            i += 1
+            continue
+        out.append(m)
+        i = m.last + 1
+        del t
+    return tuple(out)
+
+
+def _month_at(toks: tuple[Token, ...], i: int) -> int | None:
+    t = toks[i]
+    if not t.is_cap or t.low not in _MONTHS:
+        return None
+    if t.low == "may" and not (i + 1 < len(toks) and _DIGITS.match(toks[i + 1].text)):
+        return None  # the modal verb, capitalised at the start of a sentence
+    return _MONTHS[t.low]
+
+
+def _mention_at(toks: tuple[Token, ...], i: int) -> Mention | None:
+    t = toks[i]
+    month = _month_at(toks, i)
+    if month is not None:
+        j = i + 1 if i + 1 < len(toks) and toks[i + 1].text == "." else i
+        if j + 1 < len(toks) and (d := _DIGITS.match(toks[j + 1].text)) and int(float(d.group(1).replace(",", ""))) <= 31:
+            return Mention("date", (month, int(d.group(1))), None, None, i, j + 1)
+        return Mention("date", (month, None), None, None, i, j)
+    if _TIME.match(t.text):
+        return Mention("time", (t.text.zfill(5),), None, None, i, i)
+    d = _DIGITS.match(t.text)
+    if d:
+        raw = d.group(1).replace(",", "")
+        value: float = float(raw)
+        if d.group(2):
+            return Mention("ordinal", (int(value),), None, None, i, i)
+        # "20 December" / "20th of December"
+        k = i + 2 if i + 2 < len(toks) and toks[i + 1].low == "of" else i + 1
+        if k < len(toks) and value <= 31 and (mo := _month_at(toks, k)) is not None:
+            return Mention("date", (mo, int(value)), None, None, i, k)
+        if re.fullmatch(r"1[5-9]\d\d|20\d\d", raw):
+            return Mention("year", (int(value),), None, None, i, i)
+        last = i
+        while last + 1 < len(toks) and toks[last + 1].low in _SCALES:
+            value *= _SCALES[toks[last + 1].low]
+            last += 1
+        return _quantity(toks, i, last, value)
+    if t.low in _ORD_WORDS:
+        return Mention("ordinal", (_ORD_WORDS[t.low],), None, None, i, i)
+    if t.is_word and _is_number_word(t.low) and t.low != "zero":
+        last = i
+        while last + 1 < len(toks) and (_is_number_word(toks[last + 1].low)
+                                        or (toks[last + 1].low == "and" and last + 2 < len(toks)
+                                            and _is_number_word(toks[last + 2].low))):
+            last += 1
+        words = [p for tk in toks[i : last + 1] for p in tk.low.split("-")]
+        v = _word_value(words)
+        if v is None or (v == 1 and last == i):
+            return None  # "one" is as often a pronoun as a number
+        return _quantity(toks, i, last, float(v))
+    return None
+
+
+def _quantity(toks: tuple[Token, ...], first: int, last: int, value: float) -> Mention:
+    units = lexicon()["units"]
+    comparator, first2 = _phrase_before(toks, first, lexicon()["comparators"])
+    unit: str | None = None
+    if first > 0 and toks[first - 1].text in "$€£":
+        unit = units[toks[first - 1].text]
+        comparator, first2 = _phrase_before(toks, first - 1, lexicon()["comparators"])
+        first2 = min(first2, first - 1)
+    after, last2 = _unit_after(toks, last)
+    unit = unit or after
+    return Mention("number", (round(value, 6),), comparator, unit, min(first, first2), last2)
+
+
+def unmatched(xs: tuple[Mention, ...], ys: tuple[Mention, ...]) -> tuple[list[Mention], list[Mention]]:
+    """The mentions of each side with no equal mention on the other side (multiset difference)."""
+    left = list(ys)
+    only_x: list[Mention] = []
+    for m in xs:
+        k = next((k for k, o in enumerate(left) if m.same(o)), None)
+        if k is None:
+            only_x.append(m)
+        else:
+            left.pop(k)
+    used = list(xs)
+    only_y: list[Mention] = []
+    for o in ys:
+        k = next((k for k, m in enumerate(used) if o.same(m)), None)
+        if k is None:
+            only_y.append(o)
+        else:
+            used.pop(k)
+    return only_x, only_y

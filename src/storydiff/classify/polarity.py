@@ -1,0 +1,191 @@
+"""Negation, modality and hedges, and quotation marks: small words that flip or soften a claim.
+
+Each detector looks only at words the word alignment left unmatched, so a
+"not" present on both sides never fires; cues of the same class on both
+sides cancel ("did not" vs "refused to", "may" vs "might").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from storydiff.classify.context import Context, Finding
+from storydiff.classify.tokens import Token, lexicon
+from storydiff.model import Category, Severity
+
+_AUX = frozenset("is are was were be been am do does did have has had will would can could may might must shall "
+                 "should".split())
+_CERTAIN = frozenset("undoubtedly certainly definitely surely clearly obviously evidently doubtless undeniably "
+                     "indeed".split())
+
+
+@functools.cache
+def _negation() -> frozenset[str]:
+    return frozenset(lexicon()["negation_cues"])
+
+
+@functools.cache
+def _hedge_phrases() -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted((tuple(h.split()) for h in lexicon()["hedges"]), key=len, reverse=True))
+
+
+def _pair_up(xs: list[tuple[float, object]], ys: list[tuple[float, object]]) -> tuple[list, list, list]:
+    """Pair items of two sides by nearest relative position; returns pairs and the leftovers."""
+    pairs, left = [], list(ys)
+    rest_x = []
+    for px, x in xs:
+        if not left:
+            rest_x.append(x)
+            continue
+        k = min(range(len(left)), key=lambda k: abs(left[k][0] - px))
+        pairs.append((x, left.pop(k)[1]))
+    return pairs, rest_x, [y for _, y in left]
+
+
+def _rel(i: int, toks: tuple[Token, ...]) -> float:
+    return i / max(len(toks), 1)
+
+
+def detect_negation(ctx: Context) -> None:
+    """Unmatched negation cues ("not", "never", "n't", "without", "denied", …) not cancelled by a cue opposite."""
+    def cues(toks: tuple[Token, ...], free) -> list[tuple[float, int]]:
+        out = []
+        for t in toks:
+            if not free(t.i) or t.key not in _negation() and t.low not in _negation():
+                continue
+            if t.low == "not" and t.i + 1 < len(toks) and toks[t.i + 1].low in ("only", "just", "merely"):
+                continue  # "not only … but also" adds, it does not negate
+            out.append((_rel(t.i, toks), t.i))
+        return out
+
+    ca, cb = cues(ctx.a, ctx.free_a), cues(ctx.b, ctx.free_b)
+    _, rest_a, rest_b = _pair_up(ca, cb)
+    for i in rest_a:
+        ctx.add(_negation_finding(ctx, i, side="a"))
+    for j in rest_b:
+        ctx.add(_negation_finding(ctx, j, side="b"))
+
+
+def _negation_finding(ctx: Context, i: int, side: str) -> Finding:
+    toks, other = (ctx.a, ctx.wa.a2b) if side == "a" else (ctx.b, ctx.wa.b2a)
+    # Anchor on the auxiliary before the cue ("will not" vs "will") when it has a counterpart.
+    if i > 0 and toks[i - 1].low in _AUX and (i - 1) in other:
+        mine, theirs = (i - 1, i), (other[i - 1], other[i - 1])
+        a, b = (mine, theirs) if side == "a" else (theirs, mine)
+        return Finding(Category.NEGATION, Severity.HIGH, a, b, "negation", "pair", 0.85)
+    a, b = ((i, i), None) if side == "a" else (None, (i, i))
+    return Finding(Category.NEGATION, Severity.HIGH, a, b, "negation", confidence=0.75)
+
+
+def _hedges(toks: tuple[Token, ...], free) -> list[tuple[int, int, str]]:
+    """Hedge phrases and modal verbs that are (mostly) unmatched: (first, last, class)."""
+    out, i, n = [], 0, len(toks)
+    modals = lexicon()["modals"]
+    while i < n:
+        hit = None
+        for ph in _hedge_phrases():
+            if tuple(t.low for t in toks[i : i + len(ph)]) == ph:
+                hit = (i, i + len(ph) - 1)
+                break
+        if hit:
+            span = range(hit[0], hit[1] + 1)
+            if sum(free(k) for k in span) * 2 > len(span):
+                cls = "certain" if toks[i].low in _CERTAIN else "uncertain"
+                out.append((hit[0], hit[1], cls))
+            i = hit[1] + 1
+            continue
+        if toks[i].low in modals and free(i) and not (toks[i].low == "may" and toks[i].is_cap and not toks[i].sent_start):
+            out.append((i, i, str(modals[toks[i].low])))
+        i += 1
+    return out
+
+
+def detect_modality(ctx: Context) -> None:
+    """Hedges and modal verbs added, dropped, or swapped for one of another strength."""
+    ha = [(_rel(f, ctx.a), (f, l, c)) for f, l, c in _hedges(ctx.a, ctx.free_a)]
+    hb = [(_rel(f, ctx.b), (f, l, c)) for f, l, c in _hedges(ctx.b, ctx.free_b)]
+    pairs, rest_a, rest_b = _pair_up(ha, hb)
+    for (fa, la, ca), (fb, lb, cb) in pairs:
+        if ca != cb and "able" not in (ca, cb):
+            ctx.add(Finding(Category.MODALITY, Severity.MEDIUM, (fa, la), (fb, lb), "modality", confidence=0.7))
+        else:
+            ctx.used_a.update(range(fa, la + 1))
+            ctx.used_b.update(range(fb, lb + 1))
+    for f, l, c in rest_a:
+        if c != "able" and _anchored(ctx.a, ctx.wa.a2b, f, l):
+            ctx.add(Finding(Category.MODALITY, Severity.MEDIUM, (f, l), None, _hedge_name(ctx.a, f, l), "one", 0.7))
+    for f, l, c in rest_b:
+        if c != "able" and _anchored(ctx.b, ctx.wa.b2a, f, l):
+            ctx.add(Finding(Category.MODALITY, Severity.MEDIUM, None, (f, l), _hedge_name(ctx.b, f, l), "one", 0.7))
+
+
+def _anchored(toks: tuple[Token, ...], mapping: dict[int, int], f: int, l: int) -> bool:
+    """A hedge added to a claim both sides make: the next word (a modal's verb) or a neighbour has a counterpart.
+
+    A modal inside a whole added clause belongs to that clause, not to a change of certainty.
+    """
+    words_after = [t.i for t in toks[l + 1 :] if t.is_word][:1]
+    words_before = [t.i for t in toks[:f] if t.is_word][-1:]
+    if f == l and toks[f].low in lexicon()["modals"]:
+        return bool(words_after) and words_after[0] in mapping
+    return any(k in mapping for k in words_after + words_before)
+
+
+def _hedge_name(toks: tuple[Token, ...], f: int, l: int) -> str:
+    return "modal" if f == l and toks[f].low in lexicon()["modals"] else "hedge"
+
+
+_QUOTE = re.compile(r"“([^”]{1,300})”|«([^»]{1,300})»|\"([^\"]{1,300})\"|‘([^’]{2,300}\s[^’]{0,300})’")
+
+
+def _quotes(text: str, toks: tuple[Token, ...]) -> list[tuple[int, int, str]]:
+    """Quoted passages as (first token, last token incl. marks, folded content)."""
+    out = []
+    for m in _QUOTE.finditer(text):
+        inside = [t for t in toks if m.start() < t.start and t.end < m.end() and t.is_word]
+        if not inside:
+            continue
+        first = next(t.i for t in toks if t.start >= m.start())
+        last = max(t.i for t in toks if t.end <= m.end())
+        out.append((first, last, " ".join(t.key for t in inside)))
+    return out
+
+
+def detect_quotes(ctx: Context, xa: str, xb: str) -> None:
+    """Quotation marks added or removed around a phrase, or a quoted phrase altered."""
+    qa, qb = _quotes(xa, ctx.a), _quotes(xb, ctx.b)
+    keys_b = [q[2] for q in qb]
+    keys_a = [q[2] for q in qa]
+    for side, qs, other_keys, toks, m in (("a", qa, keys_b, ctx.a, ctx.wa.a2b), ("b", qb, keys_a, ctx.b, ctx.wa.b2a)):
+        for first, last, key in qs:
+            if key in other_keys:
+                continue
+            words = [k for k in range(first, last + 1) if toks[k].is_word]
+            mapped = [m[k] for k in words if k in m]
+            if len(mapped) == len(words):  # same words, marks added or removed
+                span, name = (min(mapped), max(mapped)), "quotation marks"
+            else:
+                span, name = _facing(ctx, side, first, last), "quote"
+            if span is None:
+                continue
+            mine = (first, last)
+            a, b = (mine, span) if side == "a" else (span, mine)
+            if _overlaps_used(ctx, a, b):
+                continue
+            ctx.add(Finding(Category.QUOTE, Severity.MEDIUM, a, b, name, "pair" if name != "quote" else "differs", 0.7))
+
+
+def _overlaps_used(ctx: Context, a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
+    return bool((a and ctx.used_a.intersection(range(a[0], a[1] + 1)))
+                or (b and ctx.used_b.intersection(range(b[0], b[1] + 1))))
+
+
+def _facing(ctx: Context, side: str, first: int, last: int) -> tuple[int, int] | None:
+    """The unmatched words of the other side in the slots that touch ``first..last``."""
+    hits: list[int] = []
+    for s in ctx.wa.slots:
+        mine, theirs = (s.a, s.b) if side == "a" else (s.b, s.a)
+        if any(first <= k <= last for k in mine):
+            hits.extend(theirs)
+    return (min(hits), max(hits)) if hits else None

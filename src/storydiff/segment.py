@@ -10,12 +10,13 @@ Three steps, each linear in the length of the text:
    "Sergey Lavrov:") or a dialogue dash ("– We agree"). The marker is cut off
    (sentence offsets start after it) and recorded as ``Sentence.speaker``.
 3. **Sentences.** A paragraph without sentence-final punctuation (a title) is
-   one sentence. Otherwise the maintained splitter (pysbd, chosen by
-   ``benchmarks/segmenters.py``) proposes boundaries and the rules of
-   :mod:`storydiff.segment_rules` repair them: no split after titles
-   ("Dr."), inside names ("J. R. R. Tolkien"), before a lower-case word, a
-   number after "No.", or inside brackets; closing quotes stay with their
-   sentence.
+   one sentence. Otherwise nupunkt (a maintained, pure-Python Punkt
+   splitter; chosen over pysbd and blingfire by ``benchmarks/segmenters.py``)
+   proposes boundaries and the rules of :mod:`storydiff.segment_rules`
+   repair them: no split after titles ("Dr."), inside names
+   ("J. R. R. Tolkien"), before a lower-case word, before a number after
+   "No.", or inside brackets; closing quotes stay with their sentence; a
+   boundary the splitter missed before a plain sentence opener is added.
 
 Turns (question/answer) are then marked as described in :func:`mark_turns`.
 """
@@ -31,7 +32,7 @@ from storydiff.model import Document, Segmentation, Sentence, Span
 
 Splitter = Callable[[str], list[tuple[int, int]]]
 
-SPLITTER = "pysbd"
+SPLITTER = "nupunkt"
 
 # --- paragraphs -------------------------------------------------------------
 
@@ -206,10 +207,11 @@ def split_sentences(body: str, splitter: Splitter, *, repair: bool = True) -> li
 
 
 def _repair(body: str, cuts: Sequence[int]) -> list[int]:
-    """Apply the rules: move cuts past closing quotes, drop cuts that split a sentence."""
+    """Apply the rules: move cuts past closing quotes, drop cuts that split a
+    sentence, add cuts the splitter missed before a plain sentence opener."""
     out: list[int] = []
     prev = 0
-    for cut in cuts:
+    for cut in sorted(set(cuts) | set(_missed_cuts(body))):
         cut = _past_closers(body, cut)
         if cut >= len(body) or (out and cut <= out[-1]):
             continue
@@ -218,6 +220,42 @@ def _repair(body: str, cuts: Sequence[int]) -> list[int]:
         out.append(cut)
         prev = cut
     return out
+
+
+_MISSED = re.compile(
+    rf"(?<!\S)(\S+?)([.!?][{re.escape(R.CLOSERS)}]*)\s+(?=[{re.escape(R.OPENERS)}]*([A-Z][a-z]*)\b)"
+)
+
+
+def _missed_cuts(body: str) -> list[int]:
+    """Cuts the splitter may have missed before a capitalised word.
+
+    After "?" or "!"; after a period that follows a plain lower-case word
+    ("it was so. God called"); after a period before a common sentence
+    opener ("Plan B. The …") unless a title or an inner abbreviation such as
+    "e.g." precedes. Never before an initial ("J. A. Smith"). Cuts that
+    split a sentence are removed afterwards by :func:`_keep_together`.
+    """
+    cuts = []
+    for m in _MISSED.finditer(body):
+        token, mark, opener = m.group(1).lstrip(R.OPENERS).casefold(), m.group(2)[0], m.group(3)
+        if body[m.end() + len(opener) : m.end() + len(opener) + 1] == ".":
+            continue  # the opener is an initial
+        if mark != ".":
+            cuts.append(m.end())  # "?" and "!" before a capital (closing quotes already passed)
+        elif _plain_word(m.group(1)) or (
+            opener.casefold() in R.SENTENCE_STARTERS
+            and token not in R.TITLE_ABBREVIATIONS
+            and token not in R.NEVER_FORCE_AFTER
+        ):
+            cuts.append(m.end())
+    return cuts
+
+
+def _plain_word(token: str) -> bool:
+    """A lower-case word that is no abbreviation: a period after it ends a sentence."""
+    word = token.lstrip(R.OPENERS)
+    return len(word) >= 2 and word.isalpha() and word.islower() and word not in R.ALL_ABBREVIATIONS
 
 
 def _past_closers(body: str, cut: int) -> int:
@@ -242,14 +280,18 @@ def _keep_together(body: str, start: int, cut: int) -> bool:
         return False
     token, word = last.group(1), first.group(1)
     bare = token.rstrip(R.CLOSERS).lstrip(R.OPENERS)
+    if word[:1].islower():
+        return True  # nothing starts a sentence in lower case ("e.g. for", "… and then", "“Why?” he asked")
     if not bare.endswith("."):
         return _unclosed_bracket(left)
     abbrev = bare[:-1].casefold()
-    if word[:1].islower():
-        return True  # nothing starts a sentence in lower case ("e.g. for", "... and then")
+    if abbrev in R.INNER_ABBREVIATIONS and word.strip(".,;:").casefold() not in R.SENTENCE_STARTERS:
+        return True  # "the U.N. Security Council", "e.g. France"
     if abbrev in R.TITLE_ABBREVIATIONS:
         return True
     if abbrev in R.NUMBER_ABBREVIATIONS and word[:1].isdigit():
+        return True
+    if abbrev in R.TIME_ABBREVIATIONS and word.rstrip(".,;:").casefold() in R.TIME_WORDS:
         return True
     if _INITIAL.match(bare) and word[:1].isupper() and word.rstrip(".,").casefold() not in R.SENTENCE_STARTERS:
         return True  # "J. R. R. Tolkien", "Sergey V. Lavrov"
@@ -300,8 +342,8 @@ def _pysbd_spans(text: str) -> list[tuple[int, int]]:
 def _blingfire_spans(text: str) -> list[tuple[int, int]]:
     import blingfire
 
-    # blingfire offsets are in bytes of UTF-8 for non-ASCII text; map by search.
-    return _locate(text, blingfire.text_to_sentences(text).split("\n"))
+    _, offsets = blingfire.text_to_sentences_and_offsets(text)
+    return [(int(s), int(e)) for s, e in offsets]
 
 
 _REGEX_BOUNDARY = re.compile(rf"[{re.escape(R.FINAL_MARKS)}]+[{re.escape(R.CLOSERS)}]*\s+")

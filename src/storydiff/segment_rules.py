@@ -36,6 +36,25 @@ INNER_ABBREVIATIONS = frozenset(
     }
 )  # fmt: skip
 
+# Abbreviations after which a capitalised word may still continue the
+# sentence only when it is one of TIME_WORDS ("4 p.m. Friday").
+TIME_ABBREVIATIONS = frozenset({"a.m", "p.m"})
+TIME_WORDS = frozenset(
+    {
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december", "gmt", "utc", "cet", "msk", "est",
+        "edt", "pst", "pdt", "bst", "local", "moscow", "eastern", "pacific", "central",
+    }
+)  # fmt: skip
+
+# Abbreviations after which the splitter's own decision is never overruled
+# by the missed-boundary rule ("e.g. The Times", "cf. The report").
+NEVER_FORCE_AFTER = frozenset({"e.g", "i.e", "cf", "viz", "vs", "approx", "ca", "c", "incl", "esp", "et al"})
+
+# Every abbreviation above, for "is this token a plain word?".
+ALL_ABBREVIATIONS = TITLE_ABBREVIATIONS | NUMBER_ABBREVIATIONS | INNER_ABBREVIATIONS | {"etc", "al"}
+
 # Words that open sentences: after an "initial" ("Plan B. The …") they mean a
 # real boundary, not a name such as "J. R. R. Tolkien".
 SENTENCE_STARTERS = frozenset(
@@ -79,7 +98,7 @@ NOT_SPEAKERS = frozenset(
         "from", "to", "cc", "bcc", "title", "author", "authors", "by", "keywords", "abstract",
         "background", "conclusion", "conclusions", "methods", "results", "objective",
         "contact", "email", "e-mail", "phone", "tel", "fax", "address", "website", "web",
-        "url", "link", "links", "important", "attention", "warning", "tip", "hint", "step",
+        "url", "link", "links", "important", "attention", "tip", "hint", "step",
         "chapter", "part", "section", "table", "figure", "appendix", "total", "price",
         "breaking", "watch", "listen", "also", "more", "opinion", "analysis", "comment",
     }

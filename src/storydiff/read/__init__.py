@@ -106,7 +106,9 @@ def load(
         label = given = os.fspath(source)
         data = _read_file(Path(source), label, max_bytes)
     if not data.strip():
-        raise EmptyInput(f"{label}: is empty (no text to compare); expected a text, Markdown or HTML file")
+        raise EmptyInput(
+            f"{label}: is empty or only whitespace (no text to compare); expected a text, Markdown or HTML file"
+        )
     kind = media_type or (_by_extension(given) if given else None) or sniff_media_type(data)
     text, encoding = _decode(data, kind, label)
     return _document(text, source=label, name=name or given, media_type=kind, encoding=encoding, strict=True)

@@ -18,6 +18,16 @@ from storydiff.errors import EmptyInput
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
+# Never main text (pruned before extraction).
+_BOILERPLATE_XPATHS = (
+    "//nav",
+    "//footer",
+    "//aside",
+    "//*[@role='navigation' or @role='banner' or @role='contentinfo']",
+    "//*[contains(@class, 'cookie') or contains(@id, 'cookie')]",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Extracted:
     """What was found in a page."""
@@ -52,7 +62,9 @@ def extract(html: str, *, label: str) -> Extracted:
 
     doc = None
     # Precision first (the default); short pages fall under trafilatura's size
-    # thresholds, so retry favouring recall before giving up.
+    # thresholds, so retry favouring recall before giving up. On a page with
+    # no article trafilatura's fallbacks take menus for text, so navigation,
+    # footers, sidebars and cookie banners are pruned before it looks.
     for recall in (False, True):
         doc = trafilatura.bare_extraction(
             html,
@@ -61,6 +73,7 @@ def extract(html: str, *, label: str) -> Extracted:
             include_tables=True,
             deduplicate=False,
             favor_recall=recall,
+            prune_xpath=list(_BOILERPLATE_XPATHS),
         )
         if doc is not None and (doc.text or "").strip():
             break

@@ -1,0 +1,371 @@
+"""The ``html`` format: one self-contained page, the two versions side by side.
+
+The page needs nothing from the network (inline CSS and JS only, no fonts,
+no images) and carries a Content-Security-Policy ``<meta>`` that allows only
+its own style and script (by hash), so it opens offline and an escaped-text
+mistake could not load or run anything. Every string that comes from the
+documents (text, titles, sources, explanations) is escaped; no document text
+is ever placed inside ``<script>``.
+
+Element contract (stable; the web page and browser tests rely on it)::
+
+    #storydiff-report            root <div class="storydiff">; gets .hide-calm when the toggle is on
+    #report-header               title; #doc-a / #doc-b with .doc-title and a <dl> (source, date, id, type)
+    #truncated-warning           only when the alignment ran out of its step budget
+    #summary                     .count[data-verdict=identical|reworded|changed],
+                                 .count[data-kind=added|removed|moved],
+                                 .count[data-severity=high|medium|low] (changes shown by the floor),
+                                 .cat-chip[data-category] buttons (click = filter by that category)
+    #controls                    #filter-severity <select> (high|medium|low = "at or above"),
+                                 #filter-category <select> ("" = all), #toggle-calm checkbox,
+                                 #filter-status (live text "N of M changes shown")
+    #change-list                 <ol> of li.change#c{i}[data-severity][data-category][data-kind]
+                                 [data-target=<row id>], most severe first; i = index in to_dict()["changes"];
+                                 changes below min_severity are present but [hidden]
+    #alignment                   the side-by-side grid; every .row has .gutter, .cell.a, .cell.b
+      .row.head                  column titles (sticky)
+      .row.group#g{k}            aligned group k [data-verdict][data-group=k][data-moved="true"?]
+                                 [data-change="c1 c2"?]; inside, <mark class="sev-{s} cat-{c}" data-change="c{i}">
+                                 on the words a change names; moved rows carry a.move-link → #mv{k}
+      .row.removed#ra{i}         A sentence i that B dropped (right cell .empty)
+      .row.added#rb{j}           B sentence j that A lacks (left cell .empty), placed after its B predecessor
+      .row.moved-here#mv{k}      where moved run starting at group k sits in B; a.move-link → #g{k}
+      .row.para                  the row starts a new paragraph of A
+      .filtered                  on rows and marks whose changes the filters hide (dimmed, not removed)
+    #report-data                 <script type="application/json">: schema, version, options, summary,
+                                 document metadata, min_severity (no document text)
+    #report-footer               keyboard help, storydiff version, options used
+
+Keyboard: ``j``/``n`` next change, ``k``/``p`` previous (anywhere but form fields);
+``↓``/``↑`` and ``Enter`` while focus is in the change list. The focused change
+has a focus ring (.current) and its row is scrolled to the middle and outlined (.flash).
+
+``fragment=True`` gives a ``<div>`` for notebooks: the same markup and CSS
+(scoped under ``.storydiff``) with ids prefixed, but no ``<html>``, controls or script.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from functools import lru_cache
+from html import escape
+from importlib import resources
+from typing import Any
+
+from storydiff.report._layout import (
+    SEVERITIES,
+    VERDICTS,
+    Layout,
+    Row,
+    build_layout,
+    category_counts,
+    doc_label,
+    severity_counts,
+    severity_order,
+    visible,
+)
+
+SYMBOLS = {"identical": "=", "reworded": "≈", "changed": "≠", "removed": "−", "added": "+", "moved": "↪",
+           "moved-here": "↩"}
+
+
+def esc(value: Any) -> str:
+    """Escape any value for HTML text or a double-quoted attribute."""
+    return escape("" if value is None else str(value), quote=True)
+
+
+def json_for_script(value: Any) -> str:
+    """JSON safe inside ``<script type="application/json">`` (no ``</script>``, no line separators)."""
+    s = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    for ch, rep in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        s = s.replace(ch, rep)
+    return s
+
+
+@lru_cache(maxsize=4)
+def _asset(name: str) -> str:
+    return resources.files("storydiff.report").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _csp_hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+class _Page:
+    """Builds the markup of one report; ``p`` prefixes every id (fragments)."""
+
+    def __init__(self, layout: Layout, min_severity: str | None, p: str) -> None:
+        self.L = layout
+        self.changes: list[dict[str, Any]] = layout.data["changes"]
+        self.floor = min_severity
+        self.p = p
+
+    def shown(self, ci: int) -> bool:
+        return visible(self.changes[ci], self.floor)
+
+    # ----- text cells -------------------------------------------------------
+    def marked(self, side: str, indices: tuple[int, ...], cis: tuple[int, ...]) -> str:
+        """Escaped text of the sentences with each change's words in <mark>."""
+        text = self.L.text(side, indices)
+        start, end = self.L.bounds(side, indices)
+        spans = []
+        for ci in cis:
+            c = self.changes[ci]
+            sp = c.get(side)
+            if c["kind"] == "changed" and sp and sp["end"] > start and sp["start"] < end:
+                spans.append((max(sp["start"], start) - start, min(sp["end"], end) - start, ci))
+        out, pos = [], 0
+        for s, e, ci in sorted(spans):
+            s = max(s, pos)  # overlapping spans: the earlier one keeps the shared words
+            if e <= s:
+                continue
+            c = self.changes[ci]
+            cls = f"sev-{c['severity']} cat-{c['category']}" + ("" if self.shown(ci) else " filtered")
+            out.append(esc(text[pos:s]))
+            out.append(f'<mark class="{esc(cls)}" data-change="{self.p}c{ci}" '
+                       f'title="{esc(c["severity"])} · {esc(c["category"])}: {esc(c.get("explanation"))}">'
+                       f"{esc(text[s:e])}</mark>")
+            pos = e
+        out.append(esc(text[pos:]))
+        return "".join(out)
+
+    def loc(self, side: str, index: int) -> str:
+        where = self.L.where(side, index)
+        para = self.L.paragraph(side, index) + 1
+        return f'<span class="loc" title="{side.upper()} {esc(where)}">§{para} s{index + 1}</span>'
+
+    def cell(self, side: str, indices: tuple[int, ...], body: str, extra: str = "") -> str:
+        if not indices:
+            return f'<div class="cell {side} empty">{body}</div>'
+        return f'<div class="cell {side}">{self.loc(side, indices[0])}{body}{extra}</div>'
+
+    # ----- rows ---------------------------------------------------------------
+    def row_attrs(self, row: Row) -> str:
+        cis = self.L.row_changes.get(row.id, ())
+        attrs = f' data-change="{" ".join(f"{self.p}c{ci}" for ci in cis)}"' if cis else ""
+        if cis and not any(self.shown(ci) for ci in cis):
+            attrs += ' data-initially-filtered="true"'
+        return attrs
+
+    def group_row(self, row: Row, cls: str) -> str:
+        gi = row.groups[0]
+        g = self.L.data["alignment"][gi]
+        cis = self.L.row_changes.get(row.id, ())
+        verdict = g["verdict"]
+        sym = SYMBOLS.get(verdict, "?")
+        moved = ""
+        if g["moved"]:
+            sym = f"{sym}<br>{SYMBOLS['moved']}"
+            target = self.L.placeholder_of.get(gi, f"mv{gi}")
+            moved = (f'<a class="move-link" href="#{self.p}{target}">{SYMBOLS["moved"]} moved → B '
+                     f'{esc(self.L.where("b", row.b[0]))}</a>')
+        filtered = " filtered" if cis and not any(self.shown(ci) for ci in cis) else ""
+        moved_attr = ' data-moved="true"' if g["moved"] else ""
+        return (
+            f'<div class="row group{cls}{filtered}" id="{self.p}{row.id}" data-group="{gi}" data-verdict="{esc(verdict)}"'
+            f'{moved_attr}{self.row_attrs(row)}>'
+            f'<div class="gutter" title="{esc(verdict)}{" and moved" if g["moved"] else ""}">'
+            f'<span class="sym" aria-hidden="true">{sym}</span><span class="sr-only">{esc(verdict)}</span></div>'
+            + self.cell("a", row.a, self.marked("a", row.a, cis))
+            + self.cell("b", row.b, self.marked("b", row.b, cis), moved)
+            + "</div>"
+        )
+
+    def single_row(self, row: Row, cls: str) -> str:
+        side = "a" if row.kind == "removed" else "b"
+        indices = row.a or row.b
+        cis = self.L.row_changes.get(row.id, ())
+        filtered = " filtered" if cis and not any(self.shown(ci) for ci in cis) else ""
+        body = esc(self.L.text(side, indices))
+        label = "removed from A" if side == "a" else "added in B"
+        cells = (self.cell("a", row.a, body) + self.cell("b", (), "")) if side == "a" else (
+            self.cell("a", (), "") + self.cell("b", row.b, body))
+        return (f'<div class="row {row.kind}{cls}{filtered}" id="{self.p}{row.id}" data-kind="{row.kind}"'
+                f'{self.row_attrs(row)}><div class="gutter" title="{label}"><span class="sym" aria-hidden="true">'
+                f'{SYMBOLS[row.kind]}</span><span class="sr-only">{label}</span></div>{cells}</div>')
+
+    def moved_here_row(self, row: Row) -> str:
+        gi = row.groups[0]
+        first_a = self.L.data["alignment"][gi]["a"][0]
+        text = " ".join(self.L.text("b", row.b).split())
+        short = text if len(text) <= 140 else text[:139] + "…"
+        back = (f'<a class="move-link" href="#{self.p}g{gi}">{SYMBOLS["moved-here"]} moved here from A '
+                f'{esc(self.L.where("a", first_a))}</a>')
+        return (f'<div class="row moved-here" id="{self.p}{row.id}" data-groups="{" ".join(map(str, row.groups))}">'
+                f'<div class="gutter" title="moved here"><span class="sym" aria-hidden="true">{SYMBOLS["moved-here"]}'
+                f'</span><span class="sr-only">moved here</span></div>'
+                f'<div class="cell a empty">{back}</div>'
+                f'<div class="cell b">{self.loc("b", row.b[0])}{esc(short)}</div></div>')
+
+    def rows(self) -> str:
+        out, last_para = [], None
+        a, b = self.L.data["documents"]
+        out.append(f'<div class="row head"><div class="gutter"></div><div class="cell a"><span class="side-tag">A</span>'
+                   f'{esc(doc_label(a))}</div><div class="cell b"><span class="side-tag">B</span>{esc(doc_label(b))}</div></div>')
+        for row in self.L.rows:
+            cls = ""
+            if row.a:
+                para = self.L.paragraph("a", row.a[0])
+                if last_para is not None and para != last_para:
+                    cls = " para"
+                last_para = para
+            if row.kind == "group":
+                out.append(self.group_row(row, cls))
+            elif row.kind == "moved-here":
+                out.append(self.moved_here_row(row))
+            else:
+                out.append(self.single_row(row, cls))
+        return "\n".join(out)
+
+    # ----- change list --------------------------------------------------------
+    def change_item(self, ci: int) -> str:
+        c = self.changes[ci]
+        target = self.L.change_row.get(ci, "")
+        kind = c["kind"]
+        if kind == "changed":
+            words = f'<q>{esc(_short(c.get("a_text")))}</q> → <q>{esc(_short(c.get("b_text")))}</q>'
+        else:
+            sym = {"added": "+", "removed": "−", "moved": "↪"}.get(kind, "")
+            words = f'{sym} {esc(kind)}: <q>{esc(_short(c.get("b_text") if kind == "added" else c.get("a_text")))}</q>'
+        hidden = "" if self.shown(ci) else " hidden"
+        href = f' href="#{self.p}{target}"' if target else ""
+        return (f'<li class="change" id="{self.p}c{ci}" data-severity="{esc(c["severity"])}" '
+                f'data-category="{esc(c["category"])}" data-kind="{esc(kind)}" data-target="{self.p}{target}" '
+                f'tabindex="-1"{hidden}><a{href}><span class="sev-badge sev-{esc(c["severity"])}">'
+                f'{esc(str(c["severity"]).upper())}</span> <span class="cat">{esc(c["category"])}</span> '
+                f'<span class="expl">{esc(c.get("explanation"))}</span><span class="words">{words}</span></a></li>')
+
+    def change_list(self) -> str:
+        order = severity_order(self.changes)
+        n = sum(1 for ci in order if self.shown(ci))
+        items = "\n".join(self.change_item(ci) for ci in order)
+        empty = "" if self.changes else "<p>No changes of meaning found.</p>"
+        return (f'<section id="{self.p}changes" class="changes" aria-label="Changes">'
+                f"<h2>Changes, most severe first <small>({n} shown of {len(self.changes)})</small></h2>{empty}"
+                f'<ol id="{self.p}change-list" class="change-list">{items}</ol></section>')
+
+
+def _short(s: str | None, n: int = 90) -> str:
+    s = " ".join((s or "").split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _doc_block(doc: dict[str, Any], tag: str, p: str) -> str:
+    fields = [("source", doc.get("source")), ("date", doc.get("date")), ("id", doc.get("id")),
+              ("type", doc.get("media_type")), ("sentences", len(doc.get("sentences", [])))]
+    dl = "".join(f"<dt>{name}</dt><dd>{esc(v)}</dd>" for name, v in fields if v not in (None, ""))
+    return (f'<div class="doc" id="{p}doc-{tag.lower()}"><span class="side-tag">{tag}</span>'
+            f'<span class="doc-title">{esc(doc_label(doc))}</span><dl>{dl}</dl></div>')
+
+
+def _summary(data: dict[str, Any], floor: str | None, p: str) -> str:
+    s = data["summary"]
+    shown = [c for c in data["changes"] if visible(c, floor)]
+    verdicts = "".join(
+        f'<li class="count" data-verdict="{v}"><span class="sym" aria-hidden="true">{SYMBOLS[v]}</span> '
+        f"<b>{int(s.get(v, 0))}</b> {v}</li>" for v in reversed(VERDICTS))
+    kinds = "".join(
+        f'<li class="count" data-kind="{k}"><span class="sym" aria-hidden="true">{SYMBOLS[k]}</span> '
+        f"<b>{int(s.get(k, 0))}</b> {k}</li>" for k in ("added", "removed", "moved"))
+    sev = severity_counts(shown)
+    sevs = "".join(f'<li class="count" data-severity="{k}"><span class="sev-badge sev-{k}">{k.upper()}</span> '
+                   f"<b>{sev[k]}</b></li>" for k in SEVERITIES)
+    cats = "".join(f'<li><button type="button" class="cat-chip" data-category="{esc(k)}" aria-pressed="false">'
+                   f"{esc(k)} <b>{n}</b></button></li>" for k, n in category_counts(data["changes"]).items())
+    floor_note = f" (at or above {esc(floor)})" if floor else ""
+    return (f'<section id="{p}summary" class="summary" aria-label="Summary">'
+            f'<ul class="counts"><li class="label">Aligned passages:</li>{verdicts}'
+            f'<li class="label">Sentences:</li>{kinds}</ul>'
+            f'<ul class="counts"><li class="label">Changes shown{floor_note}:</li>{sevs}</ul>'
+            + (f'<ul class="counts"><li class="label">All changes by category:</li>{cats}</ul>' if cats else "")
+            + "</section>")
+
+
+def _controls(data: dict[str, Any], floor: str | None) -> str:
+    floor = floor or "low"
+    labels = {"high": "high only", "medium": "medium and above", "low": "all (low included)"}
+    sev = "".join(f'<option value="{k}"{" selected" if k == floor else ""}>{labels[k]}</option>' for k in SEVERITIES)
+    cats = "".join(f'<option value="{esc(k)}">{esc(k)}</option>' for k in category_counts(data["changes"]))
+    return (f'<nav id="controls" class="no-print" aria-label="Filters">'
+            f'<label>Severity <select id="filter-severity">{sev}</select></label>'
+            f'<label>Category <select id="filter-category"><option value="">all categories</option>{cats}</select></label>'
+            f'<label><input type="checkbox" id="toggle-calm"> Hide identical and reworded passages</label>'
+            f'<span id="filter-status" aria-live="polite"></span></nav>')
+
+
+def _footer(data: dict[str, Any], fragment: bool, p: str) -> str:
+    opts = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in data["options"].items())
+    keys = "" if fragment else (
+        "<p class=\"no-print\">Keyboard: <kbd>j</kbd> or <kbd>n</kbd> next change, <kbd>k</kbd> or <kbd>p</kbd> "
+        "previous; in the change list also <kbd>↓</kbd> <kbd>↑</kbd> and <kbd>Enter</kbd>. Click a change to "
+        "bring its passage into view. Symbols: ≠ changed, ≈ reworded, = identical, + added in B, − removed "
+        "from A, ↪ moved (↩ where it went).</p>")
+    return (f'<footer id="{p}report-footer">{keys}<p>Made by storydiff {esc(data["storydiff_version"])} '
+            f'(report schema {esc(data["schema"])}). Options used:</p><dl>{opts}</dl></footer>')
+
+
+def _meta(data: dict[str, Any], floor: str | None) -> dict[str, Any]:
+    return {
+        "schema": data["schema"],
+        "storydiff_version": data["storydiff_version"],
+        "options": data["options"],
+        "summary": data["summary"],
+        "min_severity": floor,
+        "truncated": data["truncated"],
+        "documents": [{k: d.get(k) for k in ("id", "source", "title", "date", "media_type")} for d in data["documents"]],
+    }
+
+
+def _body(data: dict[str, Any], floor: str | None, fragment: bool, p: str) -> str:
+    layout = build_layout(data)
+    page = _Page(layout, floor, p)
+    a, b = data["documents"]
+    warning = (f'<p id="{p}truncated-warning" class="warning">The alignment ran out of its step budget: '
+               "this report is a best effort and may miss or misplace passages.</p>") if data["truncated"] else ""
+    return (
+        f'<header id="{p}report-header"><h1>How the text changed: {esc(doc_label(a))} → {esc(doc_label(b))}</h1>'
+        f'<div class="docs">{_doc_block(a, "A", p)}{_doc_block(b, "B", p)}</div>{warning}</header>'
+        + _summary(data, floor, p)
+        + ("" if fragment else _controls(data, floor))
+        + f'<div class="main">{page.change_list()}'
+        f'<section id="{p}alignment" class="alignment" aria-label="The two versions side by side">'
+        f"{page.rows()}</section></div>"
+        + _footer(data, fragment, p)
+    )
+
+
+def render_html(data: dict[str, Any], *, min_severity: str | None = None, fragment: bool = False) -> str:
+    """The HTML report for ``Comparison.to_dict()`` (all changes, unfiltered).
+
+    Args:
+        data: ``Comparison.to_dict()`` carrying every change.
+        min_severity: the initial severity filter; changes below it are in
+            the page but hidden until the reader lowers the filter.
+        fragment: a ``<div>`` for embedding (no ``<html>``, controls or script).
+
+    Returns:
+        The page (or fragment) as one string.
+    """
+    css = _asset("report.css")
+    if fragment:
+        p = "sd" + hashlib.sha1(json_for_script(data).encode("utf-8")).hexdigest()[:10] + "-"
+        return (f'<div class="storydiff storydiff-fragment" id="{p}storydiff-report"><style>{css}</style>'
+                + _body(data, min_severity, True, p) + "</div>")
+    js = _asset("report.js")
+    page_css = css + "\nbody { margin: 0; background: #fff; }\n"
+    csp = (f"default-src 'none'; style-src {_csp_hash(page_css)}; script-src {_csp_hash(js)}; "
+           "img-src 'none'; base-uri 'none'; form-action 'none'")
+    a, b = data["documents"]
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">\n'
+        f'<meta name="generator" content="storydiff {esc(data["storydiff_version"])}">\n'
+        f"<title>storydiff: {esc(doc_label(a))} → {esc(doc_label(b))}</title>\n"
+        f"<style>{page_css}</style>\n</head>\n<body>\n"
+        f'<div class="storydiff" id="storydiff-report">\n{_body(data, min_severity, False, "")}\n</div>\n'
+        f'<script type="application/json" id="report-data">{json_for_script(_meta(data, min_severity))}</script>\n'
+        f"<script>{js}</script>\n</body>\n</html>\n"
+    )

@@ -80,7 +80,9 @@ def match_dense(score: np.ndarray, threshold: float, roles: np.ndarray | None = 
     """Globally optimal 1:1 pairs from a dense score matrix (sorted by A index)."""
     if score.size == 0:
         return []
-    weight = score + CONTEXT_WEIGHT * context(score)
+    # context closes part of the gap to 1, so it can tip a borderline pair
+    # but never lift a pair to a threshold of 1.0
+    weight = score + CONTEXT_WEIGHT * context(score) * (1.0 - score)
     if roles is not None:
         weight = weight * roles + ROLE_BONUS * (roles == 1.0)
     gain = np.where(score >= min(MIN_OWN_SCORE, threshold), weight - threshold, 0.0).clip(min=0.0)
@@ -228,7 +230,7 @@ def _fill_gaps(
             continue
         if (j + 1 == nxt[1][0] if nxt else j == m - 1) and (j - 1 == prev[1][-1] if prev else j == 0):
             z = scorer.pair_logit(i, j)
-            if z >= GAP_MIN_LOGIT:
+            if z >= max(GAP_MIN_LOGIT, threshold_logit - 3.0):
                 groups[((i,), (j,))] = z
                 owner_a[i] = owner_b[j] = ((i,), (j,))
     for side, size, owner, other_owner in (("a", n, owner_a, owner_b), ("b", m, owner_b, owner_a)):

@@ -116,7 +116,7 @@ def sparse_evidence_and_match(
         if own < min(MIN_OWN_SCORE, threshold):
             continue
         ctx = max(score.get((i + di, j + dj), 0.0) for di, dj in _CONTEXT_OFFSETS)
-        w = own + CONTEXT_WEIGHT * ctx
+        w = own + CONTEXT_WEIGHT * ctx * (1.0 - own)
         ra_, rb_ = sents_a[i].role, sents_b[j].role
         if ra_ and rb_:
             w = w + ROLE_BONUS if ra_ == rb_ else w * ROLE_PENALTY

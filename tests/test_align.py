@@ -1,0 +1,279 @@
+"""Tests for storydiff.align: groups, splits and merges, moves, invariants, symmetry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import storydiff.align
+from storydiff.align import align
+from storydiff.align.moves import stable_groups
+from storydiff.embed import Encoder, get_encoder
+from storydiff.model import Alignment, Document, Group, Segmentation, Sentence, Span
+from storydiff.options import Options
+
+PARAGRAPHS: list[list[str]] = [
+    [
+        "The city council of Marlow voted on Tuesday to close the old bridge over the river.",
+        "Engineers had warned in March that its steel supports were badly corroded.",
+        "Traffic will be diverted through the eastern bypass for at least two years.",
+    ],
+    [
+        "Mayor Helen Ortiz said the decision was painful but unavoidable.",
+        "She promised that a new bridge would be designed by a local firm.",
+    ],
+    [
+        "Shop owners on Mill Street fear that they will lose most of their customers.",
+        "One baker said his sales had already fallen by a third since the warning.",
+        "The chamber of commerce has asked for a temporary footbridge.",
+    ],
+    [
+        "The replacement is expected to cost 14 million euros.",
+        "Half of the money will come from a regional infrastructure fund.",
+    ],
+    [
+        "Construction should begin next spring if the tender attracts enough bids.",
+        "A public meeting about the design will be held in the town hall on June 3.",
+    ],
+    [
+        "Local schools will run extra buses for pupils who live across the river.",
+        "Parents have been told to expect longer journeys in the mornings.",
+    ],
+]
+
+# An independent re-wording of PARAGRAPHS (same order, sentence for sentence).
+REWORDED: list[list[str]] = [
+    [
+        "On Tuesday Marlow's councillors decided to shut the ageing river bridge.",
+        "In March, engineers cautioned that the steel supports of the bridge were seriously rusted.",
+        "For two years or more, vehicles will be sent along the eastern bypass instead.",
+    ],
+    [
+        "According to Mayor Helen Ortiz, the choice hurt but could not be avoided.",
+        "A local company will draw up plans for a new bridge, she pledged.",
+    ],
+    [
+        "Traders on Mill Street worry that most of their clients will disappear.",
+        "A baker reported that his takings had dropped by one third since the warning was issued.",
+        "A temporary pedestrian bridge has been requested by the chamber of commerce.",
+    ],
+    [
+        "The new crossing should cost about 14 million euros.",
+        "A regional infrastructure fund is to provide half of that sum.",
+    ],
+    [
+        "Building work could start next spring, provided the tender draws sufficient offers.",
+        "The design will be discussed at a public meeting in the town hall on June 3.",
+    ],
+    [
+        "Extra buses will be laid on by local schools for children living on the far bank.",
+        "Mothers and fathers were warned that morning trips would take longer.",
+    ],
+]
+
+OPTIONS = Options()
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Encoder:
+    return get_encoder("wordllama")
+
+
+def seg(paragraphs: Sequence[Sequence[str]], name: str = "doc") -> Segmentation:
+    """A Segmentation with one Sentence per string, paragraphs separated by blank lines."""
+    text, sents, spans = "", [], []
+    for pi, para in enumerate(paragraphs):
+        if text:
+            text += "\n\n"
+        start = len(text)
+        for k, s in enumerate(para):
+            if k:
+                text += " "
+            sents.append(Sentence(len(sents), len(text), len(text) + len(s), s, pi))
+            text += s
+        spans.append(Span(start, len(text)))
+    return Segmentation(Document(id=name, source=name, text=text), tuple(sents), tuple(spans))
+
+
+def flat(paragraphs: Sequence[Sequence[str]]) -> list[str]:
+    return [s for p in paragraphs for s in p]
+
+
+def links(al: Alignment) -> set[tuple[int, int]]:
+    return {(i, j) for g in al.groups for i in g.a for j in g.b}
+
+
+def check_invariants(al: Alignment, n: int, m: int) -> None:
+    seen_a = [i for g in al.groups for i in g.a] + list(al.removed)
+    seen_b = [j for g in al.groups for j in g.b] + list(al.added)
+    assert sorted(seen_a) == list(range(n))
+    assert sorted(seen_b) == list(range(m))
+    for g in al.groups:
+        assert g.a and g.b
+        assert list(g.a) == list(range(g.a[0], g.a[-1] + 1))
+        assert list(g.b) == list(range(g.b[0], g.b[-1] + 1))
+        assert 0.0 <= g.score <= 1.0
+    assert [g.a for g in al.groups] == sorted(g.a for g in al.groups)
+    in_moves = {k for mv in al.moves for k in mv.groups}
+    assert in_moves == {k for k, g in enumerate(al.groups) if g.moved}
+    for mv in al.moves:
+        assert set(mv.a) == {i for k in mv.groups for i in al.groups[k].a}
+        assert set(mv.b) == {j for k in mv.groups for j in al.groups[k].b}
+
+
+def test_identical_documents_align_one_to_one_in_order(encoder: Encoder) -> None:
+    a = seg(PARAGRAPHS)
+    al = align(a, seg(PARAGRAPHS), options=OPTIONS, encoder=encoder)
+    n = len(a.sentences)
+    assert [(g.a, g.b) for g in al.groups] == [((i,), (i,)) for i in range(n)]
+    assert al.moves == () and al.added == () and al.removed == ()
+    assert all(g.score > 0.9 and not g.moved for g in al.groups)
+
+
+def test_reworded_document_aligns_sentence_for_sentence(encoder: Encoder) -> None:
+    al = align(seg(PARAGRAPHS), seg(REWORDED), options=OPTIONS, encoder=encoder)
+    n = len(flat(PARAGRAPHS))
+    assert links(al) == {(i, i) for i in range(n)}
+    assert al.moves == ()
+
+
+def test_moved_block_of_three_sentences_is_one_move(encoder: Encoder) -> None:
+    # paragraph 2 (three sentences, A indices 5-7) moves to the end of B
+    b_paras = [PARAGRAPHS[k] for k in (0, 1, 3, 4, 5, 2)]
+    al = align(seg(PARAGRAPHS), seg(b_paras), options=OPTIONS, encoder=encoder)
+    assert len(al.moves) == 1
+    mv = al.moves[0]
+    m = len(flat(b_paras))
+    assert mv.a == (5, 6, 7)
+    assert mv.b == (m - 3, m - 2, m - 1)
+    assert [al.groups[k].moved for k in mv.groups] == [True, True, True]
+    assert sum(g.moved for g in al.groups) == 3
+    assert al.added == () and al.removed == ()
+
+
+def test_two_swapped_blocks_the_shorter_one_moved(encoder: Encoder) -> None:
+    # a 2-sentence paragraph swaps places with a 3-sentence one
+    b_paras = [PARAGRAPHS[k] for k in (0, 2, 1, 3, 4, 5)]
+    al = align(seg(PARAGRAPHS), seg(b_paras), options=OPTIONS, encoder=encoder)
+    assert [mv.a for mv in al.moves] == [(3, 4)]
+
+
+def test_split_sentence_is_one_to_two(encoder: Encoder) -> None:
+    b_paras = [list(p) for p in REWORDED]
+    b_paras[0][0:1] = [
+        "On Tuesday the councillors of Marlow held a vote.",
+        "They decided to shut the ageing bridge over the river.",
+    ]
+    al = align(seg(PARAGRAPHS), seg(b_paras), options=OPTIONS, encoder=encoder)
+    assert any(g.a == (0,) and g.b == (0, 1) for g in al.groups), [(g.a, g.b) for g in al.groups]
+    assert al.added == () and al.removed == ()
+
+
+def test_merged_sentences_are_two_to_one(encoder: Encoder) -> None:
+    b_paras = [list(p) for p in REWORDED]
+    b_paras[3] = [
+        "The new crossing should cost about 14 million euros, and a regional "
+        "infrastructure fund is to provide half of that sum."
+    ]
+    al = align(seg(PARAGRAPHS), seg(b_paras), options=OPTIONS, encoder=encoder)
+    assert any(g.a == (8, 9) and g.b == (8,) for g in al.groups), [(g.a, g.b) for g in al.groups]
+    assert al.added == () and al.removed == ()
+
+
+def test_inserted_and_deleted_sentences(encoder: Encoder) -> None:
+    b_paras = [list(p) for p in REWORDED]
+    del b_paras[1][1]  # A sentence 4 is gone from B
+    b_paras[4].insert(1, "Critics say the council ignored the warnings about the bridge for a decade.")
+    b_paras.insert(5, ["The weather this weekend will be sunny with light winds from the west."])
+    a, b = seg(PARAGRAPHS), seg(b_paras)
+    al = align(a, b, options=OPTIONS, encoder=encoder)
+    b_texts = [s.text for s in b.sentences]
+    assert al.removed == (4,)
+    assert {b_texts[j][:10] for j in al.added} == {"Critics sa", "The weathe"}
+    assert al.moves == ()
+
+
+def test_one_sided_boilerplate_is_not_aligned(encoder: Encoder) -> None:
+    a_paras = [["Marlow council closes the old bridge"], ["Submitted on Tue, 03/12/2024 - 10:37"], *PARAGRAPHS]
+    b_paras = [["/ regional news today/"], *REWORDED]
+    a, b = seg(a_paras), seg(b_paras)
+    al = align(a, b, options=OPTIONS, encoder=encoder)
+    assert al.removed == (0, 1)
+    assert al.added == (0,)
+    assert links(al) == {(i + 2, i + 1) for i in range(len(flat(PARAGRAPHS)))}
+
+
+def test_align_is_symmetric(encoder: Encoder) -> None:
+    b_paras = [list(p) for p in REWORDED]
+    del b_paras[0][2]
+    b_paras = [b_paras[k] for k in (0, 4, 1, 2, 3, 5)]
+    b_paras[2].append("The mayor did not answer further questions from reporters.")
+    a, b = seg(PARAGRAPHS), seg(b_paras)
+    ab = align(a, b, options=OPTIONS, encoder=encoder)
+    ba = align(b, a, options=OPTIONS, encoder=encoder)
+    assert ab.added == ba.removed and ab.removed == ba.added
+    assert {(g.a, g.b, g.score, g.moved) for g in ab.groups} == {(g.b, g.a, g.score, g.moved) for g in ba.groups}
+    assert {(mv.a, mv.b) for mv in ab.moves} == {(mv.b, mv.a) for mv in ba.moves}
+    check_invariants(ab, len(a.sentences), len(b.sentences))
+    check_invariants(ba, len(b.sentences), len(a.sentences))
+
+
+def test_align_is_deterministic(encoder: Encoder) -> None:
+    a, b = seg(PARAGRAPHS), seg([REWORDED[k] for k in (5, 0, 1, 2, 3, 4)])
+    assert align(a, b, options=OPTIONS, encoder=encoder) == align(a, b, options=OPTIONS, encoder=encoder)
+
+
+@pytest.mark.parametrize("a_paras,b_paras", [([], PARAGRAPHS), (PARAGRAPHS, []), ([], [])])
+def test_empty_side(encoder: Encoder, a_paras: list, b_paras: list) -> None:
+    al = align(seg(a_paras), seg(b_paras), options=OPTIONS, encoder=encoder)
+    assert al.groups == () and al.removed == tuple(range(len(flat(a_paras))))
+    assert al.added == tuple(range(len(flat(b_paras))))
+
+
+def test_threshold_one_aligns_no_reworded_pair(encoder: Encoder) -> None:
+    al = align(seg(PARAGRAPHS), seg(REWORDED), options=Options(align_threshold=1.0), encoder=encoder)
+    check_invariants(al, len(flat(PARAGRAPHS)), len(flat(REWORDED)))
+    assert al.groups == ()
+
+
+def test_sparse_path_for_long_documents_gives_the_same_links(
+    encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = seg(PARAGRAPHS), seg([REWORDED[k] for k in (0, 3, 1, 2, 4, 5)])
+    dense = align(a, b, options=OPTIONS, encoder=encoder)
+    monkeypatch.setattr(storydiff.align, "DENSE_MAX_CELLS", 10)
+    sparse = align(a, b, options=OPTIONS, encoder=encoder)
+    check_invariants(sparse, len(a.sentences), len(b.sentences))
+    assert links(sparse) == links(dense)
+    assert [(mv.a, mv.b) for mv in sparse.moves] == [(mv.a, mv.b) for mv in dense.moves]
+
+
+def test_stable_groups_keeps_heaviest_increasing_chain() -> None:
+    groups = [Group((0,), (5,), 1.0), Group((1,), (0,), 1.0), Group((2, 3), (1,), 1.0), Group((4,), (6,), 1.0)]
+    assert stable_groups(groups) == [False, True, True, True]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    order=st.permutations(range(len(PARAGRAPHS))),
+    dropped=st.sets(st.integers(0, len(flat(PARAGRAPHS)) - 1), max_size=4),
+)
+def test_invariants_under_shuffles_and_deletions(encoder: Encoder, order: list[int], dropped: set[int]) -> None:
+    numbered: list[list[tuple[int, str]]] = []
+    k = 0
+    for p in PARAGRAPHS:
+        numbered.append([(k + i, s) for i, s in enumerate(p)])
+        k += len(p)
+    b_num = [[x for x in numbered[p] if x[0] not in dropped] for p in order]
+    b_num = [p for p in b_num if p]
+    source = [x[0] for p in b_num for x in p]
+    a, b = seg(PARAGRAPHS), seg([[s for _, s in p] for p in b_num])
+    al = align(a, b, options=OPTIONS, encoder=encoder)
+    check_invariants(al, len(a.sentences), len(b.sentences))
+    b2a = al.b2a()
+    # every copied sentence is aligned with its original, and only deleted ones are removed
+    assert all(source[j] in b2a.get(j, ()) for j in range(len(source)))
+    assert set(al.removed) <= dropped

@@ -1,41 +1,286 @@
-"""Telling a change of meaning from a rewording.
+"""Telling a change of meaning from a rewording, and naming what changed.
 
-PLACEHOLDER: replaced by the change engine.
+For every aligned group the engine gives a verdict:
+
+- ``identical``: the texts are equal once case, whitespace, quote style and
+  punctuation are ignored (a mark between two digits still counts, so
+  ``3.5``/``35`` differ); see :func:`storydiff.classify.features.identity_key`;
+- ``reworded`` / ``changed``: decided by a calibrated gradient-boosted model
+  over symmetric pair features (:mod:`.features`, :mod:`.verdict`), made
+  consistent with the rule-based change finder (``.changes.find_changes``):
+
+  * a high-severity rule change found with confidence ≥ ``RULE_MIN_CONFIDENCE``
+    makes the verdict ``changed`` whatever the model says;
+  * a ``changed`` verdict that no medium/high rule change explains gets one
+    ``content`` change per differing word region (from a token diff), so every
+    changed group names the words that differ;
+  * a ``reworded`` verdict keeps only low-severity changes (spelling, wording).
+
+``confidence`` is the calibrated probability of the verdict given.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from difflib import SequenceMatcher
 
-from storydiff.embed import Encoder
+import numpy as np
+
+from storydiff.classify.features import STOP, batch_features, identity_key
+from storydiff.classify.verdict import load_model
+from storydiff.embed import Encoder, get_encoder
 from storydiff.model import (Alignment, Category, Change, ChangeKind, PairJudgement, Segmentation,
-                             Severity, Verdict)
+                             Sentence, Severity, Span, Verdict)
 from storydiff.options import Options
+
+__all__ = ["classify", "judge", "judge_many"]
+
+# A rule change this sure and this severe decides the verdict on its own: rules
+# pinpoint swapped numbers, names and negations the statistical model can miss.
+RULE_MIN_CONFIDENCE = 0.7
+# Probability given to a verdict forced by such a rule when the model disagrees.
+RULE_FORCED_CONFIDENCE = 0.8
+MAX_CONTENT_CHANGES = 4
+_WORD = re.compile(r"\w+(?:[-'’.,]\w+)*|[^\w\s]")
+_FINAL_PUNCT = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
+
+
+def _find_changes() -> Callable[..., Sequence[Change]] | None:
+    try:
+        from storydiff.classify.changes import find_changes
+    except ImportError:  # the rule engine is optional while it is being written
+        return None
+    return find_changes
+
+
+def _p_changed(pairs: Sequence[tuple[str, str]], encoder: Encoder) -> np.ndarray:
+    """Calibrated P(changed) for each pair, encoding every text and word once."""
+    if not pairs:
+        return np.zeros(0)
+    engine = getattr(encoder, "name", "wordllama")
+    model = load_model("minilm" if engine == "minilm" else "wordllama")
+    words = encoder if engine == "wordllama" else get_encoder("wordllama")
+    extra = encoder if engine == "minilm" else None
+    return model.p_changed(batch_features(pairs, words, extra))
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _is_content(tok: str) -> bool:
+    return tok[0].isalnum() and tok not in STOP
+
+
+def _merge_close(regions: list[tuple[int, int, int, int]], gap: int = 2) -> list[tuple[int, int, int, int]]:
+    """Join regions at most ``gap`` tokens apart on both sides: a swap ("A beat B" → "B beat A") is one change."""
+    out: list[tuple[int, int, int, int]] = []
+    for r in regions:
+        if out and r[0] - out[-1][1] <= gap and r[2] - out[-1][3] <= gap:
+            out[-1] = (out[-1][0], r[1], out[-1][2], r[3])
+        else:
+            out.append(r)
+    return out
+
+
+def _span_of(toks: list[tuple[str, int, int]], i1: int, i2: int) -> Span:
+    if i1 < i2:
+        return Span(toks[i1][1], toks[i2 - 1][2])
+    pos = toks[i1 - 1][2] if i1 > 0 else (toks[0][1] if toks else 0)
+    return Span(pos, pos)
+
+
+def content_changes(a: str, b: str, confidence: float) -> tuple[Change, ...]:
+    """Changes naming the smallest differing word regions of ``a`` and ``b`` (token diff).
+
+    Regions that differ only in stop words or punctuation are skipped unless
+    nothing else differs; more than ``MAX_CONTENT_CHANGES`` regions are merged
+    into one covering span.
+    """
+    ta, tb = _tokens(a), _tokens(b)
+    ops = SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=False).get_opcodes()
+    regions = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+    content = [r for r in regions
+               if any(_is_content(t[0]) for t in ta[r[0]:r[1]] + tb[r[2]:r[3]])]
+    regions = _merge_close(content or regions)
+    if len(regions) > MAX_CONTENT_CHANGES:
+        regions = [(regions[0][0], regions[-1][1], regions[0][2], regions[-1][3])]
+    out = []
+    for i1, i2, j1, j2 in regions:
+        sa, sb = _span_of(ta, i1, i2), _span_of(tb, j1, j2)
+        at, bt = a[sa.start:sa.end], b[sb.start:sb.end]
+        if not at:
+            what = f"added {_quote(bt)}"
+        elif not bt:
+            what = f"dropped {_quote(at)}"
+        else:
+            what = f"{_quote(at)} → {_quote(bt)}"
+        out.append(Change(ChangeKind.CHANGED, Category.CONTENT, Severity.MEDIUM, sa, sb, at, bt,
+                          f"meaning differs: {what}", confidence=confidence))
+    return tuple(out)
+
+
+def _quote(s: str, limit: int = 60) -> str:
+    return f"“{s if len(s) <= limit else s[: limit - 1] + '…'}”"
+
+
+def _decide(a: str, b: str, p: float, decision: float, rules: Sequence[Change]) -> PairJudgement:
+    """Reconcile the model's probability with the rule engine's changes (see the module docstring)."""
+    forcing = [c for c in rules if c.severity is Severity.HIGH
+               and (c.confidence is None or c.confidence >= RULE_MIN_CONFIDENCE)]
+    if p >= decision or forcing:
+        conf = p if p >= decision else max(p, RULE_FORCED_CONFIDENCE)
+        changes = tuple(rules)
+        if not any(c.severity.rank >= Severity.MEDIUM.rank for c in rules):
+            changes += content_changes(a, b, conf)
+        return PairJudgement(Verdict.CHANGED, conf, changes, 1.0 - p)
+    low = tuple(c for c in rules if c.severity is Severity.LOW)
+    return PairJudgement(Verdict.REWORDED, 1.0 - p, low, 1.0 - p)
+
+
+def _rules(a: str, b: str, encoder: Encoder) -> tuple[Change, ...]:
+    find = _find_changes()
+    return tuple(find(a, b, encoder=encoder)) if find is not None else ()
+
+
+def judge_many(pairs: Sequence[tuple[str, str]], *, options: Options, encoder: Encoder) -> list[PairJudgement]:
+    """:func:`judge` for many pairs at once (one batched encoder call)."""
+    keys = [(identity_key(a), identity_key(b)) for a, b in pairs]
+    todo = [i for i, (ka, kb) in enumerate(keys) if ka != kb]
+    p = _p_changed([pairs[i] for i in todo], encoder)
+    probs = dict(zip(todo, p.tolist()))
+    decision = load_model("minilm" if getattr(encoder, "name", "") == "minilm" else "wordllama").decision \
+        if todo else 0.5
+    out = []
+    for i, (a, b) in enumerate(pairs):
+        if a == b:
+            out.append(PairJudgement(Verdict.IDENTICAL, 1.0, (), 1.0))
+            continue
+        rules = _rules(a, b, encoder)
+        if i not in probs:
+            low = tuple(c for c in rules if c.severity is Severity.LOW)
+            out.append(PairJudgement(Verdict.IDENTICAL, 1.0, low, 1.0))
+        else:
+            out.append(_decide(a, b, probs[i], decision, rules))
+    return out
 
 
 def judge(a_text: str, b_text: str, *, options: Options, encoder: Encoder) -> PairJudgement:
-    if a_text == b_text:
-        return PairJudgement(Verdict.IDENTICAL, 1.0, (), 1.0)
-    e = encoder.encode([a_text, b_text])
-    score = float(e[0] @ e[1])
-    verdict = Verdict.REWORDED if score >= 0.8 else Verdict.CHANGED
-    return PairJudgement(verdict, 0.5, (), score)
+    """Judge one pair of texts: identical, reworded (same meaning) or changed, and what changed.
+
+    Args:
+        a_text, b_text: the two texts (a sentence or a few).
+        options: run options (the engine decides which model is used).
+        encoder: the sentence encoder of ``options.engine``.
+
+    Returns:
+        A :class:`PairJudgement`; change offsets index into ``a_text``/``b_text``;
+        ``score`` is the probability that the meaning is the same.
+
+    Example:
+        >>> from storydiff.embed import get_encoder
+        >>> j = judge("The vote was on Monday.", "The vote was on Tuesday.", options=Options(),
+        ...           encoder=get_encoder())
+        >>> j.verdict.value
+        'changed'
+    """
+    return judge_many([(a_text, b_text)], options=options, encoder=encoder)[0]
+
+
+# ---------------------------------------------------------------- documents
+def _runs(indices: Sequence[int], sents: Sequence[Sentence]) -> list[tuple[int, ...]]:
+    """Consecutive indices within one paragraph."""
+    runs: list[list[int]] = []
+    for i in sorted(indices):
+        if runs and runs[-1][-1] == i - 1 and sents[i - 1].paragraph == sents[i].paragraph:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return [tuple(r) for r in runs]
+
+
+def _is_boilerplate(run: tuple[int, ...], seg: Segmentation) -> bool:
+    """A short line without sentence-final punctuation at the very start or end (title, dateline, site tag)."""
+    n = len(seg.sentences)
+    if not (run[-1] < 3 or run[0] >= n - 3):
+        return False
+    for i in run:
+        s = seg.sentences[i]
+        if len(s.text.split()) > 12 or _FINAL_PUNCT.search(s.text):
+            return False
+    return True
+
+
+def _unaligned(run: tuple[int, ...], seg: Segmentation, kind: ChangeKind) -> Change:
+    sents = seg.sentences
+    para = sents[run[0]].paragraph
+    whole = [s.index for s in sents if s.paragraph == para] == list(run)
+    verb = "removed" if kind is ChangeKind.REMOVED else "added"
+    n = len(run)
+    plural = f"{n} sentences" if n > 1 else "sentence"
+    sev = Severity.MEDIUM
+    if _is_boilerplate(run, seg):
+        cat, sev, what = Category.BOILERPLATE, Severity.LOW, f"boilerplate line{'s' if n > 1 else ''} {verb}"
+    elif all(sents[i].role == "question" for i in run):
+        cat, what = Category.QUESTION, f"question {verb}" + (f" ({n} sentences)" if n > 1 else "")
+    elif whole:
+        cat, what = Category.PARAGRAPH, f"paragraph {verb} ({n} sentence{'s' if n > 1 else ''})"
+    else:
+        cat, what = Category.SENTENCE, f"{plural} {verb}"
+    span, text = seg.span_of(run), seg.text_of(run)
+    if kind is ChangeKind.REMOVED:
+        return Change(kind, cat, sev, span, None, text, None, what)
+    return Change(kind, cat, sev, None, span, None, text, what)
+
+
+def _a_position(j: int, alignment: Alignment, a: Segmentation, b2a: dict[int, tuple[int, ...]]) -> float:
+    """Where a B sentence belongs in A's order: just after its nearest aligned predecessor."""
+    for k in range(j - 1, -1, -1):
+        if k in b2a:
+            return a.sentences[b2a[k][-1]].end + 0.5
+    return -0.5
 
 
 def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *, options: Options,
              encoder: Encoder) -> tuple[Alignment, tuple[Change, ...]]:
-    groups, changes = [], []
-    for gi, g in enumerate(alignment.groups):
-        j = judge(a.text_of(g.a), b.text_of(g.b), options=options, encoder=encoder)
+    """Give every aligned group a verdict and list every change, in A's order.
+
+    Args:
+        a, b: the two segmented documents.
+        alignment: their alignment (groups, removed/added sentences, moves).
+        options: run options.
+        encoder: the sentence encoder of ``options.engine``.
+
+    Returns:
+        The alignment with ``verdict``/``confidence`` set on each group, and
+        the changes: pinpointed word changes inside groups (document offsets),
+        one record per run of removed/added sentences within a paragraph, and
+        one record per move.
+    """
+    pairs = [(a.text_of(g.a), b.text_of(g.b)) for g in alignment.groups]
+    judgements = judge_many(pairs, options=options, encoder=encoder)
+    groups, keyed = [], []
+    for gi, (g, j) in enumerate(zip(alignment.groups, judgements)):
         groups.append(replace(g, verdict=j.verdict, confidence=j.confidence))
         sa, sb = a.span_of(g.a), b.span_of(g.b)
-        changes.extend(c.shifted(sa.start, sb.start, gi) for c in j.changes)
-    for i in alignment.removed:
-        s = a.sentences[i]
-        changes.append(Change(ChangeKind.REMOVED, Category.SENTENCE, Severity.MEDIUM, a.span_of((i,)), None,
-                              s.text, None, "sentence removed"))
-    for j in alignment.added:
-        s = b.sentences[j]
-        changes.append(Change(ChangeKind.ADDED, Category.SENTENCE, Severity.MEDIUM, None, b.span_of((j,)),
-                              None, s.text, "sentence added"))
-    return replace(alignment, groups=tuple(groups)), tuple(changes)
+        for c in j.changes:
+            c = c.shifted(sa.start, sb.start, gi)
+            keyed.append(((c.a.start if c.a else sa.start, 1, c.b.start if c.b else sb.start), c))
+    for run in _runs(alignment.removed, a.sentences):
+        c = _unaligned(run, a, ChangeKind.REMOVED)
+        keyed.append(((c.a.start, 0, 0), c))  # type: ignore[union-attr]
+    b2a = alignment.b2a()
+    for run in _runs(alignment.added, b.sentences):
+        c = _unaligned(run, b, ChangeKind.ADDED)
+        keyed.append(((_a_position(run[0], alignment, a, b2a), 2, c.b.start), c))  # type: ignore[union-attr]
+    for m in alignment.moves:
+        sa, sb = a.span_of(m.a), b.span_of(m.b)
+        n = len(m.a)
+        c = Change(ChangeKind.MOVED, Category.MOVE, Severity.MEDIUM, sa, sb, a.text_of(m.a), b.text_of(m.b),
+                   f"moved from sentence {m.a[0] + 1} to sentence {m.b[0] + 1} "
+                   f"({n} sentence{'s' if n > 1 else ''})")
+        keyed.append(((sa.start, 0, sb.start), c))
+    keyed.sort(key=lambda kc: kc[0])
+    return replace(alignment, groups=tuple(groups)), tuple(c for _, c in keyed)

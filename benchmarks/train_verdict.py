@@ -1,0 +1,241 @@
+"""Train the verdict model (reworded vs changed) and export it to JSON.
+
+Reproducible: fixed seeds, TRAIN/DEV splits only (MSRP train, PAWS-Wiki dev,
+IteraTeR-HUMAN sentence-level train). Label 1 = "meaning changed".
+Calibration (Platt) is fitted on out-of-fold raw scores from grouped folds:
+PAWS dev reuses sentences across pairs, so its folds group connected
+sentences; IteraTeR groups by document; MSRP by pair.
+
+Usage::
+
+    .venv/bin/python benchmarks/train_verdict.py                 # default engine (WordLlama)
+    .venv/bin/python benchmarks/train_verdict.py --engine minilm # + MiniLM cosine (needs torch)
+
+Writes ``src/storydiff/data/verdict_model[_minilm].json`` and
+``benchmarks/results/verdict_train[_minilm].json`` (cross-validated figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # shared 2-core machine
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+SEED = 20261123
+GB_PARAMS = dict(
+    learning_rate=0.05, max_iter=400, max_leaf_nodes=15, min_samples_leaf=20, l2_regularization=1.0,
+    random_state=SEED,
+)
+# Relative weight of each corpus in the joint model: storydiff reads re-worded news (MSRP,
+# IteraTeR) but must also catch PAWS-style swaps; PAWS has twice as many pairs as MSRP.
+DATASET_WEIGHT = {"msrp": 1.0, "paws": 0.5, "iterater": 1.0}
+
+
+# ---------------------------------------------------------------- data
+def detok_paws(s: str) -> str:
+    """Undo PAWS tokenisation lightly: ``Paris , France .`` → ``Paris, France.``."""
+    s = s.replace("`` ", '"').replace(" ''", '"').replace("``", '"').replace("''", '"')
+    for p in (" ,", " .", " ;", " :", " !", " ?", " )", " 's", " n't", " %"):
+        s = s.replace(p, p[1:])
+    return s.replace("( ", "(").replace("$ ", "$")
+
+
+def load_msrp(split: str) -> list[tuple[str, str, int, str]]:
+    """(a, b, changed, group) from MSRP ``train`` or ``test``."""
+    path = DATA / "msrp" / f"msr_paraphrase_{split}.txt"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()[1:]
+    out = []
+    for i, line in enumerate(lines):
+        q, _, _, a, b = line.split("\t")
+        out.append((a, b, 1 - int(q), f"m{i}"))
+    return out
+
+
+def load_paws(split: str) -> list[tuple[str, str, int, str]]:
+    """(a, b, changed, group) from PAWS-Wiki ``dev`` or ``test``; groups join pairs sharing a sentence."""
+    rows = []
+    for line in (DATA / "paws-wiki" / f"{split}.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        _, a, b, label = line.rstrip("\r").split("\t")
+        rows.append((detok_paws(a), detok_paws(b), 1 - int(label)))
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b, _ in rows:
+        parent[find(a)] = find(b)
+    roots: dict[str, int] = {}
+    return [(a, b, y, f"p{roots.setdefault(find(a), len(roots))}") for a, b, y in rows]
+
+
+def load_iterater(split: str) -> list[tuple[str, str, int, str]]:
+    """(a, b, changed, group) from IteraTeR-HUMAN sentence level; ``others`` is dropped."""
+    out = []
+    for line in (DATA / "iterater-human" / f"sent_level_{split}.json").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if r["labels"] == "others":
+            continue
+        out.append((r["before_sent"].strip(), r["after_sent"].strip(), int(r["labels"] == "meaning-changed"),
+                    f"i{r['doc_id']}"))
+    return out
+
+
+def not_identical(rows: list[tuple[str, str, int, str]]) -> list[tuple[str, str, int, str]]:
+    """Pairs the model will see: judge() settles the identical ones by rule."""
+    from storydiff.classify.features import identity_key
+
+    return [r for r in rows if identity_key(r[0]) != identity_key(r[1])]
+
+
+def features(rows: list[tuple[str, str, int, str]], engine: str) -> np.ndarray:
+    from storydiff.classify.features import batch_features
+    from storydiff.embed import get_encoder
+
+    extra = get_encoder("minilm") if engine == "minilm" else None
+    return batch_features([(a, b) for a, b, _, _ in rows], get_encoder("wordllama"), extra)
+
+
+# ---------------------------------------------------------------- export
+def export_trees(clf: object) -> dict[str, object]:
+    """Padded node arrays of a fitted binary HistGradientBoostingClassifier."""
+    preds = [p[0] for p in clf._predictors]  # type: ignore[attr-defined]
+    width = max(len(p.nodes) for p in preds)
+    arr = {k: np.zeros((len(preds), width)) for k in ("feature", "threshold", "left", "right", "value")}
+    depth = 0
+    for t, p in enumerate(preds):
+        nd = p.nodes
+        idx = np.arange(len(nd))
+        leaf = nd["is_leaf"].astype(bool)
+        arr["feature"][t, : len(nd)] = np.where(leaf, 0, nd["feature_idx"])
+        arr["threshold"][t, : len(nd)] = np.where(leaf, 0.0, nd["num_threshold"])
+        arr["left"][t, : len(nd)] = np.where(leaf, idx, nd["left"])
+        arr["right"][t, : len(nd)] = np.where(leaf, idx, nd["right"])
+        arr["value"][t, : len(nd)] = np.where(leaf, nd["value"], 0.0)
+        arr["left"][t, len(nd):] = arr["right"][t, len(nd):] = np.arange(len(nd), width)
+        depth = max(depth, int(nd["depth"].max()))
+    return {
+        "feature": arr["feature"].astype(int).tolist(),
+        "threshold": arr["threshold"].tolist(),  # exact: values often sit on a threshold
+        "left": arr["left"].astype(int).tolist(),
+        "right": arr["right"].astype(int).tolist(),
+        "value": [[float(f"{v:.7g}") for v in row] for row in arr["value"]],
+        "depth": depth,
+    }
+
+
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> object:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(**GB_PARAMS).fit(x, y, sample_weight=w)
+
+
+def oof_raw(x: np.ndarray, y: np.ndarray, w: np.ndarray, groups: np.ndarray, k: int = 5) -> np.ndarray:
+    """Out-of-fold raw scores from grouped folds (no sentence shared across folds)."""
+    from sklearn.model_selection import GroupKFold
+
+    out = np.zeros(len(y))
+    for tr, te in GroupKFold(n_splits=k, shuffle=True, random_state=SEED).split(x, y, groups):
+        out[te] = fit(x[tr], y[tr], w[tr]).decision_function(x[te])
+    return out
+
+
+def platt(raw: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1e6).fit(raw[:, None], y, sample_weight=w)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[float, list[dict[str, float]]]:
+    """Expected calibration error of P(label 1) and the reliability table."""
+    table, total = [], 0.0
+    edges = np.linspace(0, 1, bins + 1)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (p >= lo) & ((p < hi) if hi < 1 else (p <= hi))
+        if m.any():
+            table.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(m.sum()), "mean_p": round(float(p[m].mean()), 4),
+                          "frac_changed": round(float(y[m].mean()), 4)})
+            total += m.sum() * abs(p[m].mean() - y[m].mean())
+    return float(total / len(p)), table
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--engine", default="wordllama", choices=("wordllama", "minilm"))
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "src"))
+    t0 = time.time()
+    sets = {"msrp": load_msrp("train"), "paws": load_paws("dev"), "iterater": load_iterater("train")}
+    rows, src = [], []
+    for name, r in sets.items():
+        r = not_identical(r)
+        rows += r
+        src += [name] * len(r)
+    src_a = np.array(src)
+    x = features(rows, args.engine)
+    y = np.array([r[2] for r in rows])
+    groups = np.array([r[3] for r in rows])
+    w = np.array([DATASET_WEIGHT[s] for s in src])
+    raw = oof_raw(x, y, w, groups)
+    a, b = platt(raw, y, w)
+    p = 1 / (1 + np.exp(-(a * raw + b)))
+    # One decision threshold for all data: the one maximising the mean of per-corpus accuracy.
+    grid = np.round(np.arange(0.2, 0.81, 0.01), 2)
+    mean_acc = [np.mean([((p[src_a == s] >= t) == y[src_a == s]).mean() for s in sets]) for t in grid]
+    decision = float(grid[int(np.argmax(mean_acc))])
+    cv = {}
+    for s in sets:
+        m = src_a == s
+        e, _ = ece(p[m], y[m])
+        cv[s] = {"n": int(m.sum()), "acc": round(float(((p[m] >= decision) == y[m]).mean()), 4),
+                 "ece": round(e, 4)}
+    e_all, table = ece(p, y)
+    clf = fit(x, y, w)
+    from storydiff.classify.features import FEATURE_NAMES, MINILM_FEATURE
+
+    names = list(FEATURE_NAMES) + ([MINILM_FEATURE] if args.engine == "minilm" else [])
+    model = {
+        "format": "storydiff.verdict.gbdt.v1",
+        "features": names,
+        "trees": export_trees(clf),
+        "baseline": float(np.ravel(clf._baseline_prediction)[0]),
+        "platt": [a, b],
+        "decision": decision,
+        "meta": {"engine": args.engine, "trained_on": {s: len(v) for s, v in sets.items()},
+                 "dataset_weight": DATASET_WEIGHT, "params": {k: v for k, v in GB_PARAMS.items()},
+                 "seed": SEED, "cv_grouped_5fold": cv},
+    }
+    suffix = "" if args.engine == "wordllama" else "_minilm"
+    out = ROOT / "src" / "storydiff" / "data" / f"verdict_model{suffix}.json"
+    out.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
+    # The exported trees must reproduce scikit-learn's scores exactly.
+    from storydiff.classify.verdict import VerdictModel
+
+    diff = float(np.abs(VerdictModel.from_dict(model).raw(x[:2000]) - clf.decision_function(x[:2000])).max())
+    report = {"engine": args.engine, "decision": decision, "platt": [a, b], "cv_grouped_5fold": cv,
+              "cv_ece_all": round(e_all, 4), "cv_reliability": table, "export_max_abs_diff": diff,
+              "model_bytes": out.stat().st_size, "seconds": round(time.time() - t0, 1),
+              "loadavg": os.getloadavg()}
+    res = ROOT / "benchmarks" / "results" / f"verdict_train{suffix}.json"
+    res.parent.mkdir(exist_ok=True)
+    res.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

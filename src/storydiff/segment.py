@@ -55,6 +55,7 @@ _HAS_FINAL = re.compile(rf"[{re.escape(R.FINAL_MARKS)}][{re.escape(R.CLOSERS)}]*
 _LAST_TOKEN = re.compile(r"(\S+)\s*$")
 _FIRST_WORD = re.compile(rf"^[{re.escape(R.OPENERS)}]*(\S+)")
 _INITIAL = re.compile(r"^[A-Z]\.$")
+_LOOKBACK = 2000  # characters of the current sentence the repair rules look at
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,7 @@ def _hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
     """True when a third or more of the line breaks fall in mid-sentence."""
     mid = 0
     for (ps, pe), (ns, _) in zip(lines, lines[1:]):
-        nxt = text[ns:].lstrip()[:1]
+        nxt = text[ns : ns + 64].lstrip()[:1]
         if not _LINE_END_FINAL.search(text[ps:pe]) and (nxt.islower() or nxt.isdigit()):
             mid += 1
     return mid * 3 >= len(lines) - 1
@@ -223,7 +224,7 @@ def _repair(body: str, cuts: Sequence[int]) -> list[int]:
 
 
 _MISSED = re.compile(
-    rf"(?<!\S)(\S+?)([.!?][{re.escape(R.CLOSERS)}]*)\s+(?=[{re.escape(R.OPENERS)}]*([A-Z][a-z]*)\b)"
+    rf"(?<!\S)(\S+?)([.!?…][{re.escape(R.CLOSERS)}]*)\s+(?=[{re.escape(R.OPENERS)}]*([A-Z][a-z]*)\b)"
 )
 
 
@@ -272,7 +273,8 @@ def _past_closers(body: str, cut: int) -> int:
 
 def _keep_together(body: str, start: int, cut: int) -> bool:
     """True when the text left of ``cut`` does not end a sentence."""
-    left = body[start:cut].rstrip()
+    # Bounded look-back keeps a paragraph of many vetoed cuts linear.
+    left = body[max(start, cut - _LOOKBACK) : cut].rstrip()
     right = body[cut:]
     last = _LAST_TOKEN.search(left)
     first = _FIRST_WORD.match(right)

@@ -288,6 +288,36 @@ def test_form_page_keeps_newlines_and_escapes(client: TestClient) -> None:
     assert '">\n\nfirst line &amp; &lt;b&gt;</textarea>' in page
 
 
+@pytest.mark.parametrize(("policy", "expected_style_src"), [
+    ("default-src 'none'; style-src 'sha256-abc='; script-src 'sha256-def='", "style-src 'sha256-TOOLBAR' 'sha256-abc='"),
+    ("default-src 'none'; script-src 'sha256-def='", "style-src 'sha256-TOOLBAR'"),
+    ("default-src 'none'; style-src 'unsafe-inline'", "style-src 'unsafe-inline'"),
+])
+def test_toolbar_style_is_allowed_only_where_the_report_pins_styles(policy: str, expected_style_src: str) -> None:
+    import base64
+    import hashlib
+
+    from storydiff.web.pages import _allow_style
+
+    css = "#x { color: red; }"
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    directives = _allow_style(policy, css).split("; ")
+    assert expected_style_src.replace("TOOLBAR", digest) in directives
+    assert [d for d in directives if not d.startswith("style-src")] == [
+        d for d in policy.split("; ") if not d.startswith("style-src")]
+
+
+def test_report_page_injects_the_toolbar_after_body() -> None:
+    from storydiff.web.pages import report_page
+
+    doc = ('<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src '
+           '&#x27;none&#x27;; style-src &#x27;sha256-abc=&#x27;"></head><body class="x"><p>r</p></body></html>')
+    page = report_page(doc, "A" * 16)
+    assert page.index('<body class="x">') < page.index('id="sdweb-toolbar"') < page.index("<p>r</p>")
+    assert "style-src 'sha256-" in page.replace("&#x27;", "'") and "sha256-abc=" in page
+    assert "<pre>plain &lt;b&gt;</pre>" in report_page("plain <b>", "A" * 16)
+
+
 def test_result_cache_is_bounded_by_count_and_size() -> None:
     cache: ResultCache[int] = ResultCache(max_entries=3, max_size=100)
     for i in range(5):

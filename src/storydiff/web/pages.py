@@ -7,6 +7,8 @@ document's text can never become markup.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import re
 from functools import cache
@@ -19,6 +21,7 @@ SEVERITIES = (("medium", "medium and high"), ("high", "high only"), ("low", "all
 
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _LOOKS_LIKE_HTML = re.compile(r"\s*<(!doctype|html)\b", re.IGNORECASE)
+_CSP_META = re.compile(r'(<meta\s+http-equiv="Content-Security-Policy"\s+content=")([^"]*)(")', re.IGNORECASE)
 
 
 @cache
@@ -59,20 +62,49 @@ def report_page(report_html: str, result_id: str) -> str:
     """The report document with the download toolbar put first in its body.
 
     The report is a complete, self-contained document; serving it as the
-    page itself (rather than in an iframe) keeps its own script, anchors and
-    printing working unchanged. Anything that is not a full document (an
-    older renderer's plain text) is wrapped in one, escaped.
+    page itself (rather than in an iframe) keeps its own script, anchors,
+    keyboard navigation and printing working unchanged. Anything that is not
+    a full document (an older renderer's plain text) is wrapped in one,
+    escaped. When the report pins its inline style by hash in a CSP
+    ``<meta>``, the toolbar's stylesheet hash is added there, and nothing else.
     """
     if not _LOOKS_LIKE_HTML.match(report_html):
         report_html = (
             '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>storydiff report</title></head>'
             f"<body><pre>{html.escape(report_html)}</pre></body></html>"
         )
-    toolbar = _template("toolbar.html").substitute(rid=html.escape(result_id))
+    css = _toolbar_css()
+    toolbar = _template("toolbar.html").substitute(rid=html.escape(result_id), css=css)
+    report_html = _CSP_META.sub(lambda m: m.group(1) + html.escape(_allow_style(html.unescape(m.group(2)), css))
+                                + m.group(3), report_html, count=1)
     m = _BODY_OPEN.search(report_html)
     if m is None:
         return toolbar + report_html
     return report_html[: m.end()] + "\n" + toolbar + report_html[m.end():]
+
+
+@cache
+def _toolbar_css() -> str:
+    return files("storydiff.web").joinpath("templates", "toolbar.css").read_text(encoding="utf-8")
+
+
+def _allow_style(policy: str, css: str) -> str:
+    """``policy`` with the hash of ``css`` allowed as a style, when it pins styles by hash or nonce.
+
+    A policy with ``'unsafe-inline'`` and no hash already allows it (adding a
+    hash would switch ``'unsafe-inline'`` off), so it is left as it is.
+    """
+    source = "'sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode() + "'"
+    directives = [d.strip() for d in policy.split(";") if d.strip()]
+    for i, d in enumerate(directives):
+        name, _, value = d.partition(" ")
+        if name.lower() == "style-src":
+            if "'sha" in value or "'nonce-" in value or "'none'" in value:
+                directives[i] = f"style-src {source} " + value.replace("'none'", "").strip()
+            return "; ".join(directives)
+    if any(d.partition(" ")[0].lower() == "default-src" for d in directives):
+        directives.append(f"style-src {source}")
+    return "; ".join(directives)
 
 
 def api_page(openapi: dict[str, Any], host: str) -> str:

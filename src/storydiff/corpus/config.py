@@ -74,7 +74,7 @@ class ClusterConfig:
     prefilter_jaccard: float = 0.2
     prefilter_unigram: float = 0.3
     verify_threshold: float = 0.5
-    sentence_cos: float = 0.75
+    sentence_cos: float = 0.6
     batch_size: int = 128
     workers: int = 1
 

@@ -95,12 +95,37 @@ def signatures(
         >>> bool((s[0] == s[1]).all())
         True
     """
+    return signatures_with_sizes(texts, ngram=ngram, num_perm=num_perm, seed=seed, stopwords=stopwords,
+                                 batch_size=batch_size, sizes=False)[0]
+
+
+def signatures_with_sizes(
+    texts: Sequence[str],
+    *,
+    ngram: int = 3,
+    num_perm: int = 128,
+    seed: int = 1,
+    stopwords: frozenset[str] | None = None,
+    batch_size: int = 128,
+    sizes: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`signatures` plus each document's number of distinct shingles (int32).
+
+    The sizes turn an estimated Jaccard into an estimated containment
+    (a trimmed copy has a modest Jaccard but is almost wholly contained).
+    """
     a, b = permutations(num_perm, seed)
     out = np.empty((len(texts), num_perm), dtype=np.uint32)
+    counts = np.zeros(len(texts), dtype=np.int32)
     for i in range(0, len(texts), batch_size):
         h, off = shingle_hashes(texts[i : i + batch_size], ngram=ngram, stopwords=stopwords)
         out[i : i + batch_size] = minhash_shingles(h, off, a, b)
-    return out
+        if sizes and h.size:
+            n = off.size - 1
+            doc = np.repeat(np.arange(n, dtype=np.uint64), np.diff(off))
+            uniq = np.unique((doc << np.uint64(32)) | h.astype(np.uint64))
+            counts[i : i + n] = np.bincount((uniq >> np.uint64(32)).astype(np.int64), minlength=n)
+    return out, counts
 
 
 def estimate_jaccard(sigs: np.ndarray, pairs: np.ndarray, *, chunk: int = 200_000) -> np.ndarray:

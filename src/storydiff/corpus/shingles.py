@@ -195,3 +195,23 @@ def _ngrams(th: np.ndarray, off: np.ndarray, n: int) -> tuple[np.ndarray, np.nda
             h = np.where(inside, h * _POLY + th[np.minimum(off[short] + j, th.size - 1)], h)
         out[sh_off[short]] = h
     return (fmix64(out) >> np.uint64(32)).astype(np.uint32), sh_off
+
+
+def text_keys(texts: Sequence[str]) -> np.ndarray:
+    """Exact-copy key of each text: a 64-bit hash of its token sequence, as int64.
+
+    Case, punctuation and spacing do not change the key; any word does. A
+    text without tokens gets key 0 (never an exact copy of anything).
+    """
+    th, off = token_hashes(texts)
+    counts = np.diff(off)
+    keys = np.zeros(len(texts), dtype=np.uint64)
+    nonempty = np.flatnonzero(counts > 0)
+    if nonempty.size:
+        pos = np.arange(th.size) - np.repeat(off[:-1], counts)
+        powers = np.multiply.accumulate(np.full(int(counts.max()), _POLY, dtype=np.uint64))
+        terms = th * powers[pos]
+        sums = np.add.reduceat(terms, off[nonempty])
+        keys[nonempty] = fmix64(sums ^ (counts[nonempty].astype(np.uint64) * _LEN_SEED))
+        keys[nonempty[keys[nonempty] == 0]] = np.uint64(1)
+    return keys.view(np.int64)

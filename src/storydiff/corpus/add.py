@@ -1,0 +1,186 @@
+"""``corpus add``: put documents into the store, incrementally and resumably.
+
+Documents are written in transactions of ``batch_size`` (default 1,000)
+together with their word n-gram MinHash signatures, so clustering later never
+recomputes them. Re-adding is idempotent: an id already stored with the same
+text is skipped. The same id with a different text, a malformed line, a
+missing ``text`` or an unreadable file is a *problem*, reported with
+``file:line``: ``on_error="fail"`` raises :class:`CorpusError` before anything
+of the current batch is written (earlier batches stay, and a rerun skips
+them), ``on_error="skip"`` reports it and goes on. Problems are counted in the
+summary; none is dropped silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from storydiff.corpus import store
+from storydiff.corpus.config import ClusterConfig
+from storydiff.corpus.ingest import Problem, Record, read_input
+from storydiff.corpus.minhash import signatures_with_sizes
+from storydiff.corpus.progress import Reporter
+from storydiff.corpus.shingles import text_keys
+from storydiff.errors import CorpusError, OptionError
+
+MAX_PROBLEMS_KEPT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class AddSummary:
+    """What one ``add`` did.
+
+    Attributes:
+        added: documents written.
+        skipped: documents already stored with the same text (or repeated in the input).
+        errors: problems found (skipped, or the one that aborted a ``fail`` run).
+        total: documents in the store afterwards.
+        seconds: wall time.
+        problems: the first problems as ``(where, message)``.
+    """
+
+    added: int
+    skipped: int
+    errors: int
+    total: int
+    seconds: float
+    problems: tuple[tuple[str, str], ...] = field(default=())
+
+
+def ngram_params(config: ClusterConfig) -> str:
+    """How n-gram signatures are made; stored beside them so changed settings recompute."""
+    return f"ngram={config.ngram};num_perm={config.num_perm};seed={config.seed}"
+
+
+class _Adder:
+    def __init__(self, con, *, on_error: str, config: ClusterConfig, reporter: Reporter, advance) -> None:  # type: ignore[no-untyped-def]
+        self.con, self.on_error, self.config, self.reporter, self.advance = con, on_error, config, reporter, advance
+        self.added = self.skipped = self.errors = 0
+        self.problems: list[tuple[str, str]] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.errors += 1
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append((where, message))
+        if self.on_error == "fail":
+            raise CorpusError(f"{where}: {message}; nothing of this batch was written "
+                              "(fix the input, or rerun with --on-error skip to skip such items)")
+        self.reporter.problem(where, message)
+
+    def flush(self, batch: list[Record]) -> None:
+        if not batch:
+            return
+        fresh: dict[str, tuple[Record, str]] = {}
+        for rec in batch:
+            digest = store.sha(rec.text)
+            if rec.id in fresh:
+                if fresh[rec.id][1] == digest:
+                    self.skipped += 1
+                else:
+                    self.problem(rec.where, f"id {rec.id!r} appears again with a different text "
+                                            f"(first at {fresh[rec.id][0].where})")
+                continue
+            fresh[rec.id] = (rec, digest)
+        stored = dict(self.con.execute("SELECT id, sha FROM documents WHERE id IN (SELECT unnest(?))",
+                                       [list(fresh)]).fetchall())
+        new: list[tuple[Record, str]] = []
+        for doc_id, (rec, digest) in fresh.items():
+            if doc_id not in stored:
+                new.append((rec, digest))
+            elif stored[doc_id] == digest:
+                self.skipped += 1
+            else:
+                self.problem(rec.where, f"id {doc_id!r} is already in the store with a different text")
+        if new:
+            self._write(new)
+        self.advance(len(batch))
+
+    def _write(self, new: list[tuple[Record, str]]) -> None:
+        import pyarrow as pa
+
+        cfg = self.config
+        texts = [r.text for r, _ in new]
+        sigs, sizes = signatures_with_sizes(texts, ngram=cfg.ngram, num_perm=cfg.num_perm, seed=cfg.seed,
+                                            batch_size=cfg.batch_size)
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            first = store.next_seq(self.con)
+            seqs = np.arange(first, first + len(new), dtype=np.int64)
+            docs = pa.table({
+                "seq": seqs, "id": [r.id for r, _ in new], "text": texts,
+                "url": pa.array([r.url for r, _ in new], pa.string()),
+                "date": pa.array([r.date for r, _ in new], pa.string()),
+                "source": pa.array([r.source for r, _ in new], pa.string()),
+                "length": pa.array([len(t) for t in texts], pa.int32()),
+                "sha": [d for _, d in new], "text_key": text_keys(texts),
+                "added_at": pa.array([now] * len(new), pa.timestamp("us")),
+            })
+            sig_table = pa.table({
+                "seq": seqs, "kind": ["ngram"] * len(new), "params": [ngram_params(cfg)] * len(new),
+                "n_shingles": sizes, "sig": store.array_to_blobs(sigs),
+            })
+            self.con.register("_new_docs", docs)
+            self.con.register("_new_sigs", sig_table)
+            self.con.execute("INSERT INTO documents SELECT * FROM _new_docs")
+            self.con.execute("INSERT INTO signatures SELECT * FROM _new_sigs")
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            for name in ("_new_docs", "_new_sigs"):
+                try:
+                    self.con.unregister(name)
+                except Exception:  # noqa: BLE001 - not registered when insert failed early
+                    pass
+        self.added += len(new)
+
+
+def add_documents(store_path: str, inputs: Iterable[str], *, fmt: str = "auto", on_error: str = "fail",
+                  config: ClusterConfig | None = None, reporter: Reporter | None = None,
+                  batch_size: int = 1000) -> AddSummary:
+    """Add the documents of ``inputs`` to the store at ``store_path`` (created if absent).
+
+    Args:
+        store_path: the DuckDB file.
+        inputs: directories, JSONL, CSV or Parquet files.
+        fmt: ``auto`` (from each path), ``dir``, ``jsonl``, ``csv`` or ``parquet``.
+        on_error: ``fail`` (raise on the first problem) or ``skip`` (report and go on).
+        config: signature settings (n-gram size, permutations, seed).
+        reporter: progress and problem reporting (silent by default).
+        batch_size: documents per transaction.
+
+    Raises:
+        CorpusError: on a problem with ``on_error="fail"``, or an unusable input path.
+    """
+    if on_error not in ("fail", "skip"):
+        raise OptionError(f"on_error must be 'fail' or 'skip' (got {on_error!r})")
+    config = config or ClusterConfig()
+    reporter = reporter or Reporter()
+    start = time.perf_counter()
+    con = store.connect(store_path, create=True)
+    try:
+        with reporter.task("adding documents") as advance:
+            adder = _Adder(con, on_error=on_error, config=config, reporter=reporter, advance=advance)
+            for path in inputs:
+                batch: list[Record] = []
+                for item in read_input(path, fmt):
+                    if isinstance(item, Problem):
+                        adder.problem(item.where, item.message)
+                        continue
+                    batch.append(item)
+                    if len(batch) >= batch_size:
+                        adder.flush(batch)
+                        batch = []
+                adder.flush(batch)
+        total = store.count(con)
+    finally:
+        con.close()
+    return AddSummary(adder.added, adder.skipped, adder.errors, total, time.perf_counter() - start,
+                      tuple(adder.problems))

@@ -1,0 +1,380 @@
+"""``corpus cluster`` on one machine: candidates, verification, clusters.
+
+Steps, each streaming from the DuckDB store in batches and keeping per
+document only fixed-size arrays (signatures uint32, vectors float16, pairs
+int64), never all texts:
+
+1. exact copies: equal exact-text keys (words, ignoring case and punctuation);
+2. lexical versions: MinHash LSH over word n-grams (default 3-grams, t=0.3);
+3. moderate re-wordings: MinHash LSH over content-word unigrams (t=0.4), with
+   a stop list of the tokens in >= 20% of a seeded sample of documents;
+4. heavy re-wordings (``semantic``): WordLlama document vectors, centred, top
+   principal components dropped, k nearest neighbours;
+5. verification: exact pairs are versions; a lexical pair with estimated
+   n-gram Jaccard >= ``accept_jaccard`` or containment >= ``accept_containment``
+   is accepted; pairs under every prefilter floor are dropped unchecked; the
+   rest (semantic and borderline lexical pairs) are accepted when at least
+   ``verify_threshold`` of the shorter document's sentences align
+   (:mod:`storydiff.corpus.verify`);
+6. connected components of the verified pairs → ``clusters`` table, with the
+   checked pairs in ``pairs``.
+
+Signatures and vectors are stored per document, so a rerun after ``add``
+computes them only for the new documents.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from storydiff.corpus import store
+from storydiff.corpus.add import ngram_params
+from storydiff.corpus.cluster import components, probable_origin, union_find
+from storydiff.corpus.config import ClusterConfig
+from storydiff.corpus.lsh import band_keys, candidate_pairs
+from storydiff.corpus.minhash import estimate_jaccard, signatures_with_sizes
+from storydiff.corpus.progress import Reporter
+from storydiff.errors import CorpusError
+
+EXACT, MINHASH, SEMANTIC = "exact", "minhash", "semantic"
+_METHOD_CODE = {EXACT: 0, MINHASH: 1, SEMANTIC: 2}
+_METHOD_NAME = {v: k for k, v in _METHOD_CODE.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSummary:
+    """What one clustering run found.
+
+    Attributes:
+        documents: documents in the store.
+        candidates: candidate pairs per step (exact, ngram, unigram, semantic) and in all.
+        checked: pairs checked at sentence level.
+        verified: pairs accepted as versions.
+        clusters: clusters with at least two members.
+        clustered_documents: documents in those clusters.
+        sizes: cluster size → number of clusters.
+        seconds: wall time per step and in all.
+    """
+
+    documents: int
+    candidates: dict[str, int]
+    checked: int
+    verified: int
+    clusters: int
+    clustered_documents: int
+    sizes: dict[int, int]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _stream(con: Any, sql: str, params: list[Any] | None = None, rows: int = 1000):  # type: ignore[no-untyped-def]
+    reader = store.query_batches(con, sql, params, rows)
+    for batch in reader:
+        yield batch
+
+
+def _stoplist(con: Any, cfg: ClusterConfig, n: int) -> frozenset[str]:
+    """The stored stop list, re-estimated while the corpus is smaller than the sample size."""
+    want = min(n, cfg.stopword_sample)
+    saved = store.get_setting(con, "stoplist")
+    if saved:
+        data = json.loads(saved)
+        if data["sample"] >= want and data["df"] == cfg.stopword_df and data["min_docs"] == cfg.stopword_min_docs:
+            return frozenset(data["words"])
+    sample = con.execute(
+        f"SELECT text FROM documents USING SAMPLE reservoir({int(want)} ROWS) REPEATABLE ({int(cfg.seed)})"
+    ).fetchall()
+    df: Counter[str] = Counter()
+    for (text,) in sample:
+        df.update(set(re.findall(r"\w+", text.lower())))
+    floor = max(cfg.stopword_df * len(sample), cfg.stopword_min_docs)
+    words = sorted(w for w, c in df.items() if c >= floor)
+    store.set_setting(con, "stoplist", json.dumps({"sample": len(sample), "df": cfg.stopword_df,
+                                                   "min_docs": cfg.stopword_min_docs, "words": words}))
+    return frozenset(words)
+
+
+def _unigram_params(cfg: ClusterConfig, stop: frozenset[str]) -> str:
+    import hashlib
+
+    digest = hashlib.sha1("\n".join(sorted(stop)).encode()).hexdigest()[:12]
+    return f"ngram=1;num_perm={cfg.num_perm};seed={cfg.seed};stop={digest}"
+
+
+def _ensure_signatures(con: Any, cfg: ClusterConfig, kind: str, params: str, ngram: int,
+                       stop: frozenset[str] | None, reporter: Reporter) -> None:
+    """Compute signatures of ``kind`` for documents lacking them (or made with other params)."""
+    import pyarrow as pa
+
+    con.execute("DELETE FROM signatures WHERE kind = ? AND params <> ?", [kind, params])
+    missing = int(con.execute("SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM signatures s "
+                              "WHERE s.seq = d.seq AND s.kind = ?)", [kind]).fetchall()[0][0])
+    if not missing:
+        return
+    work = con.cursor()  # a second cursor: the read stream stays open while we write
+    with reporter.task(f"{kind} signatures", missing) as advance:
+        for batch in _stream(con, "SELECT seq, text FROM documents d WHERE NOT EXISTS (SELECT 1 FROM signatures s "
+                                  "WHERE s.seq = d.seq AND s.kind = ?) ORDER BY seq", [kind], rows=2048):
+            texts = batch.column("text").to_pylist()
+            sigs, sizes = signatures_with_sizes(texts, ngram=ngram, num_perm=cfg.num_perm, seed=cfg.seed,
+                                                stopwords=stop, batch_size=cfg.batch_size)
+            table = pa.table({"seq": batch.column("seq"), "kind": [kind] * len(texts),
+                              "params": [params] * len(texts), "n_shingles": sizes,
+                              "sig": store.array_to_blobs(sigs)})
+            work.register("_sigs", table)
+            work.execute("INSERT INTO signatures SELECT * FROM _sigs")
+            work.unregister("_sigs")
+            advance(len(texts))
+
+
+def _ensure_embeddings(con: Any, cfg: ClusterConfig, reporter: Reporter) -> None:
+    import pyarrow as pa
+
+    from storydiff.corpus.semantic import embed_documents
+
+    con.execute("DELETE FROM embeddings WHERE model <> ?", [cfg.encoder])
+    missing = int(con.execute("SELECT count(*) FROM documents d WHERE NOT EXISTS "
+                              "(SELECT 1 FROM embeddings e WHERE e.seq = d.seq)").fetchall()[0][0])
+    if not missing:
+        return
+    work = con.cursor()
+    with reporter.task("document vectors", missing) as advance:
+        for batch in _stream(con, "SELECT seq, text FROM documents d WHERE NOT EXISTS "
+                                  "(SELECT 1 FROM embeddings e WHERE e.seq = d.seq) ORDER BY seq", rows=1024):
+            vecs = embed_documents(batch.column("text").to_pylist(), encoder=cfg.encoder).astype(np.float16)
+            table = pa.table({"seq": batch.column("seq"), "model": [cfg.encoder] * len(vecs),
+                              "vec": store.array_to_blobs(vecs)})
+            work.register("_vecs", table)
+            work.execute("INSERT INTO embeddings SELECT * FROM _vecs")
+            work.unregister("_vecs")
+            advance(len(vecs))
+
+
+def _load_sigs(con: Any, kind: str, seqs: np.ndarray, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    t = store.query_arrow(con, "SELECT n_shingles, sig FROM signatures WHERE kind = ? ORDER BY seq", [kind])
+    if len(t) != len(seqs):
+        raise CorpusError(f"the store has {len(t)} {kind} signatures for {len(seqs)} documents; rerun")
+    return store.blobs_to_array(t.column("sig"), np.uint32, num_perm), t.column("n_shingles").to_numpy()
+
+
+def _exact_pairs(keys: np.ndarray) -> np.ndarray:
+    """Star edges from each group of equal non-zero keys to its first member."""
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    same = np.flatnonzero((sk[1:] == sk[:-1]) & (sk[1:] != 0)) + 1
+    if not same.size:
+        return np.zeros((0, 2), np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]]))
+    head = order[starts[np.searchsorted(starts, same, side="right") - 1]]
+    pairs = np.stack([head, order[same]], axis=1)
+    return np.sort(pairs, axis=1).astype(np.int64)
+
+
+def _merge(n: int, parts: list[tuple[str, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Union of pair sets; each pair keeps the first (strongest) method that found it."""
+    codes = [p[:, 0] * n + p[:, 1] for _, p in parts if len(p)]
+    meth = [np.full(len(p), _METHOD_CODE[m], np.int8) for m, p in parts if len(p)]
+    if not codes:
+        return np.zeros((0, 2), np.int64), np.zeros(0, np.int8)
+    c, m = np.concatenate(codes), np.concatenate(meth)
+    order = np.lexsort((m, c))
+    c, m = c[order], m[order]
+    first = np.concatenate([[True], c[1:] != c[:-1]])
+    c, m = c[first], m[first]
+    return np.stack([c // n, c % n], axis=1), m
+
+
+def _texts_for(con: Any, seqs: np.ndarray, positions: np.ndarray) -> dict[int, str]:
+    """Texts of the documents at ``positions`` (array indices), keyed by position."""
+    want = seqs[positions]
+    rows = con.execute("SELECT seq, text FROM documents WHERE seq IN (SELECT unnest(?))",
+                       [want.tolist()]).fetchall()
+    pos_of = dict(zip(want.tolist(), positions.tolist()))
+    return {pos_of[s]: t for s, t in rows}
+
+
+def _sentence_check(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray,
+                    reporter: Reporter, chunk: int = 20_000) -> np.ndarray:
+    from storydiff.corpus.verify import verify_pairs
+
+    out = np.zeros(len(pairs), dtype=np.float32)
+    with reporter.task("checking sentences", len(pairs)) as advance:
+        for i in range(0, len(pairs), chunk):
+            p = pairs[i : i + chunk]
+            texts = _texts_for(con, seqs, np.unique(p))
+            out[i : i + chunk] = verify_pairs(texts, p, encoder=cfg.encoder,  # type: ignore[arg-type]
+                                              sentence_cos=cfg.sentence_cos)
+            advance(len(p))
+    return out
+
+
+def _semantic(con: Any, cfg: ClusterConfig, n: int, reporter: Reporter) -> tuple[np.ndarray, np.ndarray]:
+    """Projected document vectors (float32) and their kNN candidate pairs."""
+    from storydiff.corpus.semantic import fit_projection, knn_pairs, project
+
+    _ensure_embeddings(con, cfg, reporter)
+    t = store.query_arrow(con, "SELECT vec FROM embeddings ORDER BY seq")
+    raw = store.blobs_to_array(t.column("vec"), np.float16, 256 if n else 0) if n else np.zeros((0, 256))
+    mean, comps = fit_projection(raw, drop_pcs=cfg.drop_pcs, sample=cfg.pca_sample, seed=cfg.seed)
+    vecs = np.empty(raw.shape, dtype=np.float32)
+    for i in range(0, n, 100_000):
+        vecs[i : i + 100_000] = project(raw[i : i + 100_000].astype(np.float32), mean, comps)
+    del raw
+    with reporter.task("nearest neighbours", None):
+        pairs, _ = knn_pairs(vecs, k=cfg.k, min_cos=cfg.min_cos, threads=1)
+    return vecs, pairs
+
+
+def cluster_store(store_path: str, *, config: ClusterConfig | None = None,
+                  reporter: Reporter | None = None) -> ClusterSummary:
+    """Find every cluster of versions in the store and write ``pairs`` and ``clusters``.
+
+    Args:
+        store_path: the DuckDB file made by ``corpus add``.
+        config: every setting of the run (defaults as measured in the feasibility study).
+        reporter: progress reporting (silent by default).
+
+    Returns:
+        A :class:`ClusterSummary`.
+    """
+    cfg = config or ClusterConfig()
+    reporter = reporter or Reporter()
+    clock = {"start": time.perf_counter()}
+    secs: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        secs[name] = round(now - clock.get("last", clock["start"]), 3)
+        clock["last"] = now
+
+    con = store.connect(store_path)
+    try:
+        meta = store.query_arrow(con, "SELECT seq, text_key, length, date FROM documents ORDER BY seq")
+        n = len(meta)
+        seqs = meta.column("seq").to_numpy()
+        _ensure_signatures(con, cfg, "ngram", ngram_params(cfg), cfg.ngram, None, reporter)
+        stop = _stoplist(con, cfg, n) if cfg.unigrams else frozenset()
+        if cfg.unigrams:
+            _ensure_signatures(con, cfg, "unigram", _unigram_params(cfg, stop), 1, stop, reporter)
+        lap("signatures")
+        parts: list[tuple[str, np.ndarray]] = [(EXACT, _exact_pairs(meta.column("text_key").to_numpy()))]
+        sig3, size3 = _load_sigs(con, "ngram", seqs, cfg.num_perm)
+        b, r = cfg.banding("ngram")
+        with reporter.task("LSH n-grams", None):
+            parts.append((MINHASH, candidate_pairs(band_keys(sig3, bands=b, rows=r), max_bucket=cfg.max_bucket)))
+        sig1 = None
+        if cfg.unigrams:
+            sig1, _ = _load_sigs(con, "unigram", seqs, cfg.num_perm)
+            b, r = cfg.banding("unigram")
+            with reporter.task("LSH unigrams", None):
+                parts.append((MINHASH, candidate_pairs(band_keys(sig1, bands=b, rows=r),
+                                                       max_bucket=cfg.max_bucket)))
+        lap("lsh")
+        vecs = None
+        if cfg.semantic and n > 1:
+            vecs, sem = _semantic(con, cfg, n, reporter)
+            parts.append((SEMANTIC, sem))
+        lap("semantic")
+        counts = {"exact": len(parts[0][1]), "ngram": len(parts[1][1]),
+                  "unigram": len(parts[2][1]) if cfg.unigrams else 0,
+                  "semantic": len(parts[-1][1]) if vecs is not None else 0}
+        pairs, method = _merge(n, parts)
+        counts["all"] = len(pairs)
+        verdict = _decide(con, cfg, seqs, pairs, method, sig3, size3, sig1, vecs, reporter)
+        lap("verify")
+        summary = _write(con, cfg, meta, pairs, method, verdict, counts, secs, reporter)
+        lap("write")
+    finally:
+        con.close()
+    secs["total"] = round(time.perf_counter() - clock["start"], 3)
+    return dataclasses.replace(summary, seconds=secs)
+
+
+def _decide(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray, method: np.ndarray,
+            sig3: np.ndarray, size3: np.ndarray, sig1: np.ndarray | None, vecs: np.ndarray | None,
+            reporter: Reporter) -> dict[str, np.ndarray]:
+    """Evidence and decision for every candidate pair."""
+    from storydiff.corpus.semantic import pair_cosines
+
+    j3 = estimate_jaccard(sig3, pairs)
+    j1 = estimate_jaccard(sig1, pairs) if sig1 is not None else np.zeros(len(pairs), np.float32)
+    cos = pair_cosines(vecs, pairs) if vecs is not None else np.full(len(pairs), np.nan, np.float32)
+    sa, sb = size3[pairs[:, 0]].astype(np.float64), size3[pairs[:, 1]].astype(np.float64)
+    inter = j3 / (1.0 + j3) * (sa + sb)
+    containment = np.where(np.minimum(sa, sb) > 0, inter / np.maximum(np.minimum(sa, sb), 1), 0.0)
+    exact = method == _METHOD_CODE[EXACT]
+    accept = exact | (j3 >= cfg.accept_jaccard) | ((containment >= cfg.accept_containment)
+                                                   & (j3 >= cfg.prefilter_jaccard))
+    worth = (j3 >= cfg.prefilter_jaccard) | (j1 >= cfg.prefilter_unigram) | (method == _METHOD_CODE[SEMANTIC])
+    check = ~accept & worth
+    share = np.full(len(pairs), np.nan, np.float32)
+    idx = np.flatnonzero(check)
+    if idx.size:
+        share[idx] = _sentence_check(con, cfg, seqs, pairs[idx], reporter)
+    verified = accept | (check & (share >= cfg.verify_threshold))
+    keep = accept | check
+    return {"keep": keep, "verified": verified, "jaccard": j3, "cosine": cos, "share": share,
+            "checked": check}
+
+
+def _write(con: Any, cfg: ClusterConfig, meta: Any, pairs: np.ndarray, method: np.ndarray,
+           v: dict[str, np.ndarray], counts: dict[str, int], secs: dict[str, float],
+           reporter: Reporter) -> ClusterSummary:
+    import pyarrow as pa
+
+    n = len(meta)
+    seqs = meta.column("seq").to_numpy()
+    keep = v["keep"]
+    kp = pairs[keep]
+    labels = union_find(n, pairs[v["verified"]])
+    groups = components(labels)
+    lengths = meta.column("length").to_numpy()
+    dates = meta.column("date").to_pylist()
+    ids_needed = np.unique(np.concatenate([kp.ravel(), *groups])) if len(groups) or len(kp) else np.zeros(0, int)
+    id_rows = con.execute("SELECT seq, id FROM documents WHERE seq IN (SELECT unnest(?))",
+                          [seqs[ids_needed].tolist()]).fetchall()
+    id_of_seq = dict(id_rows)
+    ident = {int(p): id_of_seq[int(seqs[p])] for p in ids_needed}
+    c_rows: list[tuple[str, str, bool]] = []
+    width = max(len(str(n)), 1)
+    for g in groups:
+        members = [ident[int(p)] for p in g]
+        origin = probable_origin(members, [dates[p] for p in g], [int(lengths[p]) for p in g])
+        cid = f"c{int(g.min()):0{width}d}"
+        c_rows.extend((cid, m, m == origin) for m in sorted(members))
+    ptable = pa.table({
+        "a": [ident[int(p)] for p in kp[:, 0]], "b": [ident[int(p)] for p in kp[:, 1]],
+        "method": [_METHOD_NAME[int(m)] for m in method[keep]],
+        "jaccard": pa.array(v["jaccard"][keep], pa.float32()),
+        "cosine": pa.array(v["cosine"][keep], pa.float32(), from_pandas=True),
+        "aligned_share": pa.array(v["share"][keep], pa.float32(), from_pandas=True),
+        "verified": v["verified"][keep],
+    })
+    ctable = pa.table({"cluster_id": pa.array([r[0] for r in c_rows], pa.string()),
+                       "doc_id": pa.array([r[1] for r in c_rows], pa.string()),
+                       "is_origin": pa.array([r[2] for r in c_rows], pa.bool_())})
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM pairs")
+        con.execute("DELETE FROM clusters")
+        con.register("_pairs", ptable)
+        con.register("_clusters", ctable)
+        con.execute("INSERT INTO pairs SELECT * FROM _pairs")
+        con.execute("INSERT INTO clusters SELECT * FROM _clusters")
+        store.set_setting(con, "last_cluster_config", json.dumps(cfg.to_dict(), sort_keys=True))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    sizes = Counter(len(g) for g in groups)
+    return ClusterSummary(documents=n, candidates=counts, checked=int(v["checked"].sum()),
+                          verified=int(v["verified"].sum()), clusters=len(groups),
+                          clustered_documents=int(sum(len(g) for g in groups)),
+                          sizes=dict(sorted(sizes.items())), seconds=secs)

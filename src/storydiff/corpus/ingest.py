@@ -1,0 +1,174 @@
+"""Reading corpus inputs: a directory of files, JSONL, CSV or Parquet → records.
+
+Every input yields :class:`Record` (a document to add) or :class:`Problem`
+(something that could not be read, with ``where`` = ``file:line``), in input
+order, so the caller decides whether a problem skips or aborts. Nothing is
+dropped silently.
+
+* directory: every regular, non-hidden file below it, in sorted order, read
+  with :func:`storydiff.read.load` (text, Markdown, HTML; encodings sniffed);
+  the id is the path relative to the directory with ``/`` separators;
+* JSONL: one JSON object per line with ``id`` and ``text`` (``url``, ``date``,
+  ``source`` optional); blank lines are skipped;
+* CSV: a header row with ``id`` and ``text`` (and the optional columns);
+* Parquet: columns ``id`` and ``text`` (and the optional ones), read in batches.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from storydiff.errors import CorpusError, InputError
+
+FORMATS = ("auto", "dir", "jsonl", "csv", "parquet")
+OPTIONAL = ("url", "date", "source")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One document to add, and where it was read (``file:line``)."""
+
+    id: str
+    text: str
+    where: str
+    url: str | None = None
+    date: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An input item that could not be read: where, and why."""
+
+    where: str
+    message: str
+
+
+def detect_format(path: str) -> str:
+    """``dir``, ``jsonl``, ``csv`` or ``parquet`` from the path; CorpusError otherwise."""
+    p = Path(path)
+    if p.is_dir():
+        return "dir"
+    if not p.exists():
+        raise CorpusError(f"{path}: no such file or directory; expected a directory, .jsonl, .csv or .parquet")
+    suffix = p.suffix.lower()
+    for fmt, suffixes in (("jsonl", (".jsonl", ".ndjson", ".json")), ("csv", (".csv",)),
+                          ("parquet", (".parquet", ".pq"))):
+        if suffix in suffixes:
+            return fmt
+    raise CorpusError(f"{path}: cannot tell the input format from {suffix or 'no extension'!r}; "
+                      "pass --format dir|jsonl|csv|parquet")
+
+
+def read_input(path: str, fmt: str = "auto") -> Iterator[Record | Problem]:
+    """Records and problems of one input, in order."""
+    if fmt not in FORMATS:
+        raise CorpusError(f"unknown input format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt != "dir" and not Path(path).is_file():
+        raise CorpusError(f"{path}: not a file; --format {fmt} expects a file")
+    return {"dir": _read_dir, "jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet}[fmt](path)
+
+
+def _optional(row: dict[str, Any]) -> dict[str, str | None]:
+    return {k: (None if row.get(k) in (None, "") else str(row[k])) for k in OPTIONAL}
+
+
+def _record(row: Any, where: str) -> Record | Problem:
+    if not isinstance(row, dict):
+        return Problem(where, f"expected an object with 'id' and 'text' (got {type(row).__name__})")
+    doc_id, text = row.get("id"), row.get("text")
+    if doc_id is None or str(doc_id) == "":
+        return Problem(where, "missing 'id'")
+    if not isinstance(text, str):
+        what = "missing 'text'" if text is None else f"'text' must be a string (got {type(text).__name__})"
+        return Problem(where, what)
+    return Record(id=str(doc_id), text=text, where=where, **_optional(row))
+
+
+def _read_dir(path: str) -> Iterator[Record | Problem]:
+    from storydiff import read
+
+    root = Path(path)
+    files = sorted(p for p in root.rglob("*")
+                   if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    for f in files:
+        rel = f.relative_to(root).as_posix()
+        try:
+            doc = read.load(f, name=rel)
+        except InputError as e:
+            yield Problem(str(f), str(e))
+            continue
+        url = doc.meta.get("url") if doc.meta else None
+        yield Record(id=rel, text=doc.text, where=str(f), url=url, date=doc.date, source=str(f))
+
+
+def _read_jsonl(path: str) -> Iterator[Record | Problem]:
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            where = f"{path}:{n}"
+            try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                yield Problem(where, f"not UTF-8 ({e.reason} at byte {e.start})")
+                continue
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield Problem(where, f"malformed JSON ({e.msg} at column {e.colno})")
+                continue
+            yield _record(row, where)
+
+
+def _read_csv(path: str) -> Iterator[Record | Problem]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # news texts exceed the 128 KB default
+    try:
+        fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+    except UnicodeDecodeError as e:
+        yield Problem(f"{path}:1", f"not UTF-8 ({e.reason} at byte {e.start})")
+        return
+    with fh:
+        if "id" not in header or "text" not in header:
+            yield Problem(f"{path}:1", f"header must name columns 'id' and 'text' (got {', '.join(header)!r})")
+            return
+        line = reader.line_num
+        try:
+            for row in reader:
+                where = f"{path}:{line + 1}"
+                line = reader.line_num
+                if None in row:
+                    yield Problem(where, "more fields than the header has")
+                    continue
+                yield _record(row, where)
+        except (UnicodeDecodeError, csv.Error) as e:
+            yield Problem(f"{path}:{reader.line_num}", f"unreadable CSV ({e}); rows after it were not read")
+
+
+def _read_parquet(path: str) -> Iterator[Record | Problem]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as e:  # pyarrow raises several types for a broken file
+        yield Problem(path, f"not a readable Parquet file ({e})")
+        return
+    names = pf.schema_arrow.names
+    if "id" not in names or "text" not in names:
+        yield Problem(path, f"Parquet file must have columns 'id' and 'text' (got {', '.join(names)!r})")
+        return
+    cols = ["id", "text", *[c for c in OPTIONAL if c in names]]
+    row = 0
+    for batch in pf.iter_batches(batch_size=1000, columns=cols):
+        for item in batch.to_pylist():
+            row += 1
+            yield _record(item, f"{path}:row {row}")

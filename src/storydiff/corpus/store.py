@@ -1,0 +1,164 @@
+"""The corpus store: one DuckDB file with plain, documented tables.
+
+DuckDB because it reads Parquet, JSONL and CSV natively, runs vectorised SQL
+(joins, group-bys) over millions of rows without a server, moves data to and
+from numpy through Arrow without copies per row, and keeps the whole corpus
+in one file that users can query with SQL (``duckdb corpus.db``).
+
+Tables (``seq`` is the document's position, assigned on insertion; numpy
+arrays in the engine are indexed by it):
+
+``documents(seq, id, text, url, date, source, length, sha, text_key, added_at)``
+    one row per document; ``sha`` is the SHA-256 of ``text`` (idempotent
+    re-adds), ``text_key`` the exact-copy key of its words.
+``signatures(seq, kind, params, n_shingles, sig)``
+    MinHash signatures, ``sig`` = ``num_perm`` little-endian uint32 as a BLOB;
+    ``kind`` is ``ngram`` or ``unigram``; ``params`` says how it was made
+    (n, permutations, seed, stop-list digest) so a changed setting recomputes.
+``embeddings(seq, model, vec)``
+    document vectors, ``vec`` = float16 little-endian BLOB (before centring).
+``settings(key, value)``
+    the stop list and the last run's configuration (JSON).
+``pairs(a, b, method, jaccard, cosine, aligned_share, verified)``
+    checked candidate pairs of the last ``cluster`` run (document ids).
+``clusters(cluster_id, doc_id, is_origin)``
+    one row per member of every cluster with at least two members.
+
+Writes happen in transactions per batch, so an interrupted ``add`` leaves
+only complete batches and a rerun continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from storydiff.errors import CorpusError
+from storydiff.model import Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    seq BIGINT PRIMARY KEY, id VARCHAR NOT NULL UNIQUE, text VARCHAR NOT NULL,
+    url VARCHAR, date VARCHAR, source VARCHAR, length INTEGER NOT NULL,
+    sha VARCHAR NOT NULL, text_key BIGINT NOT NULL, added_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS signatures (
+    seq BIGINT NOT NULL, kind VARCHAR NOT NULL, params VARCHAR NOT NULL,
+    n_shingles INTEGER NOT NULL, sig BLOB NOT NULL, PRIMARY KEY (seq, kind));
+CREATE TABLE IF NOT EXISTS embeddings (
+    seq BIGINT PRIMARY KEY, model VARCHAR NOT NULL, vec BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS pairs (
+    a VARCHAR NOT NULL, b VARCHAR NOT NULL, method VARCHAR NOT NULL, jaccard REAL,
+    cosine REAL, aligned_share REAL, verified BOOLEAN NOT NULL);
+CREATE TABLE IF NOT EXISTS clusters (
+    cluster_id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL, is_origin BOOLEAN NOT NULL);
+"""
+
+
+def connect(store_path: str, *, create: bool = False, read_only: bool = False) -> Any:
+    """An open DuckDB connection to the store (schema ensured when writable)."""
+    import duckdb
+
+    p = Path(store_path)
+    if not create and not p.is_file():
+        raise CorpusError(f"no corpus store at {store_path!r}; create one with `storydiff corpus add {store_path} INPUT`")
+    if p.is_dir():
+        raise CorpusError(f"{store_path!r} is a directory; the store is one DuckDB file, e.g. corpus.db")
+    try:
+        con = duckdb.connect(str(p), read_only=read_only)
+    except duckdb.Error as e:
+        raise CorpusError(f"cannot open the corpus store {store_path!r}: {e}") from None
+    if not read_only:
+        con.execute(SCHEMA)
+    return con
+
+
+def sha(text: str) -> str:
+    """SHA-256 hex digest of a text (how re-adds are recognised)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def count(con: Any) -> int:
+    return int(con.execute("SELECT count(*) FROM documents").fetchall()[0][0])
+
+
+def next_seq(con: Any) -> int:
+    return int(con.execute("SELECT coalesce(max(seq) + 1, 0) FROM documents").fetchall()[0][0])
+
+
+def get_setting(con: Any, key: str) -> str | None:
+    rows = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def set_setting(con: Any, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+
+
+def blobs_to_array(column: Any, dtype: Any, width: int) -> np.ndarray:
+    """A pyarrow binary column of fixed-size blobs → ``(n, width)`` numpy array."""
+    import pyarrow as pa
+
+    col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    n = len(col)
+    if n == 0:
+        return np.zeros((0, width), dtype=dtype)
+    if col.type != pa.binary():
+        col = col.cast(pa.binary())
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset : col.offset + n + 1]
+    item = np.dtype(dtype).itemsize * width
+    if not (np.diff(offsets) == item).all():
+        raise CorpusError(f"the store holds blobs of unexpected size (expected {item} bytes); rerun `corpus cluster`")
+    data = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data.view(dtype).reshape(n, width).copy()
+
+
+def array_to_blobs(arr: np.ndarray) -> Any:
+    """``(n, width)`` numpy array → pyarrow binary array, one blob per row (little-endian)."""
+    import pyarrow as pa
+
+    arr = np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("<"), copy=False))
+    n = arr.shape[0]
+    width = arr[0].nbytes if n else 0
+    offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes())
+    return pa.Array.from_buffers(pa.binary(), n, [None, offsets, pa.py_buffer(arr.tobytes())])
+
+
+def load_document(store_path: str, doc_id: str) -> Document:
+    """The stored document ``doc_id`` as a :class:`Document` (for ``compare --corpus``)."""
+    con = connect(store_path, read_only=True)
+    try:
+        rows = con.execute("SELECT id, text, url, date, source FROM documents WHERE id = ?", [doc_id]).fetchall()
+    finally:
+        con.close()
+    row = rows[0] if rows else None
+    if row is None:
+        raise CorpusError(f"no document with id {doc_id!r} in the corpus store {store_path!r}; "
+                          f"list ids with: duckdb {store_path} \"SELECT id FROM documents\"")
+    meta = {"url": row[2]} if row[2] else {}
+    from types import MappingProxyType
+
+    return Document(id=row[0], source=row[4] or f"{store_path}#{row[0]}", text=row[1], date=row[3],
+                    meta=MappingProxyType(meta))
+
+
+
+def query_arrow(con: Any, sql: str, params: list[Any] | None = None) -> Any:
+    """A read query's rows as one pyarrow Table (through a relation: no extra copy)."""
+    rel = con.sql(sql, params=params or None)
+    for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):
+        if hasattr(rel, name):
+            return getattr(rel, name)()
+    raise CorpusError("this DuckDB has no Arrow export; install duckdb>=1.1")  # pragma: no cover
+
+
+def query_batches(con: Any, sql: str, params: list[Any] | None = None, rows: int = 1000) -> Any:
+    """A read query's rows as an iterator of pyarrow RecordBatches of about ``rows`` rows."""
+    rel = con.sql(sql, params=params or None)
+    for name in ("to_arrow_reader", "fetch_arrow_reader", "fetch_record_batch"):
+        if hasattr(rel, name):
+            return getattr(rel, name)(rows)
+    raise CorpusError("this DuckDB has no Arrow export; install duckdb>=1.1")  # pragma: no cover

@@ -405,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fit", action="store_true", help="fit score weights on dev chapters and exit")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--seed-only", action="store_true")
+    ap.add_argument("--split", choices=("test", "dev"), default="test", help="dev: for tuning; report test")
     args = ap.parse_args(argv)
     out: dict = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     if not args.seed_only:
@@ -416,7 +417,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.fit:
             fit(dev, data)
             return 0
-        foreign_pool = {c: [r[c] for k in dev[:20] for r in data[k]] for c in ("kjv", "ylt")}
+        # foreign verses come from chapters outside the evaluated split
+        foreign_pool = {c: [r[c] for k in (dev if args.split == "test" else test)[:20] for r in data[k]] for c in ("kjv", "ylt")}
+        if args.split == "dev":
+            test = dev
+        out["split"] = args.split
         out["chapters"] = len(test)
         out["verses"] = sum(len(data[k]) for k in test)
         out["bible"] = {}
@@ -431,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     out["loadavg"] = [round(x, 2) for x in os.getloadavg()]
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        name = "align_bible.json" if args.chapters == 100 and not args.seed_only else "align_bible_partial.json"
+        full = args.chapters == 100 and not args.seed_only and args.split == "test"
+        name = "align_bible.json" if full else "align_bible_partial.json"
         (RESULTS / name).write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
 

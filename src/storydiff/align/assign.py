@@ -25,10 +25,10 @@ from scipy.optimize import linear_sum_assignment
 from storydiff.align import similarity as sim
 
 # Share of the best diagonal neighbour's score added to a pair's weight.
-CONTEXT_WEIGHT = 0.3
+CONTEXT_WEIGHT = 0.5
 # Below this own score a pair is never aligned, whatever its neighbours say:
 # context may tip a borderline pair, not invent one.
-MIN_OWN_SCORE = 0.2
+MIN_OWN_SCORE = 0.1
 # Neighbour offsets that count as "the same run": the diagonal, and one step
 # skewed for a split or merged sentence next door.
 _CONTEXT_OFFSETS = ((-1, -1), (1, 1), (-1, -2), (-2, -1), (1, 2), (2, 1))

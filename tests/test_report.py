@@ -297,3 +297,14 @@ def test_renderers_accept_a_real_comparison() -> None:
     for fmt in FORMATS:
         assert render(c, fmt, min_severity="low")
     assert len(list(csv.DictReader(io.StringIO(render(c, "csv"))))) == len(c.changes)
+
+
+def test_markdown_renders_as_intended_in_a_commonmark_parser() -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    c = make_comparison(["The *council* approved 4,000 homes <img src=x onerror=alert(1)>.", *A_SENTS[1:]],
+                        a_title="[click](javascript:alert(1))")
+    html = markdown_it.MarkdownIt("commonmark").render(render(c, "markdown", min_severity="low"))
+    assert "<strong>4,000</strong>" in html and "<strong>5,000</strong>" in html
+    assert "<img" not in html and "<em>council</em>" not in html and "href" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert html.count("<ol>") == 1 and html.count("<li>") >= 6

@@ -137,6 +137,14 @@ def test_changed_words_are_marked_with_severity_and_category(comparison) -> None
     assert 'value="medium" selected' in html
 
 
+def test_insertions_are_marked_at_their_point_on_the_other_side(comparison) -> None:  # type: ignore[no-untyped-def]
+    html = render(comparison, "html")
+    # B inserted "not ": A gets an empty mark right before "rise", B marks the words.
+    assert re.search(r'Taxes will <mark class="sev-high cat-negation gap" data-change="c2"[^>]*></mark>rise', html)
+    assert re.search(r'<mark class="sev-high cat-negation" data-change="c2"[^>]*>not </mark>rise', html)
+    assert '<i class="none">nothing</i> → <q>not</q>' in html
+
+
 def test_no_floor_shows_every_change(comparison) -> None:  # type: ignore[no-untyped-def]
     page = Page(render(comparison, "html"))
     assert all("hidden" not in a for t, a in page.tags if t == "li")

@@ -114,15 +114,18 @@ class _Page:
         for ci in cis:
             c = self.changes[ci]
             sp = c.get(side)
-            if c["kind"] == "changed" and sp and sp["end"] > start and sp["start"] < end:
+            if c["kind"] == "changed" and sp and sp["end"] >= start and sp["start"] <= end and (
+                    sp["end"] > start and sp["start"] < end or sp["start"] == sp["end"]):
                 spans.append((max(sp["start"], start) - start, min(sp["end"], end) - start, ci))
         out, pos = [], 0
         for s, e, ci in sorted(spans):
-            s = max(s, pos)  # overlapping spans: the earlier one keeps the shared words
-            if e <= s:
+            gap = s == e  # words inserted on the other side: mark the insertion point
+            s = s if gap else max(s, pos)  # overlapping spans: the earlier one keeps the shared words
+            if (gap and s < pos) or (not gap and e <= s):
                 continue
             c = self.changes[ci]
-            cls = f"sev-{c['severity']} cat-{c['category']}" + ("" if self.shown(ci) else " filtered")
+            cls = f"sev-{c['severity']} cat-{c['category']}" + (" gap" if gap else "") + (
+                "" if self.shown(ci) else " filtered")
             out.append(esc(text[pos:s]))
             out.append(f'<mark class="{esc(cls)}" data-change="{self.p}c{ci}" '
                        f'title="{esc(c["severity"])} · {esc(c["category"])}: {esc(c.get("explanation"))}">'
@@ -191,8 +194,9 @@ class _Page:
         first_a = self.L.data["alignment"][gi]["a"][0]
         text = " ".join(self.L.text("b", row.b).split())
         short = text if len(text) <= 140 else text[:139] + "…"
+        n = len(row.groups)
         back = (f'<a class="move-link" href="#{self.p}g{gi}">{SYMBOLS["moved-here"]} moved here from A '
-                f'{esc(self.L.where("a", first_a))}</a>')
+                f'{esc(self.L.where("a", first_a))}{f" ({n} passages)" if n > 1 else ""}</a>')
         return (f'<div class="row moved-here" id="{self.p}{row.id}" data-groups="{" ".join(map(str, row.groups))}">'
                 f'<div class="gutter" title="moved here"><span class="sym" aria-hidden="true">{SYMBOLS["moved-here"]}'
                 f'</span><span class="sr-only">moved here</span></div>'
@@ -225,7 +229,7 @@ class _Page:
         target = self.L.change_row.get(ci, "")
         kind = c["kind"]
         if kind == "changed":
-            words = f'<q>{esc(_short(c.get("a_text")))}</q> → <q>{esc(_short(c.get("b_text")))}</q>'
+            words = f"{_quoted(c.get('a_text'))} → {_quoted(c.get('b_text'))}"
         else:
             sym = {"added": "+", "removed": "−", "moved": "↪"}.get(kind, "")
             words = f'{sym} {esc(kind)}: <q>{esc(_short(c.get("b_text") if kind == "added" else c.get("a_text")))}</q>'
@@ -245,6 +249,11 @@ class _Page:
         return (f'<section id="{self.p}changes" class="changes" aria-label="Changes">'
                 f"<h2>Changes, most severe first <small>({n} shown of {len(self.changes)})</small></h2>{empty}"
                 f'<ol id="{self.p}change-list" class="change-list">{items}</ol></section>')
+
+
+def _quoted(s: str | None) -> str:
+    """Changed words in quotes, or a visible "nothing" for an insertion or deletion."""
+    return f"<q>{esc(_short(s))}</q>" if (s or "").strip() else '<i class="none">nothing</i>'
 
 
 def _short(s: str | None, n: int = 90) -> str:

@@ -49,13 +49,19 @@ def _context(layout: Layout, side: str, indices: tuple[int, ...], span: dict[str
         return md_escape(text[: 2 * _CONTEXT] + ("…" if len(text) > 2 * _CONTEXT else ""))
     s, e = max(span["start"], start) - start, min(span["end"], end) - start
     before, mid, after = text[:s], text[s:e], text[e:]
-    if len(before) > _CONTEXT:
-        before = "…" + before[-_CONTEXT:]
+    if len(before) > _CONTEXT:  # trim to whole words
+        cut = before[-_CONTEXT:]
+        before = "…" + (cut.split(" ", 1)[1] if " " in cut.strip() else cut)
     if len(after) > _CONTEXT:
-        after = after[:_CONTEXT] + "…"
+        cut = after[:_CONTEXT]
+        after = (cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut) + "…"
     # Keep the space between context and the bold words out of the bold markers.
     return md_escape(before) + (" " if before[-1:].isspace() else "") + _bold(mid) + (
         " " if after[:1].isspace() else "") + md_escape(after)
+
+
+def _where(layout: Layout, side: str, index: int) -> str:
+    return f"§{layout.paragraph(side, index) + 1}, sentence {index + 1}"
 
 
 def _row_sides(layout: Layout, ci: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -71,21 +77,22 @@ def _change_item(layout: Layout, n: int, ci: int) -> list[str]:
     a_idx, b_idx = _row_sides(layout, ci)
     where = []
     if a_idx:
-        where.append(f"A {layout.where('a', a_idx[0])}")
+        where.append(f"A {_where(layout, 'a', a_idx[0])}")
     if b_idx:
-        where.append(f"B {layout.where('b', b_idx[0])}")
+        where.append(f"B {_where(layout, 'b', b_idx[0])}")
     head = f"{n}. **{c['severity'].upper()} · {md_escape(c['category'])}** — {md_escape(c.get('explanation'))}"
     if where:
         head += f" _({' → '.join(where)})_"
     lines = [head]
+    pad = " " * len(f"{n}. ")  # nested items must line up with the item's text
     if a_idx:
-        lines.append(f"   - A: {_context(layout, 'a', a_idx, c.get('a'))}")
+        lines.append(f"{pad}- A: {_context(layout, 'a', a_idx, c.get('a'))}")
     elif c.get("a_text"):
-        lines.append(f"   - A: {_bold(c['a_text'])}")
+        lines.append(f"{pad}- A: {_bold(c['a_text'])}")
     if b_idx:
-        lines.append(f"   - B: {_context(layout, 'b', b_idx, c.get('b'))}")
+        lines.append(f"{pad}- B: {_context(layout, 'b', b_idx, c.get('b'))}")
     elif c.get("b_text"):
-        lines.append(f"   - B: {_bold(c['b_text'])}")
+        lines.append(f"{pad}- B: {_bold(c['b_text'])}")
     return lines
 
 
@@ -105,13 +112,13 @@ def _section(layout: Layout, title: str, items: list[int], side: str) -> list[st
         text = text or c.get("b_text") or c.get("a_text")
         where = []
         if a_idx:
-            where.append(f"A {layout.where('a', a_idx[0])}")
+            where.append(f"A {_where(layout, 'a', a_idx[0])}")
         if c["kind"] == "moved" and c.get("b"):
             j = _sentence_index(layout, "b", c["b"]["start"])
             if j is not None:
-                where.append(f"B {layout.where('b', j)}")
+                where.append(f"B {_where(layout, 'b', j)}")
         elif b_idx:
-            where.append(f"B {layout.where('b', b_idx[0])}")
+            where.append(f"B {_where(layout, 'b', b_idx[0])}")
         loc = f" _({' → '.join(where)})_" if where else ""
         lines.append(f"- “{_short(text)}”{loc} · {c['severity']}")
     return lines

@@ -66,7 +66,8 @@ class _Writer:
         self.grid.add_column(overflow="fold")
 
     def line(self, sym: str, sym_style: str, tag: str, text: Text) -> None:
-        self.grid.add_row(Text(sym, style=sym_style), Text(tag, style="dim"), text)
+        tag_style = _SYMBOL_STYLE["moved"] if tag == SYMBOLS["moved"] else "dim"
+        self.grid.add_row(Text(sym, style=sym_style), Text(tag, style=tag_style), text)
 
     def one_liner(self, text: str, style: str, width: int | None = None) -> Text:
         t = Text(_flat(text), style=style)
@@ -108,22 +109,27 @@ class _Writer:
         verdict = g["verdict"]
         changes = self.row_changes(row)
         sym, style = SYMBOLS.get(verdict, "?"), _SYMBOL_STYLE.get(verdict, "")
+        run = self.layout.run_of.get(row.groups[0], ())
+        # Inside a moved run the side-tag column carries the move symbol, so every row shows it.
+        tag = SYMBOLS["moved"] if run else ""
         if verdict == "identical":
-            self.line(sym, style, "", self.one_liner(self.layout.text("a", row.a), "dim"))
+            self.line(sym, style, tag, self.one_liner(self.layout.text("a", row.a), "dim"))
         elif verdict == "reworded" and not changes:
             half = (self.text_width - 3) // 2
             t = self.one_liner(self.layout.text("a", row.a), "", half)
             t.append(" │ ", style="dim")
             t.append_text(self.one_liner(self.layout.text("b", row.b), "", half))
-            self.line(sym, style, "", t)
+            self.line(sym, style, tag, t)
         else:
             self.line(sym, style, "A", self.marked("a", row.a, changes, _TEXT_STYLE.get(verdict, "")))
             self.line("", "", "B", self.marked("b", row.b, changes, _TEXT_STYLE.get(verdict, "")))
             for c in changes:
                 if c["kind"] != "moved":
                     self.change_line(c)
-        if g["moved"]:
+        if run and run[0] == row.groups[0]:
             t = Text(f"moved to B {self.layout.where('b', row.b[0])}", style="cyan")
+            if len(run) > 1:
+                t.append(f", with the next {len(run) - 1} passages (marked {SYMBOLS['moved']})", style="cyan")
             self.line(SYMBOLS["moved"], _SYMBOL_STYLE["moved"], "", t)
 
     def single(self, row: Row) -> None:
@@ -137,7 +143,9 @@ class _Writer:
 
     def moved_here(self, row: Row) -> None:
         first = self.layout.data["alignment"][row.groups[0]]["a"][0]
-        t = Text(f"moved here from A {self.layout.where('a', first)}: ", style="cyan")
+        n = len(row.groups)
+        t = Text(f"moved here from A {self.layout.where('a', first)}" + (f" ({n} passages)" if n > 1 else "") + ": ",
+                 style="cyan")
         t.append_text(self.one_liner(self.layout.text("b", row.b), "dim", max(self.text_width - len(t), 10)))
         self.line(SYMBOLS["moved-here"], _SYMBOL_STYLE["moved-here"], "B", t)
 

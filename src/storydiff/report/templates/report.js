@@ -85,7 +85,8 @@
   document.addEventListener("keydown", function (e) {
     if (e.altKey || e.ctrlKey || e.metaKey) { return; }
     var t = e.target;
-    if (t && t.closest && t.closest("input, select, textarea, button")) { return; }
+    // Typing into a field is not navigation; a checkbox or button takes no letters.
+    if (t && t.closest && t.closest('select, textarea, input:not([type="checkbox"])')) { return; }
     var inList = t && t.closest && list && list.contains(t);
     var k = e.key;
     if (k === "j" || k === "n" || (k === "ArrowDown" && inList)) { step(1); }

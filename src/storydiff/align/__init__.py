@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from storydiff.align import similarity as sim
-from storydiff.align.assign import RunScorer, grow, match_dense, role_factor
+from storydiff.align.assign import RunScorer, grow, match_dense, role_codes
 from storydiff.align.large import DENSE_MAX_CELLS, sparse_evidence_and_match
 from storydiff.align.moves import find_moves
 from storydiff.embed import Encoder
@@ -83,7 +83,7 @@ def _align(a: Segmentation, b: Segmentation, *, options: Options, encoder: Encod
     la, lb = sim.lexical_vectors(ta, tb)
     len_a = np.array([len(t) for t in ta])
     len_b = np.array([len(t) for t in tb])
-    roles = role_factor([s.role for s in a.sentences], [s.role for s in b.sentences])
+    roles = role_codes([s.role for s in a.sentences], [s.role for s in b.sentences])
     thr = options.align_threshold
     if n * m <= DENSE_MAX_CELLS:
         ev = sim.evidence(ea, eb, la, lb, len_a, len_b)
@@ -97,7 +97,7 @@ def _align(a: Segmentation, b: Segmentation, *, options: Options, encoder: Encod
             return z[u] if side == "a" else z[:, u]
 
     else:
-        sparse = sparse_evidence_and_match(ea, eb, la, lb, len_a, len_b, thr, a.sentences, b.sentences)
+        sparse = sparse_evidence_and_match(ea, eb, la, lb, len_a, len_b, thr, roles)
         pairs, ra, rb = sparse.pairs, sparse.ra, sparse.rb
         pair_logit, row_logit = sparse.pair_logit, sparse.row_logit
     scorer = RunScorer(ta, tb, ea, eb, la, lb, ra, rb, pair_logit, row_logit, encoder.encode)

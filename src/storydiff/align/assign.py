@@ -31,7 +31,7 @@ CONTEXT_WEIGHT = 0.5
 MIN_OWN_SCORE = 0.1
 # Neighbour offsets that count as "the same run": the diagonal, and one step
 # skewed for a split or merged sentence next door.
-_CONTEXT_OFFSETS = ((-1, -1), (1, 1), (-1, -2), (-2, -1), (1, 2), (2, 1))
+CONTEXT_OFFSETS = ((-1, -1), (1, 1), (-1, -2), (-2, -1), (1, 2), (2, 1))
 # A merged group must beat the group it grows from by this much (logit units).
 GROW_MARGIN = 0.25
 MAX_GROUP_SIDE = 3
@@ -58,25 +58,38 @@ def context(score: np.ndarray) -> np.ndarray:
     padded = np.zeros((n + 2 * pad, m + 2 * pad), dtype=np.float32)
     padded[pad : pad + n, pad : pad + m] = score
     out = np.zeros_like(score)
-    for di, dj in _CONTEXT_OFFSETS:
+    for di, dj in CONTEXT_OFFSETS:
         np.maximum(out, padded[pad + di : pad + di + n, pad + dj : pad + dj + m], out=out)
     return out
 
 
-def role_factor(roles_a: Sequence[str | None], roles_b: Sequence[str | None]) -> np.ndarray | None:
-    """Multiplicative and additive nudges from question/answer roles, or None when unknown."""
-    ra = np.array([r or "" for r in roles_a], dtype=object)
-    rb = np.array([r or "" for r in roles_b], dtype=object)
-    if not (ra != "").any() or not (rb != "").any():
+def role_codes(
+    roles_a: Sequence[str | None], roles_b: Sequence[str | None]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Roles as small ints (0 = unknown), or None when either document has none."""
+    codes: dict[str, int] = {}
+    ca = np.array([codes.setdefault(r, len(codes) + 1) if r else 0 for r in roles_a], dtype=np.int8)
+    cb = np.array([codes.setdefault(r, len(codes) + 1) if r else 0 for r in roles_b], dtype=np.int8)
+    if not ca.any() or not cb.any():
         return None
-    known = (ra != "")[:, None] & (rb != "")[None, :]
-    same = ra[:, None] == rb[None, :]
-    f = np.ones((len(ra), len(rb)), dtype=np.float32)
-    f[known & ~same] = ROLE_PENALTY
-    return f
+    return ca, cb
 
 
-def match_dense(score: np.ndarray, threshold: float, roles: np.ndarray | None = None) -> list[tuple[int, int]]:
+def role_agreement(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    """+1 where both roles are known and equal, -1 where known and different, 0 otherwise (outer)."""
+    ca, cb = np.asarray(ca)[..., None], np.asarray(cb)[None, ...]
+    known = (ca > 0) & (cb > 0)
+    return np.where(known, np.where(ca == cb, 1, -1), 0).astype(np.int8)
+
+
+def nudge(weight: np.ndarray, agreement: np.ndarray | int) -> np.ndarray:
+    """Apply question/answer role agreement to matching weights."""
+    return np.where(agreement > 0, weight + ROLE_BONUS, np.where(agreement < 0, weight * ROLE_PENALTY, weight))
+
+
+def match_dense(
+    score: np.ndarray, threshold: float, roles: tuple[np.ndarray, np.ndarray] | None = None
+) -> list[tuple[int, int]]:
     """Globally optimal 1:1 pairs from a dense score matrix (sorted by A index)."""
     if score.size == 0:
         return []
@@ -84,7 +97,7 @@ def match_dense(score: np.ndarray, threshold: float, roles: np.ndarray | None = 
     # but never lift a pair to a threshold of 1.0
     weight = score + CONTEXT_WEIGHT * context(score) * (1.0 - score)
     if roles is not None:
-        weight = weight * roles + ROLE_BONUS * (roles == 1.0)
+        weight = nudge(weight, role_agreement(*roles))
     gain = np.where(score >= min(MIN_OWN_SCORE, threshold), weight - threshold, 0.0).clip(min=0.0)
     rows, cols = linear_sum_assignment(gain, maximize=True)
     return sorted((int(i), int(j)) for i, j in zip(rows, cols, strict=True) if gain[i, j] > 0.0)
@@ -114,11 +127,11 @@ class RunScorer:
 
     def prepare(self, runs: Sequence[tuple[Run, Run]]) -> None:
         """Encode every multi-sentence run in one batch."""
-        todo: list[tuple[str, Run]] = []
+        todo: dict[tuple[str, Run], None] = {}  # ordered set
         for ra, rb in runs:
             for key in (("a", ra), ("b", rb)):
-                if len(key[1]) > 1 and key not in self._vec and key not in todo:
-                    todo.append(key)
+                if len(key[1]) > 1 and key not in self._vec:
+                    todo[key] = None
         if not todo:
             return
         texts = [" ".join((self.texts_a if s == "a" else self.texts_b)[k] for k in r) for s, r in todo]
@@ -143,7 +156,7 @@ class RunScorer:
 
 
 def _topk_mean(v: np.ndarray) -> float:
-    k = min(sim._CSLS_K, len(v))
+    k = min(sim.CSLS_K, len(v))
     return float(-np.partition(-v, k - 1)[:k].mean()) if k else 0.0
 
 

@@ -15,7 +15,6 @@ always in the top few, so this is a small approximation, not a silent cut.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,8 +22,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from storydiff.align import similarity as sim
-from storydiff.align.assign import _CONTEXT_OFFSETS, CONTEXT_WEIGHT, MIN_OWN_SCORE, ROLE_BONUS, ROLE_PENALTY
-from storydiff.model import Sentence
+from storydiff.align.assign import CONTEXT_OFFSETS, CONTEXT_WEIGHT, MIN_OWN_SCORE, nudge, role_agreement
 
 # 2000 × 2000 sentences: a few float32 matrices of 16 MB each.
 DENSE_MAX_CELLS = 4_000_000
@@ -73,7 +71,7 @@ def _candidates(ea: np.ndarray, eb: np.ndarray) -> tuple[np.ndarray, np.ndarray,
         s = ea[start : start + block] @ eb.T
         top = np.argpartition(-s, k - 1, axis=1)[:, :k]
         vals = -np.sort(-np.take_along_axis(s, top, axis=1), axis=1)
-        ra[start : start + len(s)] = vals[:, : sim._CSLS_K].mean(axis=1)
+        ra[start : start + len(s)] = vals[:, : sim.CSLS_K].mean(axis=1)
         rows_i.append(np.repeat(np.arange(start, start + len(s)), k))
         rows_j.append(top.ravel())
         kb = min(kc, len(s))
@@ -83,7 +81,7 @@ def _candidates(ea: np.ndarray, eb: np.ndarray) -> tuple[np.ndarray, np.ndarray,
         order = np.argsort(-vals_c, axis=0, kind="stable")[:kc]
         col_vals = np.take_along_axis(vals_c, order, axis=0)
         col_idx = np.take_along_axis(idx_c, order, axis=0)
-    rb = col_vals[: sim._CSLS_K].mean(axis=0)
+    rb = col_vals[: sim.CSLS_K].mean(axis=0)
     ci = np.concatenate([*rows_i, col_idx.ravel()])
     cj = np.concatenate([*rows_j, np.tile(np.arange(m), kc)])
     pairs = np.unique(np.stack([ci, cj], 1), axis=0)
@@ -98,8 +96,7 @@ def sparse_evidence_and_match(
     len_a: np.ndarray,
     len_b: np.ndarray,
     threshold: float,
-    sents_a: Sequence[Sentence],
-    sents_b: Sequence[Sentence],
+    roles: tuple[np.ndarray, np.ndarray] | None,
 ) -> SparseMatch:
     """Score candidate pairs and match them (same objective as ``assign.match_dense``)."""
     n, m = len(ea), len(eb)
@@ -115,11 +112,10 @@ def sparse_evidence_and_match(
     for (i, j), own in score.items():
         if own < min(MIN_OWN_SCORE, threshold):
             continue
-        ctx = max(score.get((i + di, j + dj), 0.0) for di, dj in _CONTEXT_OFFSETS)
+        ctx = max(score.get((i + di, j + dj), 0.0) for di, dj in CONTEXT_OFFSETS)
         w = own + CONTEXT_WEIGHT * ctx * (1.0 - own)
-        ra_, rb_ = sents_a[i].role, sents_b[j].role
-        if ra_ and rb_:
-            w = w + ROLE_BONUS if ra_ == rb_ else w * ROLE_PENALTY
+        if roles is not None:
+            w = float(nudge(np.float32(w), int(role_agreement(roles[0][i], roles[1][j]))))
         if w > threshold:
             gains.append((i, j, w - threshold))
     return SparseMatch(_match(gains, n, m), ra, rb, n, m, logits)

@@ -38,7 +38,7 @@ _BIAS = -1.9
 # more than a lower-case word of the same rarity.
 _NAME_BOOST = 1.5
 _STEM = 6
-_CSLS_K = 3
+CSLS_K = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +163,7 @@ def csls_margin(sem: np.ndarray) -> np.ndarray:
 
 def neighbourhood(sem: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean cosine of each A row / B column to its k nearest on the other side."""
-    return _topk_mean(sem, _CSLS_K, axis=1), _topk_mean(sem, _CSLS_K, axis=0)
+    return _topk_mean(sem, CSLS_K, axis=1), _topk_mean(sem, CSLS_K, axis=0)
 
 
 def evidence(

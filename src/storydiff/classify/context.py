@@ -41,6 +41,8 @@ class Context:
     encoder: Encoder | None
     used_a: set[int] = field(default_factory=set)
     used_b: set[int] = field(default_factory=set)
+    paired_a: set[int] = field(default_factory=set)  # words explained by a two-sided finding or an equivalence
+    paired_b: set[int] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
     _vecs: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -64,6 +66,18 @@ class Context:
             self.used_a.update(range(f.a[0], f.a[1] + 1))
         if f.b:
             self.used_b.update(range(f.b[0], f.b[1] + 1))
+        if f.a and f.b:
+            self.paired_a.update(range(f.a[0], f.a[1] + 1))
+            self.paired_b.update(range(f.b[0], f.b[1] + 1))
+
+    def same(self, i: int | None, j: int | None) -> None:
+        """Mark word ``i`` of A and ``j`` of B as equivalent renderings (explained, no change)."""
+        if i is not None:
+            self.used_a.add(i)
+            self.paired_a.add(i)
+        if j is not None:
+            self.used_b.add(j)
+            self.paired_b.add(j)
 
     def vectors(self, words: list[str]) -> dict[str, np.ndarray]:
         """Word vectors, computed in one batch for the words not seen yet in this pair."""

@@ -18,6 +18,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 from storydiff.classify.tokens import Token, fold, lexicon, stopwords
 
 _CONNECT = frozenset({"of", "the", "on", "for", "de", "la", "del", "der", "von", "van", "al", "bin", "du", "le"})
+_OF = frozenset({"of", "de", "del", "der", "von", "van", "al", "bin", "du", "la", "le"})
 _NOT_NAMES = frozenset({"i", "question", "answer", "q", "a", "mr", "mrs", "ms", "dr", "sir"})
 
 
@@ -62,7 +63,8 @@ def find_entities(toks: tuple[Token, ...], known: frozenset[str]) -> tuple[Entit
             k = j + 1
             while k < n and toks[k].low in _CONNECT and not toks[k].is_cap:
                 k += 1
-            if k < n and _cap_name(toks[k]) and not toks[k].sent_start and (k == j + 1 or toks[k - 1].low in _CONNECT):
+            joined = k == j + 1 or toks[k - 1].low in _CONNECT and (toks[j + 1].low in _OF or toks[j].low in _heads())
+            if k < n and _cap_name(toks[k]) and not toks[k].sent_start and joined:
                 j = k
             else:
                 break
@@ -76,8 +78,14 @@ def find_entities(toks: tuple[Token, ...], known: frozenset[str]) -> tuple[Entit
     return tuple(out)
 
 
+_CALENDAR = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march april may june "
+                      "july august september october november december jan feb mar apr jun jul aug sep sept oct nov "
+                      "dec".split())
+
+
 def _cap_name(t: Token) -> bool:
-    return t.is_word and t.text[0].isupper() and not t.text[0].isdigit()
+    # Days and months are dates (numbers.py), not names.
+    return t.is_word and t.text[0].isupper() and not t.text[0].isdigit() and t.low not in _CALENDAR
 
 
 def _accept(run: tuple[Token, ...], known: frozenset[str]) -> bool:
@@ -114,9 +122,19 @@ def same_name(x: Entity, y: Entity) -> bool:
     cx, cy = canonical(x), canonical(y)
     if cx == cy:
         return True
-    for p, q in ((x, y), (y, x)):
-        core = p.text.replace(".", "")
-        if core.isupper() and core.isalpha() and core in _initials(q.text.split()):
+    wx, wy = x.text.split(), y.text.split()
+    # Set aside the words both share at either end: "INF Treaty" vs "Intermediate-Range Nuclear Forces Treaty".
+    while len(wx) > 1 and len(wy) > 1 and fold(wx[-1]) == fold(wy[-1]):
+        wx, wy = wx[:-1], wy[:-1]
+    while len(wx) > 1 and len(wy) > 1 and fold(wx[0]) == fold(wy[0]):
+        wx, wy = wx[1:], wy[1:]
+    table = lexicon()["demonyms"]
+    rx, ry = fold(" ".join(wx)), fold(" ".join(wy))
+    if rx in table and table[rx] == table.get(ry):
+        return True
+    for p, q in ((wx, wy), (wy, wx)):
+        core = " ".join(p).replace(".", "")
+        if core.isupper() and core.isalpha() and core in _initials(q):
             return True
     return _demonym(cx, cy) or _demonym(cy, cx)
 

@@ -110,8 +110,10 @@ def detect_modality(ctx: Context) -> None:
         if ca != cb and "able" not in (ca, cb):
             ctx.add(Finding(Category.MODALITY, Severity.MEDIUM, (fa, la), (fb, lb), "modality", confidence=0.7))
         else:
-            ctx.used_a.update(range(fa, la + 1))
-            ctx.used_b.update(range(fb, lb + 1))
+            for k in range(fa, la + 1):
+                ctx.same(k, None)
+            for k in range(fb, lb + 1):
+                ctx.same(None, k)
     for f, l, c in rest_a:
         if c != "able" and _anchored(ctx.a, ctx.wa.a2b, f, l):
             ctx.add(Finding(Category.MODALITY, Severity.MEDIUM, (f, l), None, _hedge_name(ctx.a, f, l), "one", 0.7))
@@ -136,7 +138,8 @@ def _hedge_name(toks: tuple[Token, ...], f: int, l: int) -> str:
     return "modal" if f == l and toks[f].low in lexicon()["modals"] else "hedge"
 
 
-_QUOTE = re.compile(r"“([^”]{1,300})”|«([^»]{1,300})»|\"([^\"]{1,300})\"|‘([^’]{2,300}\s[^’]{0,300})’")
+_QUOTE = re.compile(r"“([^”]{1,300})”|«([^»]{1,300})»|\"([^\"]{1,300})\"|‘([^’]{2,300}\s[^’]{0,300})’"
+                    r"|(?<!\w)'([^']{1,300}?)'(?!\w)")
 
 
 def _quotes(text: str, toks: tuple[Token, ...]) -> list[tuple[int, int, str]]:
@@ -157,16 +160,21 @@ def detect_quotes(ctx: Context, xa: str, xb: str) -> None:
     qa, qb = _quotes(xa, ctx.a), _quotes(xb, ctx.b)
     keys_b = [q[2] for q in qb]
     keys_a = [q[2] for q in qa]
-    for side, qs, other_keys, toks, m in (("a", qa, keys_b, ctx.a, ctx.wa.a2b), ("b", qb, keys_a, ctx.b, ctx.wa.b2a)):
+    for side, qs, other_keys, toks, m, other_q in (("a", qa, keys_b, ctx.a, ctx.wa.a2b, qb),
+                                                   ("b", qb, keys_a, ctx.b, ctx.wa.b2a, qa)):
         for first, last, key in qs:
             if key in other_keys:
                 continue
             words = [k for k in range(first, last + 1) if toks[k].is_word]
             mapped = [m[k] for k in words if k in m]
+            if len(words) > _SHORT_QUOTE and not any(o for o in other_keys):
+                continue  # direct vs reported speech of a whole statement is a matter of style
             if len(mapped) == len(words):  # same words, marks added or removed
                 span, name = (min(mapped), max(mapped)), "quotation marks"
             else:
                 span, name = _facing(ctx, side, first, last), "quote"
+                if span is None or (len(words) > _SHORT_QUOTE and not _is_quote(other_q, span)):
+                    continue
             if span is None:
                 continue
             mine = (first, last)
@@ -174,6 +182,13 @@ def detect_quotes(ctx: Context, xa: str, xb: str) -> None:
             if _overlaps_used(ctx, a, b):
                 continue
             ctx.add(Finding(Category.QUOTE, Severity.MEDIUM, a, b, name, "pair" if name != "quote" else "differs", 0.7))
+
+
+_SHORT_QUOTE = 5  # words; a quoted phrase ("scare quotes"), not a quoted statement
+
+
+def _is_quote(quotes: list[tuple[int, int, str]], span: tuple[int, int]) -> bool:
+    return any(f <= span[1] and span[0] <= l for f, l, _ in quotes)
 
 
 def _overlaps_used(ctx: Context, a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
@@ -189,3 +204,23 @@ def _facing(ctx: Context, side: str, first: int, last: int) -> tuple[int, int] |
         if any(first <= k <= last for k in mine):
             hits.extend(theirs)
     return (min(hits), max(hits)) if hits else None
+
+
+_CONDITIONS = frozenset("before after until unless if despite although because".split())
+_LINKS = _CONDITIONS | frozenset("when once as while since provided whether so though event case subject absent "
+                                  "without condition conditions".split())
+
+
+def detect_conditions(ctx: Context) -> None:
+    """A time or condition link ("before", "unless", "if") with no link word facing it: the claim lost its condition."""
+    for s in ctx.wa.slots:
+        la = [i for i in s.a if ctx.free_a(i) and ctx.a[i].low in _LINKS]
+        lb = [j for j in s.b if ctx.free_b(j) and ctx.b[j].low in _LINKS]
+        if la and lb:
+            continue
+        for i in la:
+            if ctx.a[i].low in _CONDITIONS:
+                ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, (i, i), None, "condition", "one", 0.55))
+        for j in lb:
+            if ctx.b[j].low in _CONDITIONS:
+                ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, None, (j, j), "condition", "one", 0.55))

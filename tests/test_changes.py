@@ -1,0 +1,202 @@
+"""find_changes: each category found and pinpointed, equivalent renderings left alone, identity and mirror."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storydiff.classify.changes import find_changes
+from storydiff.classify.entities import same_name, spelling_variant
+from storydiff.classify.numbers import find_numbers
+from storydiff.classify.tokens import tokenize, word_key
+from storydiff.embed import get_encoder
+from storydiff.model import Category, Severity
+
+
+@pytest.fixture(scope="module")
+def enc():
+    return get_encoder("wordllama")
+
+
+def _one(a: str, b: str, enc, category: Category):
+    found = [c for c in find_changes(a, b, encoder=enc) if c.category == category]
+    assert found, f"no {category} change in {find_changes(a, b, encoder=enc)}"
+    return found[0]
+
+
+# (a, b, category, severity, a_text, b_text)
+CASES = [
+    # entity
+    ("The prosecutor cited the Penal Code in court.", "The prosecutor cited the Labour Code in court.",
+     Category.ENTITY, Severity.HIGH, "Penal Code", "Labour Code"),
+    ("The ban was written into the Kyoto Protocol last year.", "The ban was written into the Paris Agreement last year.",
+     Category.ENTITY, Severity.HIGH, "Kyoto Protocol", "Paris Agreement"),
+    ("Police arrested members of local armed groups on Monday.",
+     "Police arrested members of the local Armed Forces on Monday.",
+     Category.ENTITY, Severity.HIGH, "armed groups", "Armed Forces"),
+    # spelling
+    ("Talks with Zelenskyy resumed in the capital.", "Talks with Zelensky resumed in the capital.",
+     Category.SPELLING, Severity.LOW, "Zelenskyy", "Zelensky"),
+    ("The orchestra played Tchaikovsky all evening.", "The orchestra played Chaikovsky all evening.",
+     Category.SPELLING, Severity.LOW, "Tchaikovsky", "Chaikovsky"),
+    # number
+    ("The fire destroyed 4,000 homes near the coast.", "The fire destroyed 5,000 homes near the coast.",
+     Category.NUMBER, Severity.HIGH, "4,000", "5,000"),
+    ("At least 5 people were hurt in the blast.", "At most 5 people were hurt in the blast.",
+     Category.NUMBER, Severity.HIGH, "At least 5", "At most 5"),
+    ("Prices rose by 3 per cent in March.", "Prices rose by 30 per cent in March.",
+     Category.NUMBER, Severity.HIGH, "3 per cent", "30 per cent"),
+    ("The team finished third in the league.", "The team finished fifth in the league.",
+     Category.NUMBER, Severity.HIGH, "third", "fifth"),
+    # date
+    ("The vote is set for March 3 in the capital.", "The vote is set for May 3 in the capital.",
+     Category.DATE, Severity.HIGH, "March 3", "May 3"),
+    ("The bridge opened in 1998 after long delays.", "The bridge opened in 1989 after long delays.",
+     Category.DATE, Severity.HIGH, "1998", "1989"),
+    # negation
+    ("The minister will attend the summit.", "The minister will not attend the summit.",
+     Category.NEGATION, Severity.HIGH, "will", "will not"),
+    ("The company confirmed the merger talks.", "The company never confirmed the merger talks.",
+     Category.NEGATION, Severity.HIGH, None, "never"),
+    ("The decision was legal under the old rules.", "The decision was illegal under the old rules.",
+     Category.NEGATION, Severity.HIGH, "legal", "illegal"),
+    # modality
+    ("The plant will close next year.", "The plant may close next year.",
+     Category.MODALITY, Severity.MEDIUM, "will", "may"),
+    ("The general ordered the retreat.", "The general reportedly ordered the retreat.",
+     Category.MODALITY, Severity.MEDIUM, None, "reportedly"),
+    ("We can lift the ban on imports.", "We can, if conditions allow, lift the ban on imports.",
+     Category.MODALITY, Severity.MEDIUM, None, "if conditions allow"),
+    # term
+    ("Critics denounced the new trade alliance.", "Critics denounced the new trade embargo.",
+     Category.TERM, Severity.MEDIUM, "alliance", "embargo"),
+    ("The government deployed troops against the rebels.", "The government deployed troops against the terrorists.",
+     Category.TERM, Severity.MEDIUM, "rebels", "terrorists"),
+    # quote
+    ("He called the plan a modest step forward.", "He called the plan “a reckless gamble” today.",
+     Category.QUOTE, Severity.MEDIUM, "modest step forward", "“a reckless gamble”"),
+    ("She described the deal as historic.", "She described the deal as “historic”.",
+     Category.QUOTE, Severity.MEDIUM, "historic", "“historic”"),
+    # attribution
+    ("The figures were released, according to Reuters, on Friday.",
+     "The figures were released, according to Bloomberg, on Friday.",
+     Category.ATTRIBUTION, Severity.MEDIUM, "Reuters", "Bloomberg"),
+    # content
+    ("The council approved the budget.", "The council approved the budget despite fierce objections from residents.",
+     Category.CONTENT, Severity.MEDIUM, None, "despite fierce objections from residents"),
+    ("Rescue teams reached the village before dawn and evacuated two hundred families.",
+     "Rescue teams reached the village.",
+     Category.CONTENT, Severity.MEDIUM, "before dawn and evacuated two hundred families", None),
+]
+
+
+@pytest.mark.parametrize("a,b,category,severity,a_text,b_text", CASES, ids=[c[0][:30] for c in CASES])
+def test_change_found_and_pinpointed(a, b, category, severity, a_text, b_text, enc):
+    c = _one(a, b, enc, category)
+    assert (c.severity, c.a_text, c.b_text) == (severity, a_text, b_text)
+    if c.a is not None:
+        assert a[c.a.start : c.a.end] == c.a_text
+    if c.b is not None:
+        assert b[c.b.start : c.b.end] == c.b_text
+    assert c.explanation and 0.0 < (c.confidence or 0) <= 1.0
+
+
+EQUIVALENT = [
+    ("More than 4,000 cases were opened.", "More than four thousand cases were opened."),
+    ("It was the 6th session of the forum.", "It was the sixth session of the forum."),
+    ("She met a candidate from the Republican Party.", "She met a GOP candidate."),
+    ("Over 200 soldiers were sentenced.", "More than 200 soldiers were sentenced."),
+    ("The talks took place on December 20.", "The talks took place on 20 December."),
+    ("The talks took place on Dec. 20.", "The talks took place on December 20."),
+    ("Unemployment fell to 5% in the spring.", "Unemployment fell to 5 per cent in the spring."),
+    ("The UN called for a ceasefire.", "The United Nations called for a ceasefire."),
+    ("The EU imposed new tariffs.", "The European Union imposed new tariffs."),
+    ("He signed the INF Treaty in Washington.", "He signed the Intermediate-Range Nuclear Forces Treaty in Washington."),
+    ("The organisation will analyse the colour of the centre.",
+     "The organization will analyze the color of the center."),
+    ("They travelled to the theatre to see the catalogue.", "They traveled to the theater to see the catalog."),
+    ("The deal, signed on Monday, was praised.", "The deal — signed on Monday — was praised."),
+    ("He said 'no comment' to reporters.", "He said “no comment” to reporters."),
+    ("The weapons were delivered by ship.", "The arms were delivered by ship."),
+    ("Negotiations resumed on Tuesday.", "Talks resumed on Tuesday."),
+    ("Yesterday the council approved the plan.", "The council approved the plan yesterday."),
+    ("THE COUNCIL APPROVED THE PLAN.", "The council approved the plan."),
+    ("Russian troops crossed the border.", "Troops from Russia crossed the border."),
+    ("About 900 people were charged.", "Around 900 people were charged."),
+    ("The US ambassador left the room.", "The American ambassador left the room."),
+    ("It was not only costly but also slow.", "It was costly and slow."),
+]
+
+
+@pytest.mark.parametrize("a,b", EQUIVALENT, ids=[e[0][:30] for e in EQUIVALENT])
+def test_equivalent_renderings_not_flagged(a, b, enc):
+    strong = [c for c in find_changes(a, b, encoder=enc) if c.severity.rank >= Severity.MEDIUM.rank]
+    assert strong == []
+
+
+@pytest.mark.parametrize("text", [c[0] for c in CASES] + [e[0] for e in EQUIVALENT] + [""])
+def test_identity_gives_no_changes(text, enc):
+    assert find_changes(text, text, encoder=enc) == ()
+    assert find_changes(text, text + " ", encoder=enc) == ()
+
+
+def _mirror_ok(a: str, b: str, enc) -> None:
+    ab = find_changes(a, b, encoder=enc)
+    ba = find_changes(b, a, encoder=enc)
+    key = lambda c: (str(c.category), str(c.severity), c.a, c.b, c.a_text, c.b_text)  # noqa: E731
+    mirrored = sorted(((str(c.category), str(c.severity), c.b, c.a, c.b_text, c.a_text) for c in ba), key=repr)
+    assert sorted((key(c) for c in ab), key=repr) == mirrored
+
+
+@pytest.mark.parametrize("a,b", [(c[0], c[1]) for c in CASES], ids=[c[0][:30] for c in CASES])
+def test_swapping_mirrors(a, b, enc):
+    _mirror_ok(a, b, enc)
+
+
+_WORDS = st.sampled_from("the a not will may 4,000 four thousand UN United Nations Kiev Kyiv said reportedly "
+                         "alliance embargo Civil Criminal Code . , “ ” over 200 more than".split())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_WORDS, max_size=12), st.lists(_WORDS, max_size=12))
+def test_swapping_mirrors_property(xs, ys):
+    _mirror_ok(" ".join(xs), " ".join(ys), get_encoder("wordllama"))
+
+
+def test_explanations_read_well(enc):
+    (c,) = find_changes("It cost 4,000 euros.", "It cost 5,000 euros.", encoder=enc)
+    assert c.explanation == "number differs: '4,000 euros' vs '5,000 euros'"
+    c = _one("We may lift the ban.", "We may, under certain conditions, lift the ban.", enc, Category.MODALITY)
+    assert c.explanation == "hedge added: 'under certain conditions'" and c.a is None
+
+
+def test_without_encoder_loads_default():
+    assert find_changes("The plant will close.", "The plant will not close.")[0].category == Category.NEGATION
+
+
+def test_helpers():
+    assert word_key("organisations") == word_key("organization")
+    assert [t.text for t in tokenize("didn't")] == ["did", "n't"]
+    assert spelling_variant("Kiev", "Kyiv") and spelling_variant("Donbass", "Donbas")
+    assert not spelling_variant("Iran", "Iraq") and not spelling_variant("Austria", "Australia")
+    toks = tokenize("over four thousand people")
+    (m,) = find_numbers(toks)
+    assert m.value == (4000.0,) and m.comparator == "gt"
+    from storydiff.classify.entities import Entity
+
+    assert same_name(Entity(0, 0, "NATO", "name"), Entity(0, 3, "North Atlantic Treaty Organization", "treaty"))
+
+
+def test_speed_sanity(enc):
+    a = ("According to the committee's data, more than 4,000 criminal cases have been initiated against around "
+         "900 individuals, including members of radical groups and mercenaries.")
+    b = ("According to the committee, more than four thousand criminal cases have been opened against about 900 "
+         "persons, among them members of radical associations and mercenaries.")
+    find_changes(a, b, encoder=enc)
+    t = time.perf_counter()
+    for _ in range(20):
+        find_changes(a, b, encoder=enc)
+    assert (time.perf_counter() - t) / 20 < 0.1  # generous: a sanity check, not a benchmark

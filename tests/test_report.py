@@ -124,6 +124,10 @@ def test_unknown_severity_raises_option_error(comparison: Comparison) -> None:
         render(comparison, "text", min_severity="critical")
 
 
+def test_min_severity_accepts_the_enum(comparison: Comparison) -> None:
+    assert render(comparison, "csv", min_severity=Severity.HIGH) == render(comparison, "csv", min_severity="high")
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_renders_a_nonempty_string(comparison: Comparison, fmt: str) -> None:
     out = render(comparison, fmt, min_severity="medium")

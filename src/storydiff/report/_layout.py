@@ -50,6 +50,7 @@ class Layout:
     row_changes: dict[str, tuple[int, ...]]  # row id -> change indices
     placeholder_of: dict[int, str]  # moved group index -> id of its moved-here row
     run_of: dict[int, tuple[int, ...]]  # moved group index -> the whole run
+    row_by_id: dict[str, Row]
 
     @property
     def a(self) -> dict[str, Any]:
@@ -79,6 +80,11 @@ class Layout:
 
     def paragraph(self, side: str, index: int) -> int:
         return int(self.doc(side)["sentences"][index]["paragraph"])
+
+    def sentence_at(self, side: str, offset: int) -> int | None:
+        """Index of the sentence of ``side`` holding character ``offset``, if any."""
+        doc = self.doc(side)
+        return _sentence_at(doc, [s["start"] for s in doc["sentences"]], offset)
 
 
 def _moved_runs(groups: list[dict[str, Any]]) -> list[tuple[int, ...]]:
@@ -141,25 +147,26 @@ def _place_b_only(data: dict[str, Any], skeleton: list[Row]) -> tuple[list[Row],
     return rows, placeholder_of, run_of
 
 
-def _sentence_at(doc: dict[str, Any], offset: int) -> int | None:
+def _sentence_at(doc: dict[str, Any], starts: list[int], offset: int) -> int | None:
     sents = doc["sentences"]
-    k = bisect_right([s["start"] for s in sents], offset) - 1
+    k = bisect_right(starts, offset) - 1
     if 0 <= k < len(sents) and offset < max(sents[k]["end"], sents[k]["start"] + 1):
         return k
     return None
 
 
-def _row_for_change(change: dict[str, Any], data: dict[str, Any], by_a: dict[int, str], by_b: dict[int, str]) -> str | None:
+def _row_for_change(change: dict[str, Any], data: dict[str, Any], starts: tuple[list[int], list[int]],
+                    by_a: dict[int, str], by_b: dict[int, str]) -> str | None:
     """The row a change belongs to: its group, else the sentence its span starts in."""
     gi = change.get("group")
     if isinstance(gi, int) and 0 <= gi < len(data["alignment"]):
         return f"g{gi}"
     if change.get("a"):
-        i = _sentence_at(data["documents"][0], change["a"]["start"])
+        i = _sentence_at(data["documents"][0], starts[0], change["a"]["start"])
         if i is not None and i in by_a:
             return by_a[i]
     if change.get("b"):
-        j = _sentence_at(data["documents"][1], change["b"]["start"])
+        j = _sentence_at(data["documents"][1], starts[1], change["b"]["start"])
         if j is not None and j in by_b:
             return by_b[j]
     return None
@@ -182,10 +189,12 @@ def build_layout(data: dict[str, Any]) -> Layout:
         if row.kind != "moved-here":
             by_a.update({i: row.id for i in row.a})
             by_b.update({j: row.id for j in row.b})
+    starts = ([s["start"] for s in data["documents"][0]["sentences"]],
+              [s["start"] for s in data["documents"][1]["sentences"]])
     change_row: dict[int, str] = {}
     row_changes: dict[str, list[int]] = {}
     for ci, change in enumerate(data["changes"]):
-        rid = _row_for_change(change, data, by_a, by_b)
+        rid = _row_for_change(change, data, starts, by_a, by_b)
         if rid is not None:
             change_row[ci] = rid
             row_changes.setdefault(rid, []).append(ci)
@@ -196,6 +205,7 @@ def build_layout(data: dict[str, Any]) -> Layout:
         row_changes={k: tuple(v) for k, v in row_changes.items()},
         placeholder_of=placeholder_of,
         run_of=run_of,
+        row_by_id={row.id: row for row in rows},
     )
 
 

@@ -304,8 +304,9 @@ def _controls(data: dict[str, Any], floor: str | None) -> str:
             f'<span id="filter-status" aria-live="polite"></span></nav>')
 
 
-def _footer(data: dict[str, Any], fragment: bool, p: str) -> str:
+def _footer(data: dict[str, Any], floor: str | None, fragment: bool, p: str) -> str:
     opts = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in data["options"].items())
+    opts += f"<dt>report shows</dt><dd>changes at or above {esc(floor or 'low')} severity at first</dd>"
     keys = "" if fragment else (
         "<p class=\"no-print\">Keyboard: <kbd>j</kbd> or <kbd>n</kbd> next change, <kbd>k</kbd> or <kbd>p</kbd> "
         "previous; in the change list also <kbd>↓</kbd> <kbd>↑</kbd> and <kbd>Enter</kbd>. Click a change to "
@@ -341,7 +342,7 @@ def _body(data: dict[str, Any], floor: str | None, fragment: bool, p: str) -> st
         + f'<div class="main">{page.change_list()}'
         f'<section id="{p}alignment" class="alignment" aria-label="The two versions side by side">'
         f"{page.rows()}</section></div>"
-        + _footer(data, fragment, p)
+        + _footer(data, floor, fragment, p)
     )
 
 

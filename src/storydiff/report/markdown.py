@@ -65,11 +65,8 @@ def _where(layout: Layout, side: str, index: int) -> str:
 
 
 def _row_sides(layout: Layout, ci: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    rid = layout.change_row.get(ci)
-    for row in layout.rows:
-        if row.id == rid:
-            return row.a, row.b
-    return (), ()
+    row = layout.row_by_id.get(layout.change_row.get(ci, ""))
+    return (row.a, row.b) if row else ((), ())
 
 
 def _change_item(layout: Layout, n: int, ci: int) -> list[str]:
@@ -114,7 +111,7 @@ def _section(layout: Layout, title: str, items: list[int], side: str) -> list[st
         if a_idx:
             where.append(f"A {_where(layout, 'a', a_idx[0])}")
         if c["kind"] == "moved" and c.get("b"):
-            j = _sentence_index(layout, "b", c["b"]["start"])
+            j = layout.sentence_at("b", c["b"]["start"])
             if j is not None:
                 where.append(f"B {_where(layout, 'b', j)}")
         elif b_idx:
@@ -122,13 +119,6 @@ def _section(layout: Layout, title: str, items: list[int], side: str) -> list[st
         loc = f" _({' → '.join(where)})_" if where else ""
         lines.append(f"- “{_short(text)}”{loc} · {c['severity']}")
     return lines
-
-
-def _sentence_index(layout: Layout, side: str, offset: int) -> int | None:
-    for k, s in enumerate(layout.doc(side)["sentences"]):
-        if s["start"] <= offset < max(s["end"], s["start"] + 1):
-            return k
-    return None
 
 
 def render_markdown(data: dict[str, Any], *, min_severity: str | None = None) -> str:

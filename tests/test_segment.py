@@ -47,6 +47,7 @@ def _sentences(text: str) -> list[str]:
             "The text [see annex. It is long] was clear. We stated it.",
             ["The text [see annex. It is long] was clear.", "We stated it."],
         ),
+        ("A stray (bracket opens here. It never closes.", ["A stray (bracket opens here.", "It never closes."]),
         ("He paused... Then he spoke.", ["He paused...", "Then he spoke."]),
         ("She waited… and then she left. It was late.", ["She waited… and then she left.", "It was late."]),
         ("Plan B. The second plan failed.", ["Plan B.", "The second plan failed."]),
@@ -104,6 +105,7 @@ def test_paragraphs(text: str, n_paragraphs: int) -> None:
         ("Question: What will happen next? Will there be a trial?", "Question", "What will happen next?"),
         ("Answer: We agree. It is fine.", "Answer", "We agree."),
         ("Q: Is it true? Yes.", "Q", "Is it true?"),
+        ("Question 2: And then?", "Question 2", "And then?"),
         ("A: No. It is not.", "A", "No."),
         ("Minister: The talks went well.", "Minister", "The talks went well."),
         ("Sergey Lavrov: The crimes are under investigation.", "Sergey Lavrov", "The crimes are under investigation."),
@@ -128,6 +130,7 @@ def test_speaker_label_is_not_a_sentence(para: str, speaker: str, first: str) ->
         "The answer is simple: we go.",
         "At 10:30 the meeting began. It ended late.",
         "Updated: the text was corrected. Nothing else changed.",
+        "Article 5: An attack on one is an attack on all.",
         "This is a very long clause that keeps going and going before the colon: then text.",
     ],
 )

@@ -56,6 +56,7 @@ _LAST_TOKEN = re.compile(r"(\S+)\s*$")
 _FIRST_WORD = re.compile(rf"^[{re.escape(R.OPENERS)}]*(\S+)")
 _INITIAL = re.compile(r"^[A-Z]\.$")
 _LOOKBACK = 2000  # characters of the current sentence the repair rules look at
+_BRACKET_REACH = 300  # how far ahead an open bracket must close to hold a sentence together
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +167,8 @@ def _marker(ptext: str) -> tuple[str, str | None, int]:
     label = _speaker_label(ptext)
     if label:
         name, end = label
-        kind = "question" if name.casefold() in R.QUESTION_LABELS else "label"
+        # "Question 2:", "Q1:" are question labels too.
+        kind = "question" if name.casefold().rstrip("0123456789 .#") in R.QUESTION_LABELS else "label"
         return kind, name, end
     return "plain", None, 0
 
@@ -178,9 +180,15 @@ def _speaker_label(ptext: str) -> tuple[str, int] | None:
         return None
     name = m.group("label").strip()
     words = name.split()
-    if len(name) > R.LABEL_MAX_CHARS or name.casefold().rstrip(".") in R.NOT_SPEAKERS:
+    if (
+        len(name) > R.LABEL_MAX_CHARS
+        or words[0].casefold().rstrip(".") in R.NOT_SPEAKERS_FIRST
+        or name.casefold().rstrip(".") in R.NOT_SPEAKERS
+    ):
         return None
-    if not all(w[0].isupper() or w in R.LABEL_PARTICLES for w in words) or words[-1] in R.LABEL_PARTICLES:
+    if words[-1] in R.LABEL_PARTICLES or not all(
+        w[0].isupper() or w in R.LABEL_PARTICLES or w.isdigit() for w in words
+    ):
         return None
     return name, m.end()
 
@@ -285,7 +293,7 @@ def _keep_together(body: str, start: int, cut: int) -> bool:
     if word[:1].islower():
         return True  # nothing starts a sentence in lower case ("e.g. for", "… and then", "“Why?” he asked")
     if not bare.endswith("."):
-        return _unclosed_bracket(left)
+        return _unclosed_bracket(left, right)
     abbrev = bare[:-1].casefold()
     if abbrev in R.INNER_ABBREVIATIONS and word.strip(".,;:").casefold() not in R.SENTENCE_STARTERS:
         return True  # "the U.N. Security Council", "e.g. France"
@@ -297,12 +305,15 @@ def _keep_together(body: str, start: int, cut: int) -> bool:
         return True
     if _INITIAL.match(bare) and word[:1].isupper() and word.rstrip(".,").casefold() not in R.SENTENCE_STARTERS:
         return True  # "J. R. R. Tolkien", "Sergey V. Lavrov"
-    return _unclosed_bracket(left)
+    return _unclosed_bracket(left, right)
 
 
-def _unclosed_bracket(left: str) -> bool:
-    # Sentence-final marks inside "[…]" or "(…)" do not end the sentence.
-    return any(left.count(o) > left.count(c) for o, c in R.BRACKET_PAIRS)
+def _unclosed_bracket(left: str, right: str) -> bool:
+    # Sentence-final marks inside "[…]" or "(…)" do not end the sentence, if
+    # the bracket does close soon (a stray "(" must not swallow a paragraph).
+    return any(
+        left.count(o) > left.count(c) and c in right[:_BRACKET_REACH] for o, c in R.BRACKET_PAIRS
+    )
 
 
 # --- splitters ----------------------------------------------------------------

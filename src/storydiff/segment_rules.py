@@ -65,6 +65,8 @@ SENTENCE_STARTERS = frozenset(
         "our", "my", "his", "her", "their", "what", "why", "how", "who", "where", "is", "are",
         "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "not",
         "no", "yes", "all", "some", "many", "most", "one", "for", "with", "by", "from",
+        "now", "through", "nevertheless", "although", "because", "since", "yet", "still",
+        "also", "even", "every", "each", "both", "only", "such", "let", "having", "today",
     }
 )  # fmt: skip
 
@@ -104,10 +106,23 @@ NOT_SPEAKERS = frozenset(
     }
 )  # fmt: skip
 
+# First words that make any "Word …:" prefix a heading, not a speaker
+# ("Article 5:", "Step 2:", "Chapter One:").
+NOT_SPEAKERS_FIRST = frozenset(
+    {
+        "article", "chapter", "section", "part", "step", "item", "point", "paragraph", "rule",
+        "table", "figure", "appendix", "annex", "day", "phase", "stage", "level", "round",
+        "update", "note",
+    }
+)  # fmt: skip
+
 # Lower-case words allowed inside a multi-word label ("Minister of Foreign
 # Affairs:", "Ursula von der Leyen:").
 LABEL_PARTICLES = frozenset(
-    {"of", "the", "and", "for", "de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "la", "le", "al", "bin", "ibn", "y"}
+    {
+        "of", "the", "and", "for", "de", "del", "della", "der", "den", "van", "von", "da", "di",
+        "du", "la", "le", "al", "bin", "ibn", "y",
+    }
 )  # fmt: skip
 # A label is at most this many words and characters.
 LABEL_MAX_WORDS = 6

@@ -177,12 +177,16 @@ def _run_cosine(la: sp.csr_matrix, ra: Run, lb: sp.csr_matrix, rb: Run) -> float
     return dot / den if den else 0.0
 
 
+Pair = tuple[Run, Run]
+
+
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     gain: float
-    old: tuple[Run, Run] | None
-    new: tuple[Run, Run]
+    old: Pair | None  # the group it grows from
+    new: Pair
     logit: float
+    evict: Pair | None  # a weak 1:1 pair the joining sentence leaves
 
 
 def grow(
@@ -193,26 +197,30 @@ def grow(
     for _ in range(MAX_GROUP_SIDE):
         owner_a = {i: g for g in groups for i in g[0]}
         owner_b = {j: g for g in groups for j in g[1]}
-        cands = _candidates(groups, owner_a, owner_b, n, m, scorer)
+        cands = _candidates(groups, owner_a, owner_b, n, m, scorer, threshold_logit)
         scorer.prepare([c[1] for c in cands])
         scored: list[_Candidate] = []
-        for old, new in cands:
+        for old, new, evict in cands:
             z = scorer.logit(*new)
-            base = groups[old] + GROW_MARGIN if old is not None else threshold_logit
+            # a grown group must also stand on its own: above the threshold
+            base = max(groups[old] + GROW_MARGIN, threshold_logit) if old is not None else threshold_logit
             if z > base:
-                scored.append(_Candidate(z - base, old, new, z))
+                scored.append(_Candidate(z - base, old, new, z, evict))
         if not scored:
             break
         # best first; ties broken by position so the result is deterministic
-        scored.sort(key=lambda c: (-c.gain, c.new))
+        scored.sort(key=lambda c: (-c.gain, c.new, c.evict or ((), ())))
         touched: set[tuple[str, int]] = set()
         for c in scored:
             members = {("a", i) for i in c.new[0]} | {("b", j) for j in c.new[1]}
+            if c.evict is not None:
+                members |= {("a", i) for i in c.evict[0]} | {("b", j) for j in c.evict[1]}
             if members & touched:
                 continue
             touched |= members
-            if c.old is not None:
-                del groups[c.old]
+            for gone in (c.old, c.evict):
+                if gone is not None:
+                    del groups[gone]
             groups[c.new] = c.logit
     _fill_gaps(groups, n, m, scorer, threshold_logit)
     return sorted(((a, b, z) for (a, b), z in groups.items()), key=lambda g: g[0])
@@ -279,27 +287,35 @@ def _fill_gaps(
 
 
 def _candidates(
-    groups: dict[tuple[Run, Run], float],
-    owner_a: dict[int, tuple[Run, Run]],
-    owner_b: dict[int, tuple[Run, Run]],
+    groups: dict[Pair, float],
+    owner_a: dict[int, Pair],
+    owner_b: dict[int, Pair],
     n: int,
     m: int,
     scorer: RunScorer,
-) -> list[tuple[tuple[Run, Run] | None, tuple[Run, Run]]]:
-    out: list[tuple[tuple[Run, Run] | None, tuple[Run, Run]]] = []
+    threshold_logit: float,
+) -> list[tuple[Pair | None, Pair, Pair | None]]:
+    """(group grown from, new group, weak pair left) for every growth worth scoring."""
+    out: list[tuple[Pair | None, Pair, Pair | None]] = []
     free_a = [i for i in range(n) if i not in owner_a]
     free_b = [j for j in range(m) if j not in owner_b]
-    for side, free, owner in (("a", free_a, owner_a), ("b", free_b, owner_b)):
-        for u in free:
+    # a sentence held only by a weak 1:1 pair (below the threshold, taken on
+    # context) may leave it for a neighbour it is a split-off piece of
+    weak = {g for g, z in groups.items() if z < threshold_logit and len(g[0]) == len(g[1]) == 1}
+    movable_a = sorted([*free_a, *(g[0][0] for g in weak)])
+    movable_b = sorted([*free_b, *(g[1][0] for g in weak)])
+    for side, movable, owner in (("a", movable_a, owner_a), ("b", movable_b, owner_b)):
+        for u in movable:
+            evict = owner.get(u)
             for nb in (u - 1, u + 1):
                 g = owner.get(nb)
-                if g is None:
+                if g is None or g == evict:
                     continue
                 mine, other = (g[0], g[1]) if side == "a" else (g[1], g[0])
                 if len(other) != 1 or len(mine) >= MAX_GROUP_SIDE:
                     continue
                 grown = tuple(sorted((*mine, u)))
-                out.append((g, (grown, other) if side == "a" else (other, grown)))
+                out.append((g, (grown, other) if side == "a" else (other, grown), evict))
     # one free sentence against two adjacent free sentences on the other side,
     # tried only next to its best free partners (keeps this linear)
     for side, free, other_free in (("a", free_a, set(free_b)), ("b", free_b, set(free_a))):
@@ -314,5 +330,5 @@ def _candidates(
                 v = int(idx[k])
                 for run in ((v - 1, v), (v, v + 1)):
                     if run[0] in other_free and run[1] in other_free:
-                        out.append((None, ((u,), run) if side == "a" else (run, (u,))))
-    return sorted(set(out), key=lambda c: (c[1], c[0] or ((), ())))
+                        out.append((None, ((u,), run) if side == "a" else (run, (u,)), None))
+    return sorted(set(out), key=lambda c: (c[1], c[0] or ((), ()), c[2] or ((), ())))

@@ -84,6 +84,10 @@ CASES = [
     ("The figures were released, according to Reuters, on Friday.",
      "The figures were released, according to Bloomberg, on Friday.",
      Category.ATTRIBUTION, Severity.MEDIUM, "Reuters", "Bloomberg"),
+    ("Officials said the dam was safe.", "Witnesses said the dam was safe.",
+     Category.ATTRIBUTION, Severity.MEDIUM, "Officials", "Witnesses"),
+    ("The strike was planned for weeks, Smith said.", "The strike was planned for weeks, Jones said.",
+     Category.ATTRIBUTION, Severity.MEDIUM, "Smith", "Jones"),
     # content
     ("The council approved the budget.", "The council approved the budget despite fierce objections from residents.",
      Category.CONTENT, Severity.MEDIUM, None, "despite fierce objections from residents"),

@@ -68,12 +68,10 @@ def find_changes(a: str, b: str, *, encoder: Encoder | None = None) -> tuple[Cha
         encoder = _default_encoder()
     swap = b < a  # one canonical orientation makes swapping the inputs mirror the output exactly
     x, y = (b, a) if swap else (a, b)
-    findings = _detect(x, y, encoder)
+    findings, tx, ty = _detect(x, y, encoder)
+    ta, tb = (ty, tx) if swap else (tx, ty)
     if swap:
         findings = [f.mirrored() for f in findings]
-        ta, tb = tokenize(a), tokenize(b)
-    else:
-        ta, tb = tokenize(a), tokenize(b)
     out = [_render(f, a, b, ta, tb) for f in findings]
     out.sort(key=lambda c: (-c.severity.rank, c.a.start if c.a else -1, c.b.start if c.b else -1, c.explanation))
     return tuple(out)
@@ -86,7 +84,7 @@ def _default_encoder() -> Encoder:
     return get_encoder("wordllama")
 
 
-def _detect(x: str, y: str, encoder: Encoder | None) -> list[Finding]:
+def _detect(x: str, y: str, encoder: Encoder | None) -> tuple[list[Finding], tuple[Token, ...], tuple[Token, ...]]:
     wa = align_words(tokenize(x), tokenize(y))
     ctx = Context(wa, encoder)
     detect_numbers(ctx)
@@ -97,7 +95,7 @@ def _detect(x: str, y: str, encoder: Encoder | None) -> list[Finding]:
     detect_terms(ctx)
     detect_content(ctx)
     detect_conditions(ctx)
-    return ctx.findings
+    return ctx.findings, wa.a, wa.b
 
 
 def _render(f: Finding, a: str, b: str, ta: tuple[Token, ...], tb: tuple[Token, ...]) -> Change:
@@ -181,16 +179,16 @@ def detect_names(ctx: Context) -> None:
 def _respell(ctx: Context, known: frozenset[str]) -> None:
     """Pair unmatched capitalised words that are spellings of one name (Kiev/Kyiv); demonyms are no change."""
     def names(toks: tuple[Token, ...], free) -> list[Token]:
-        return [t for t in toks if free(t.i) and t.is_word and t.is_cap]
+        return [t for t in toks if free(t.i) and t.is_word and t.is_cap and t.is_content]
 
     for i, j in sorted(ctx.wa.a2b.items()):  # same key, other spelling: "Zelenskyy"/"Zelensky"
         p, q = ctx.a[i], ctx.b[j]
-        if p.is_cap and q.is_cap and p.is_word and fold(p.text) != fold(q.text) and spelling_variant(p.text, q.text) \
+        if p.is_cap and q.is_cap and p.is_content and q.is_content and fold(p.text) != fold(q.text) and spelling_variant(p.text, q.text) \
                 and word_key(p.text.lower()) == word_key(q.text.lower()) and _uk_us(fold(p.text)) != _uk_us(fold(q.text)) \
                 and not fold(p.text).rstrip("s") == fold(q.text).rstrip("s"):
             ctx.add(Finding(Category.SPELLING, Severity.LOW, (i, i), (j, j), "spelling", confidence=0.8))
     nb = names(ctx.b, ctx.free_b)
-    for p in names(ctx.a, ctx.free_a):
+    for p in [t for t in names(ctx.a, ctx.free_a) if t.is_content]:
         for q in nb:
             if _demonym(fold(p.text), fold(q.text)) or _demonym(fold(q.text), fold(p.text)):
                 ctx.same(p.i, q.i)
@@ -262,6 +260,12 @@ def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> No
     ctx.add(Finding(cat, Severity.HIGH if cat is Category.ENTITY else Severity.MEDIUM, a, b, name, confidence=0.75))
 
 
+def _source(toks: tuple[Token, ...], i: int) -> bool:
+    """Word ``i`` names who says it: "according to X", "X said"."""
+    after = toks[i + 1].low if i + 1 < len(toks) else ""
+    return " ".join(t.low for t in toks[max(0, i - 2) : i]) == "according to" or after in lexicon()["attribution_verbs"]
+
+
 def _trim(toks: tuple[Token, ...], span: tuple[int, int]) -> tuple[int, int] | None:
     """``span`` without leading/trailing function words and punctuation; ``None`` when nothing is left."""
     ks = [k for k in range(span[0], span[1] + 1) if toks[k].is_content or toks[k].is_cap]
@@ -272,8 +276,7 @@ def _attributed(toks: tuple[Token, ...], e: Entity) -> bool:
     verbs = lexicon()["attribution_verbs"]
     before = " ".join(t.low for t in toks[max(0, e.first - 2) : e.first])
     after = toks[e.last + 1].low if e.last + 1 < len(toks) else ""
-    return before.endswith("according to") or after in verbs or (e.first > 0 and toks[e.first - 1].low in ("by",)
-                                                                  and after in ("",))
+    return before.endswith("according to") or after in verbs
 
 
 def _facing_range(ctx: Context, side: str, first: int, last: int) -> tuple[int, int] | None:
@@ -348,6 +351,8 @@ def _pair_slot(ctx: Context, slot: Slot, sa: list[Token], sb: list[Token]) -> No
                 ctx.add(Finding(Category.SPELLING, Severity.LOW, (p.i, p.i), (q.i, q.i), "spelling", confidence=0.6))
             else:
                 ctx.same(p.i, q.i)
+        elif small and _source(ctx.a, p.i) and _source(ctx.b, q.i) and ctx.similarity(p.low, q.low) < SYNONYM_SIM:
+            ctx.add(Finding(Category.ATTRIBUTION, Severity.MEDIUM, (p.i, p.i), (q.i, q.i), "source", confidence=0.7))
         elif small and (vec := ctx.similarity(p.low, q.low)) < TERM_SIM:
             sev = Severity.MEDIUM if vec < TERM_SIM_MEDIUM else Severity.LOW
             ctx.add(Finding(Category.TERM, sev, (p.i, p.i), (q.i, q.i), "term",

@@ -11,6 +11,12 @@ from storydiff.embed import Encoder
 from storydiff.model import Category, Severity
 
 
+# A word's vector is a pure function of the (static, loaded-once) model and the word, like the model itself:
+# memoising it per process keeps tokenizer calls off the per-pair path and cannot change any result.
+_WORD_VECS: dict[tuple[str, str], np.ndarray] = {}
+_WORD_VECS_MAX = 200_000
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A change before it is rendered: token ranges on each side (inclusive), ``None`` where absent.
@@ -80,12 +86,19 @@ class Context:
             self.paired_b.add(j)
 
     def vectors(self, words: list[str]) -> dict[str, np.ndarray]:
-        """Word vectors, computed in one batch for the words not seen yet in this pair."""
-        missing = sorted({w for w in words if w not in self._vecs})
-        if missing and self.encoder is not None:
+        """Word vectors, computed in one batch for the words not seen yet in this process."""
+        if self.encoder is None:
+            return self._vecs
+        name = getattr(self.encoder, "name", "?")
+        missing = sorted({w for w in words if (name, w) not in _WORD_VECS})
+        if missing:
             m = self.encoder.encode(missing)
+            if len(_WORD_VECS) > _WORD_VECS_MAX:
+                _WORD_VECS.clear()
             for w, v in zip(missing, m, strict=True):
-                self._vecs[w] = v
+                _WORD_VECS[(name, w)] = v
+        for w in words:
+            self._vecs[w] = _WORD_VECS[(name, w)]
         return self._vecs
 
     def similarity(self, x: str, y: str) -> float:

@@ -17,7 +17,7 @@ from storydiff.model import Category, Severity
 _AUX = frozenset("is are was were be been am do does did have has had will would can could may might must shall "
                  "should".split())
 _CERTAIN = frozenset("undoubtedly certainly definitely surely clearly obviously evidently doubtless undeniably "
-                     "indeed".split())
+                     "indeed clear obvious certain evident".split())
 
 
 @functools.cache
@@ -26,8 +26,12 @@ def _negation() -> frozenset[str]:
 
 
 @functools.cache
-def _hedge_phrases() -> tuple[tuple[str, ...], ...]:
-    return tuple(sorted((tuple(h.split()) for h in lexicon()["hedges"]), key=len, reverse=True))
+def _hedge_phrases() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Hedge phrases by first word, longest first."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for h in lexicon()["hedges"]:
+        out.setdefault(h.split()[0], []).append(tuple(h.split()))
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in out.items()}
 
 
 def _pair_up(xs: list[tuple[float, object]], ys: list[tuple[float, object]]) -> tuple[list, list, list]:
@@ -52,7 +56,7 @@ def detect_negation(ctx: Context) -> None:
     def cues(toks: tuple[Token, ...], free) -> list[tuple[float, int]]:
         out = []
         for t in toks:
-            if not free(t.i) or t.key not in _negation() and t.low not in _negation():
+            if not free(t.i) or t.low not in _negation():
                 continue
             if t.low == "not" and t.i + 1 < len(toks) and toks[t.i + 1].low in ("only", "just", "merely"):
                 continue  # "not only … but also" adds, it does not negate
@@ -84,14 +88,14 @@ def _hedges(toks: tuple[Token, ...], free) -> list[tuple[int, int, str]]:
     modals = lexicon()["modals"]
     while i < n:
         hit = None
-        for ph in _hedge_phrases():
+        for ph in _hedge_phrases().get(toks[i].low, ()):
             if tuple(t.low for t in toks[i : i + len(ph)]) == ph:
                 hit = (i, i + len(ph) - 1)
                 break
         if hit:
             span = range(hit[0], hit[1] + 1)
             if sum(free(k) for k in span) * 2 > len(span):
-                cls = "certain" if toks[i].low in _CERTAIN else "uncertain"
+                cls = "certain" if _CERTAIN.intersection(ph) else "uncertain"
                 out.append((hit[0], hit[1], cls))
             i = hit[1] + 1
             continue
@@ -219,8 +223,17 @@ def detect_conditions(ctx: Context) -> None:
         if la and lb:
             continue
         for i in la:
-            if ctx.a[i].low in _CONDITIONS:
+            if ctx.a[i].low in _CONDITIONS and not _whether(ctx.a, i):
                 ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, (i, i), None, "condition", "one", 0.55))
         for j in lb:
-            if ctx.b[j].low in _CONDITIONS:
+            if ctx.b[j].low in _CONDITIONS and not _whether(ctx.b, j):
                 ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, None, (j, j), "condition", "one", 0.55))
+
+
+_ASKING = frozenset("confirm ask asked asks know knows see wonder check tell say decide determine clear unclear "
+                    "doubt sure".split())
+
+
+def _whether(toks: tuple[Token, ...], i: int) -> bool:
+    """ "Confirm if …" asks whether; it sets no condition."""
+    return toks[i].low == "if" and i > 0 and toks[i - 1].low in _ASKING

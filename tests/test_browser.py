@@ -60,6 +60,7 @@ Harbor master Tomas Becker said the old boats were breaking down every week. Rep
 Residents of the north shore, who rely on the ferry to reach jobs downtown, welcomed the vote. A public meeting on the new timetable will take place next month.
 """
 
+MAX_UPLOAD = 1_000_000
 SCRIPT_PROBE = "<script>window.__xss=1</script>"
 ATTR_PROBE = '"><img src=x onerror="window.__xss=1">'
 
@@ -71,7 +72,7 @@ def base_url() -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(max_upload_bytes=MAX_UPLOAD), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -181,6 +182,17 @@ def test_form_error_keeps_the_input_and_stays_inert(page: Page, base_url: str) -
     assert "Version B is empty" in page.inner_text("#error")
     assert page.input_value("#a-text") == f"Only one version: {SCRIPT_PROBE} {ATTR_PROBE}"
     assert page.evaluate("window.__xss") is None
+
+
+def test_too_large_upload_shows_the_form_with_a_message(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    page.fill("#b-text", STORY_B)
+    page.set_input_files("#a-file", files=[{"name": "big.txt", "mimeType": "text/plain",
+                                            "buffer": b"word " * (MAX_UPLOAD // 4)}])
+    with page.expect_navigation(wait_until="load"):
+        page.click("#compare")
+    assert "larger than this server accepts" in page.inner_text("#error")
+    assert page.locator("#compare").is_visible()
 
 
 def test_download_buttons_give_the_same_comparison(page: Page, base_url: str, tmp_path: Path) -> None:

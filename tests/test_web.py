@@ -234,7 +234,7 @@ def test_500_hides_the_detail_and_the_server_keeps_serving(client: TestClient,
 
 
 def test_report_page_and_its_downloads(client: TestClient) -> None:
-    r = client.post("/compare", data={"a_text": STORY_A, "b_text": STORY_B, "min_severity": "low"},
+    r = client.post("/compare", data={"a_text": STORY_A, "b_text": STORY_B, "min_severity": "high"},
                     files={"a_file": ("", b"", "application/octet-stream")})
     assert r.status_code == 200, r.text[:500]
     assert "script-src 'unsafe-inline'" in r.headers["content-security-policy"]
@@ -247,8 +247,19 @@ def test_report_page_and_its_downloads(client: TestClient) -> None:
             f'.{ext}"')
     document = client.get(links["json"]).json()
     assert document["schema"] == "storydiff.comparison/1"
+    everything = client.post("/api/compare", json={"a": STORY_A, "b": STORY_B}).json()
+    assert document["changes"] == everything["changes"], "JSON downloads carry every change, like the CLI"
     assert "40 new buses" in document["documents"][0]["text"]
     assert "sdweb-toolbar" not in client.get(links["html"]).text  # the download is the bare report
+
+
+def test_unknown_paths_and_methods_answer_json_errors(client: TestClient) -> None:
+    r = client.get("/nowhere")
+    assert r.status_code == 404 and _error(r)["code"] == "not_found" and "/api/compare" in r.text
+    r = client.get("/api/compare")
+    assert r.status_code == 405 and _error(r)["code"] == "method_not_allowed"
+    page = client.get("/nowhere", headers={"accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
 
 
 def test_unknown_download_is_404_with_a_message(client: TestClient) -> None:

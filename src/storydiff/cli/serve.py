@@ -55,6 +55,11 @@ def serve(host: str, port: int, max_upload_mb: float, timeout_s: float, engine: 
     the storydiff.comparison/1 document; /docs lists the API. Listens on
     127.0.0.1 only unless --host says otherwise. Stop with Ctrl+C.
 
+    Requests above --max-upload-mb get 413. A comparison running past
+    --timeout gets 504, but its thread cannot be stopped: it finishes in the
+    background and holds one of the --concurrency slots until then; when no
+    slot frees up within --timeout, requests get 503.
+
     Example:
 
         storydiff serve --port 8000

@@ -180,11 +180,14 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
         keep: dict[str, Any] = {}
         try:
             data = await _parse_form(request, max_upload_bytes)
-            keep = {"a_text": _text_field(data, "a_text"), "b_text": _text_field(data, "b_text"),
-                    "media_type": _choice(data, "media_type", _MEDIA_TYPES, "Pasted text is"),
-                    "min_severity": _choice(data, "min_severity", _SEVERITIES, "Severity") or "medium"}
-            a = await _form_input(data, "a", "Version A", keep["a_text"], keep["media_type"])
-            b = await _form_input(data, "b", "Version B", keep["b_text"], keep["media_type"])
+            try:
+                keep = {"a_text": _text_field(data, "a_text"), "b_text": _text_field(data, "b_text"),
+                        "media_type": _choice(data, "media_type", _MEDIA_TYPES, "Pasted text is"),
+                        "min_severity": _choice(data, "min_severity", _SEVERITIES, "Severity") or "medium"}
+                a = await _form_input(data, "a", "Version A", keep["a_text"], keep["media_type"])
+                b = await _form_input(data, "b", "Version B", keep["b_text"], keep["media_type"])
+            finally:
+                await data.close()  # uploads are spooled to temporary files
             _check_both(a, b)
             floor = keep["min_severity"]
 
@@ -269,7 +272,12 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        e = WebError(exc.status_code, code, str(exc.detail))
+        message = {
+            404: f"Nothing at {request.url.path}: the comparison form is at /, the API at POST /api/compare "
+                 "(see /docs).",
+            405: f"{request.method} is not allowed on {request.url.path}; see /docs for the endpoints.",
+        }.get(exc.status_code, str(exc.detail))
+        e = WebError(exc.status_code, code, message)
         if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
             return _json_error(e)
         return HTMLResponse(pages.message_page("Not available", e.message), status_code=exc.status_code)
@@ -384,10 +392,18 @@ def _read(inp: _Input, max_bytes: int) -> Document:
 
 
 def _render_download(stored: _Stored, ext: str) -> bytes:
-    c, floor = stored.comparison, stored.min_severity
+    """The stored comparison as a file.
+
+    The HTML holds every change, with the page's severity as its initial
+    filter (as on screen); JSON and CSV carry every change, as the CLI does
+    by default, so that nothing is lost to a display choice.
+    """
+    c = stored.comparison
     if ext == "json":
-        return json.dumps(c.to_dict(min_severity=floor), ensure_ascii=False, indent=2).encode()
-    return render(c, ext, min_severity=floor).encode()
+        return json.dumps(c.to_dict(), ensure_ascii=False, indent=2).encode()
+    if ext == "csv":
+        return render(c, "csv").encode()
+    return render(c, "html", min_severity=stored.min_severity).encode()
 
 
 async def _parse_form(request: Request, max_bytes: int) -> FormData:
@@ -426,10 +442,13 @@ async def _api_inputs(request: Request, max_bytes: int) -> tuple[_Input, _Input,
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         data = await _parse_form(request, max_bytes)
-        media = _choice(data, "media_type", _MEDIA_TYPES, "media_type")
-        floor = _choice(data, "min_severity", _SEVERITIES, "min_severity")
-        a = await _form_input(data, "a", "Version A", _text_field(data, "a"), media, "a_name")
-        b = await _form_input(data, "b", "Version B", _text_field(data, "b"), media, "b_name")
+        try:
+            media = _choice(data, "media_type", _MEDIA_TYPES, "media_type")
+            floor = _choice(data, "min_severity", _SEVERITIES, "min_severity")
+            a = await _form_input(data, "a", "Version A", _text_field(data, "a"), media, "a_name")
+            b = await _form_input(data, "b", "Version B", _text_field(data, "b"), media, "b_name")
+        finally:
+            await data.close()
         if media:  # an explicit media_type also applies to files
             a, b = dataclasses.replace(a, media_type=media), dataclasses.replace(b, media_type=media)
         return a, b, floor

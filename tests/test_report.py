@@ -144,6 +144,17 @@ def test_layout_rows_follow_a_with_b_only_rows_after_their_b_predecessor(compari
     assert layout.placeholder_of == {1: "mv1"}
 
 
+def test_layout_links_a_multi_sentence_removal_to_every_row_it_covers() -> None:
+    a = segmentation("a", ["Kept.", "Gone one.", "Gone two.", "End."])
+    b = segmentation("b", ["Kept.", "End."])
+    groups = (Group((0,), (0,), 1, Verdict.IDENTICAL, 1), Group((3,), (1,), 1, Verdict.IDENTICAL, 1))
+    gone = Change(ChangeKind.REMOVED, Category.SENTENCE, Severity.MEDIUM, Span(6, 25), None, "Gone one. Gone two.",
+                  None, "2 sentences removed")
+    layout = build_layout(Comparison(a, b, Alignment(groups, (1, 2), ()), (gone,)).to_dict())
+    assert layout.change_row == {0: "ra1"}
+    assert layout.row_changes == {"ra1": (0,), "ra2": (0,)}
+
+
 def test_layout_groups_consecutive_moved_groups_into_one_run() -> None:
     a = segmentation("a", ["One.", "Two.", "Three.", "Four."])
     b = segmentation("b", ["Three.", "Four.", "One.", "Two."])

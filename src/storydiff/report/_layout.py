@@ -172,6 +172,22 @@ def _row_for_change(change: dict[str, Any], data: dict[str, Any], starts: tuple[
     return None
 
 
+def _covered_rows(change: dict[str, Any], data: dict[str, Any], starts: tuple[list[int], list[int]],
+                  by_a: dict[int, str], by_b: dict[int, str]) -> list[str]:
+    """Rows of every sentence a change's span reaches, on the side it names first."""
+    for k, (side, rows) in enumerate((("a", by_a), ("b", by_b))):
+        span = change.get(side)
+        if not span:
+            continue
+        doc = data["documents"][k]
+        first = _sentence_at(doc, starts[k], span["start"])
+        last = _sentence_at(doc, starts[k], max(span["end"] - 1, span["start"]))
+        if first is None or last is None:
+            return []
+        return [rows[i] for i in range(first, last + 1) if i in rows]
+    return []
+
+
 def build_layout(data: dict[str, Any]) -> Layout:
     """Lay out a ``storydiff.comparison/1`` document for side-by-side reading.
 
@@ -195,9 +211,14 @@ def build_layout(data: dict[str, Any]) -> Layout:
     row_changes: dict[str, list[int]] = {}
     for ci, change in enumerate(data["changes"]):
         rid = _row_for_change(change, data, starts, by_a, by_b)
-        if rid is not None:
-            change_row[ci] = rid
-            row_changes.setdefault(rid, []).append(ci)
+        if rid is None:
+            continue
+        change_row[ci] = rid
+        covered = [rid]
+        if change.get("group") is None:  # a removed/added/moved record may span several rows
+            covered += _covered_rows(change, data, starts, by_a, by_b)
+        for r in dict.fromkeys(covered):
+            row_changes.setdefault(r, []).append(ci)
     return Layout(
         data=data,
         rows=tuple(rows),

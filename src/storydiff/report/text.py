@@ -107,7 +107,8 @@ class _Writer:
     def group(self, row: Row) -> None:
         g = self.layout.data["alignment"][row.groups[0]]
         verdict = g["verdict"]
-        changes = self.row_changes(row)
+        # A moved record is told by the move lines, not as a difference of wording.
+        changes = [c for c in self.row_changes(row) if c["kind"] != "moved"]
         sym, style = SYMBOLS.get(verdict, "?"), _SYMBOL_STYLE.get(verdict, "")
         run = self.layout.run_of.get(row.groups[0], ())
         # Inside a moved run the side-tag column carries the move symbol, so every row shows it.
@@ -124,12 +125,12 @@ class _Writer:
             self.line(sym, style, "A", self.marked("a", row.a, changes, _TEXT_STYLE.get(verdict, "")))
             self.line("", "", "B", self.marked("b", row.b, changes, _TEXT_STYLE.get(verdict, "")))
             for c in changes:
-                if c["kind"] != "moved":
-                    self.change_line(c)
+                self.change_line(c)
         if run and run[0] == row.groups[0]:
             t = Text(f"moved to B {self.layout.where('b', row.b[0])}", style="cyan")
             if len(run) > 1:
-                t.append(f", with the next {len(run) - 1} passages (marked {SYMBOLS['moved']})", style="cyan")
+                more = "next passage" if len(run) == 2 else f"next {len(run) - 1} passages"
+                t.append(f", with the {more} (marked {SYMBOLS['moved']})", style="cyan")
             self.line(SYMBOLS["moved"], _SYMBOL_STYLE["moved"], "", t)
 
     def single(self, row: Row) -> None:

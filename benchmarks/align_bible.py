@@ -108,19 +108,46 @@ def make_pair(
     rows: list[dict[str, str]], col_a: str, col_b: str, condition: str, seed: int, foreign: list[str]
 ) -> tuple[list[list[Unit]], list[list[Unit]]]:
     """Paragraphs of units for A and B under one condition."""
+    return _make_pair(rows, col_a, col_b, condition, seed, foreign)[:2]
+
+
+def expected_moves(a: list[list[Unit]], order: list[int]) -> tuple[int, set[int]]:
+    """Moves and moved A units expected from a paragraph shuffle (same rules as the aligner)."""
+    from storydiff.align.moves import find_moves
+    from storydiff.model import Group
+
+    starts_a, k = [], 0
+    for p in a:
+        starts_a.append(k)
+        k += len(p)
+    pos_b, k = {}, 0
+    for p in order:
+        pos_b[p] = k
+        k += len(a[p])
+    groups = [
+        Group(tuple(range(starts_a[p], starts_a[p] + len(a[p]))), tuple(range(pos_b[p], pos_b[p] + len(a[p]))), 1.0)
+        for p in range(len(a))
+    ]
+    moved, moves = find_moves(groups, k)
+    return len(moves), {i for g, mv in zip(groups, moved, strict=True) if mv for i in g.a}
+
+
+def _make_pair(
+    rows: list[dict[str, str]], col_a: str, col_b: str, condition: str, seed: int, foreign: list[str]
+) -> tuple[list[list[Unit]], list[list[Unit]], list[int]]:
     rng = random.Random(seed)
     paras = paragraphs(len(rows), rng)
     vid = [int(r["verse_id"]) for r in rows]
     a = [[Unit(rows[i][col_a], frozenset([vid[i]])) for i in p] for p in paras]
     b = [[Unit(rows[i][col_b], frozenset([vid[i]])) for i in p] for p in paras]
-    if condition == "plain":
-        return a, b
     order = list(range(len(b)))
+    if condition == "plain":
+        return a, b, order
     while len(order) > 1 and order == sorted(order):
         rng.shuffle(order)
     b = [b[k] for k in order]
     if condition == "shuffled":
-        return a, b
+        return a, b, order
     edited: list[list[Unit]] = []
     for p in b:
         out: list[Unit] = []
@@ -142,7 +169,7 @@ def make_pair(
             k += 1
         if out:
             edited.append(out)
-    return a, edited
+    return a, edited, order
 
 
 def segmentation(paras: list[list[Unit]], name: str) -> Segmentation:
@@ -186,10 +213,12 @@ def run_bible(chapters, data, col_a: str, col_b: str, condition: str, foreign: l
     enc = get_encoder("wordllama")
     opts = Options()
     tot = [0, 0, 0]
-    moves = 0
+    moves = exp_moves = 0
+    mv = [0, 0, 0]  # moved A units: flagged by both, flagged by the aligner, expected
+    whole = 0  # chapters whose moved units are whole paragraphs, as few as the shuffle needs
     secs = 0.0
     for ci, key in enumerate(chapters):
-        a, b = make_pair(data[key], col_a, col_b, condition, seed=TEST_SEED + ci, foreign=foreign)
+        a, b, order = _make_pair(data[key], col_a, col_b, condition, seed=TEST_SEED + ci, foreign=foreign)
         sa, sb = segmentation(a, "a"), segmentation(b, "b")
         t0 = time.perf_counter()
         al = align(sa, sb, options=opts, encoder=enc)
@@ -199,7 +228,26 @@ def run_bible(chapters, data, col_a: str, col_b: str, condition: str, foreign: l
         for k, v in enumerate(score_links(al, ua, ub)):
             tot[k] += v
         moves += len(al.moves)
-    return {**prf(*tot), "links_gold": tot[2], "moves": moves, "align_seconds": round(secs, 3)}
+        n_exp, exp_units = expected_moves(a, order)
+        exp_moves += n_exp
+        got_units = {i for g in al.groups if g.moved for i in g.a}
+        mv[0] += len(got_units & exp_units)
+        mv[1] += len(got_units)
+        mv[2] += len(exp_units)
+        para_of = [p for p, para in enumerate(a) for _ in para]
+        aligned = {i for g in al.groups for i in g.a}
+        mixed = {para_of[i] for i in aligned if i in got_units} & {para_of[i] for i in aligned if i not in got_units}
+        whole += not mixed and len(got_units) == len(exp_units & aligned)
+    moved = {k: v for k, v in prf(*mv).items()}
+    moved["chapters_whole_paragraphs_minimal"] = round(whole / len(chapters), 4)
+    return {
+        **prf(*tot),
+        "links_gold": tot[2],
+        "moves": moves,
+        "moves_expected": exp_moves,
+        "moved_units": moved,
+        "align_seconds": round(secs, 3),
+    }
 
 
 # ---------------------------------------------------------------- fitting

@@ -74,6 +74,19 @@ REWORDED: list[list[str]] = [
     ],
 ]
 
+# A different story altogether: nothing in it should align with PARAGRAPHS.
+UNRELATED: list[list[str]] = [
+    [
+        "The national football team lost its opening match of the tournament 2-0.",
+        "The coach blamed the heat and a long flight for the tired performance.",
+    ],
+    [
+        "Two players were booked in the first half for arguing with the referee.",
+        "Fans who travelled to the game were stuck for hours at the airport.",
+        "The next match is against the reigning champions on Saturday evening.",
+    ],
+]
+
 OPTIONS = Options()
 
 
@@ -204,6 +217,28 @@ def test_one_sided_boilerplate_is_not_aligned(encoder: Encoder) -> None:
     assert al.removed == (0, 1)
     assert al.added == (0,)
     assert links(al) == {(i + 2, i + 1) for i in range(len(flat(PARAGRAPHS)))}
+
+
+def test_unrelated_documents_align_nothing(encoder: Encoder) -> None:
+    al = align(seg(PARAGRAPHS), seg(UNRELATED), options=OPTIONS, encoder=encoder)
+    assert al.groups == () and al.moves == ()
+    assert len(al.removed) == len(flat(PARAGRAPHS)) and len(al.added) == len(flat(UNRELATED))
+
+
+def test_question_answer_roles_are_optional_evidence(encoder: Encoder) -> None:
+    def with_roles(s: Segmentation) -> Segmentation:
+        sents = tuple(
+            Sentence(x.index, x.start, x.end, x.text, x.paragraph, turn=x.paragraph,
+                     role="question" if x.paragraph % 2 == 0 else "answer")
+            for x in s.sentences
+        )
+        return Segmentation(s.document, sents, s.paragraphs)
+
+    a, b = seg(PARAGRAPHS), seg(REWORDED)
+    plain = align(a, b, options=OPTIONS, encoder=encoder)
+    roled = align(with_roles(a), with_roles(b), options=OPTIONS, encoder=encoder)
+    one_sided = align(with_roles(a), b, options=OPTIONS, encoder=encoder)
+    assert links(plain) == links(roled) == links(one_sided) == {(i, i) for i in range(len(a.sentences))}
 
 
 def test_align_is_symmetric(encoder: Encoder) -> None:

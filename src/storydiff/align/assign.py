@@ -95,7 +95,9 @@ def match_dense(
         return []
     # context closes part of the gap to 1, so it can tip a borderline pair
     # but never lift a pair to a threshold of 1.0
-    weight = score + CONTEXT_WEIGHT * context(score) * (1.0 - score)
+    # (only neighbours that clear the threshold themselves count as a run)
+    ctx = context(np.where(score >= threshold, score, 0.0).astype(np.float32))
+    weight = score + CONTEXT_WEIGHT * ctx * (1.0 - score)
     if roles is not None:
         weight = nudge(weight, role_agreement(*roles))
     gain = np.where(score >= min(MIN_OWN_SCORE, threshold), weight - threshold, 0.0).clip(min=0.0)

@@ -112,7 +112,8 @@ def sparse_evidence_and_match(
     for (i, j), own in score.items():
         if own < min(MIN_OWN_SCORE, threshold):
             continue
-        ctx = max(score.get((i + di, j + dj), 0.0) for di, dj in CONTEXT_OFFSETS)
+        near = (score.get((i + di, j + dj), 0.0) for di, dj in CONTEXT_OFFSETS)
+        ctx = max((x for x in near if x >= threshold), default=0.0)
         w = own + CONTEXT_WEIGHT * ctx * (1.0 - own)
         if roles is not None:
             w = float(nudge(np.float32(w), int(role_agreement(roles[0][i], roles[1][j]))))

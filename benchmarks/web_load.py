@@ -5,7 +5,8 @@ loopback only), sends one warm-up request, then ``--rounds`` rounds of
 exactly ``--requests`` concurrent ``POST /api/compare`` of the seed pair
 (``../shared/seeds/``), and records per-request latency (p50/p95/max), the
 throughput of each round (requests / wall time of the round) and the load
-average. Every answer must be 200, or the script exits with 1.
+average. Every answer must be 200 and all must be byte-identical, or the
+script exits with 1.
 
 Then, unless ``--no-browser`` (or no Chromium at ``STORYDIFF_CHROMIUM`` /
 /usr/bin/chromium), it submits the seed pair through the page's form in
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import platform
@@ -85,16 +87,16 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-async def _one(client: httpx.AsyncClient, url: str, body: dict[str, str]) -> tuple[int, float]:
+async def _one(client: httpx.AsyncClient, url: str, body: dict[str, str]) -> tuple[int, float, str]:
     t0 = time.perf_counter()
     r = await client.post(f"{url}/api/compare", json=body)
-    return r.status_code, time.perf_counter() - t0
+    return r.status_code, time.perf_counter() - t0, hashlib.sha256(r.content).hexdigest()
 
 
 async def _load(url: str, body: dict[str, str], requests: int, rounds: int) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=requests, max_keepalive_connections=requests)
     async with httpx.AsyncClient(timeout=300, limits=limits) as client:
-        status, warm = await _one(client, url, body)
+        status, warm, _ = await _one(client, url, body)
         if status != 200:
             sys.exit(f"web_load: warm-up request answered {status}")
         out_rounds = []
@@ -103,11 +105,13 @@ async def _load(url: str, body: dict[str, str], requests: int, rounds: int) -> d
             t0 = time.perf_counter()
             answers = await asyncio.gather(*(_one(client, url, body) for _ in range(requests)))
             wall = time.perf_counter() - t0
-            latencies = [lat for _, lat in answers]
+            latencies = [lat for _, lat, _ in answers]
             out_rounds.append({
                 "requests": requests,
-                "ok": sum(1 for s, _ in answers if s == 200),
-                "statuses": sorted({s for s, _ in answers}),
+                "ok": sum(1 for s, _, _ in answers if s == 200),
+                "statuses": sorted({s for s, _, _ in answers}),
+                # Requests ran in parallel threads: the answers must still be byte-identical.
+                "distinct_bodies": len({h for _, _, h in answers}),
                 "wall_s": round(wall, 3),
                 "throughput_rps": round(requests / wall, 3),
                 "latency_p50_s": round(_percentile(latencies, 0.5), 3),
@@ -193,9 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(text + "\n", encoding="utf-8")
-    failed = [r for r in result["rounds"] if r["ok"] != r["requests"]]
+    failed = [r for r in result["rounds"] if r["ok"] != r["requests"] or r["distinct_bodies"] != 1]
     if failed:
-        print(f"web_load: {len(failed)} round(s) had answers other than 200: {failed}", file=sys.stderr)
+        print(f"web_load: {len(failed)} round(s) had answers other than 200, or differing answers: {failed}",
+              file=sys.stderr)
         return 1
     return 0
 

@@ -329,6 +329,38 @@ def test_report_page_injects_the_toolbar_after_body() -> None:
     assert "<pre>plain &lt;b&gt;</pre>" in report_page("plain <b>", "A" * 16)
 
 
+def test_host_check_refuses_foreign_host_names() -> None:
+    with TestClient(create_app(allowed_hosts=("127.0.0.1", "localhost", "::1"))) as c:
+        for host in ("127.0.0.1:8000", "localhost", "[::1]:8000"):
+            assert c.get("/healthz", headers={"host": host}).status_code == 200, host
+        r = c.get("/healthz", headers={"host": "evil.example:8000"})
+        assert r.status_code == 400 and _error(r)["code"] == "bad_host"
+
+
+def test_concurrent_requests_give_identical_answers() -> None:
+    import anyio
+    import httpx
+
+    app = create_app(max_concurrency=2)
+
+    async def main() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+            results: list[httpx.Response] = []
+
+            async def one() -> None:
+                results.append(await c.post("/api/compare", json={"a": STORY_A, "b": STORY_B}))
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(4):
+                    tg.start_soon(one)
+            return results
+
+    answers = anyio.run(main)
+    assert [r.status_code for r in answers] == [200] * 4
+    assert len({r.content for r in answers}) == 1
+
+
 def test_result_cache_is_bounded_by_count_and_size() -> None:
     cache: ResultCache[int] = ResultCache(max_entries=3, max_size=100)
     for i in range(5):

@@ -10,6 +10,9 @@ import click
 from storydiff.errors import BackendUnavailable, OptionError
 from storydiff.options import ENGINES
 
+#: Host names a loopback server answers to (anything else is refused: DNS rebinding).
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
 
 def _is_loopback(host: str) -> bool:
     try:
@@ -76,16 +79,18 @@ def serve(host: str, port: int, max_upload_mb: float, timeout_s: float, engine: 
 
     options = Options(engine=engine)
     get_encoder(engine)  # load the model now, so that the first comparison is not the slow one
+    loopback = _is_loopback(host)
     app = create_app(max_upload_bytes=int(max_upload_mb * 1_000_000), timeout_s=timeout_s, options=options,
-                     max_concurrency=concurrency)
+                     max_concurrency=concurrency, allowed_hosts=LOOPBACK_NAMES if loopback else None)
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    if not _is_loopback(host):
+    if not loopback:
         click.echo(f"storydiff: warning: listening on {host}, reachable from other computers; "
                    "the page has no login", err=True)
     click.echo(f"storydiff: serving on http://{shown}:{bound_port}/ (Ctrl+C to stop)", err=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    # limit_concurrency bounds open requests, hence buffered bodies (each at most --max-upload-mb).
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, limit_concurrency=64))
     try:
         server.run(sockets=[sock])
     finally:

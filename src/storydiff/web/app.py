@@ -44,7 +44,7 @@ from storydiff.options import Options
 from storydiff.pipeline import compare
 from storydiff.report import render
 from storydiff.web import pages
-from storydiff.web.limits import BodyLimit, Busy, Overran, ResultCache, Runner, Scope, SecurityHeaders
+from storydiff.web.limits import BodyLimit, Busy, HostCheck, Overran, ResultCache, Runner, Scope, SecurityHeaders
 
 logger = logging.getLogger("storydiff.web")
 
@@ -129,7 +129,8 @@ class _Stored:
 
 
 def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, options: Options | None = None,
-               max_concurrency: int = 2, max_results: int = 32) -> FastAPI:
+               max_concurrency: int = 2, max_results: int = 32,
+               allowed_hosts: tuple[str, ...] | None = None) -> FastAPI:
     """Build the local web application.
 
     Args:
@@ -143,6 +144,9 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
         max_concurrency: comparisons running at once; more wait, and get
             503 when nothing frees up before ``timeout_s``.
         max_results: recent results kept in memory for the download links.
+        allowed_hosts: answer only requests whose ``Host`` is one of these
+            (``storydiff serve`` passes the loopback names when it listens on
+            loopback, against DNS rebinding); None accepts any.
 
     Returns:
         The FastAPI application; serve it with uvicorn (``storydiff serve``).
@@ -294,6 +298,8 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
     _install_openapi(app)
     # The last middleware added runs first: security headers wrap even the 413 refusals.
     app.add_middleware(BodyLimit, max_bytes=max_upload_bytes, respond=too_large)
+    if allowed_hosts is not None:
+        app.add_middleware(HostCheck, allowed=allowed_hosts)
     app.add_middleware(SecurityHeaders, default_csp=PAGE_CSP)
     return app
 

@@ -114,6 +114,39 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
+class HostCheck:
+    """ASGI middleware: answer 400 unless the Host header names one of ``allowed`` (port ignored).
+
+    A server on 127.0.0.1 is still reachable from a web page through DNS
+    rebinding (a name that resolves to 127.0.0.1); such requests carry the
+    foreign name in ``Host`` and are refused here.
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed: tuple[str, ...]) -> None:
+        self.app = app
+        self.allowed = frozenset(h.lower().strip("[]") for h in allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _host_name(scope) in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        body = (b'{"error": {"code": "bad_host", "message": "This server answers only requests addressed to '
+                b'127.0.0.1 or localhost."}}')
+        await send({"type": "http.response.start", "status": 400, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _host_name(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            host = value.decode("latin-1").lower()
+            if host.startswith("["):  # [::1]:8000
+                return host[1:].split("]", 1)[0]
+            return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return ""
+
+
 class SecurityHeaders:
     """ASGI middleware adding defensive headers to every response.
 

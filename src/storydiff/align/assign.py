@@ -2,15 +2,22 @@
 
 1. Every A × B pair has a calibrated score ``P`` (see :mod:`.similarity`).
    A pair inside a run of good pairs is more believable than an isolated one,
-   so the matching weight adds a share of the best diagonal neighbour's score
-   (offsets allow for a split sentence next door).
+   so the matching weight closes part of the gap to 1 by the best diagonal
+   neighbour's score, counting only neighbours above the threshold (offsets
+   allow for a split sentence next door).
 2. A maximum-weight bipartite matching (``scipy.optimize.linear_sum_assignment``)
    over ``max(W - threshold, 0)`` picks the pairs: a pair below the threshold
    is worth nothing, so no good pair is ever traded for a poor one and the
    result is globally consistent rather than greedy per sentence.
 3. Unaligned sentences next to a group are tried as extra members (a split or
    a merge), and runs of two unaligned sentences against one; a candidate is
-   taken when the merged text scores clearly better than the group did.
+   taken when the merged text scores clearly better than the group did and
+   clears the threshold. A sentence held only by a weak, context-made pair
+   may leave it for such a group.
+4. Gaps inside an unbroken run are filled: one unaligned sentence on each
+   side between the same two groups is paired if at all similar (a free
+   paraphrase); one on a single side joins a neighbour if that costs the
+   neighbour little.
 """
 
 from __future__ import annotations
@@ -38,11 +45,11 @@ MAX_GROUP_SIDE = 3
 # Free-sentence pairs tried as the seed of a new 1:2 group: the best few
 # partners, and only those with some similarity (logit, i.e. score ≈ 0.05).
 PARTNERS = 2
+PARTNER_FLOOR = -3.0
 # Gap filling (see _fill_gaps): how similar a sandwiched pair must be, and
 # how much logit a sandwiched sentence may cost the group it joins.
 GAP_MIN_LOGIT = -2.5
 ATTACH_TOLERANCE = 0.5
-PARTNER_FLOOR = -3.0
 # Question and answer turns are soft evidence: same role nudges up, a
 # question against an answer nudges down (both only when both are known).
 ROLE_BONUS = 0.05

@@ -278,3 +278,98 @@ def test_seed_report_is_small_and_inert() -> None:
     html = render(c, "html", min_severity="medium")
     assert len(html.encode("utf-8")) < 1_000_000
     assert_inert(html)
+
+
+class Cells(HTMLParser):
+    """Text of each side-by-side cell, keyed by (row id, side), without location labels or move links."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.cells: dict[tuple[str, str], str] = {}
+        self.tags: set[str] = set()
+        self._row = ""
+        self._side: str | None = None
+        self._depth = 0
+        self._skip = 0
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.tags.add(tag)
+        cls = (a.get("class") or "").split()
+        if tag == "div" and "row" in cls:
+            self._row = a.get("id") or ""
+        elif tag == "div" and "cell" in cls and self._row:
+            self._side, self._depth = ("a" if "a" in cls else "b"), 0
+            self.cells[(self._row, self._side)] = ""
+        elif self._side:
+            self._depth += 1
+            if self._skip or "loc" in cls or "move-link" in cls:
+                self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._side is None:
+            return
+        if self._depth == 0:
+            self._side = None
+            return
+        self._depth -= 1
+        if self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._side and not self._skip:
+            self.cells[(self._row, self._side)] += data
+
+
+ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "header", "h1", "h2", "section", "ul", "li",
+                "b", "span", "nav", "label", "select", "option", "input", "ol", "a", "q", "i", "mark", "small",
+                "footer", "p", "dl", "dt", "dd", "kbd", "br", "script", "button"}
+
+
+def _hypothesis_case():  # type: ignore[no-untyped-def]
+    from hypothesis import strategies as st
+
+    sentence = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from('<>&"\'`/=\\'),
+                       min_size=1, max_size=25)
+    return st.tuples(st.lists(sentence, min_size=2, max_size=6), st.data())
+
+
+def test_any_document_text_round_trips_and_stays_inert() -> None:
+    from hypothesis import given, settings
+
+    from storydiff.comparison import Comparison
+    from storydiff.model import Alignment, Category, Change, ChangeKind, Group, Severity, Span, Verdict
+    from test_report import segmentation
+
+    @settings(max_examples=60, deadline=None, derandomize=True)
+    @given(_hypothesis_case())
+    def check(case) -> None:  # type: ignore[no-untyped-def]
+        sents, data = case
+        a = segmentation("a", sents, title=sents[0])
+        b = segmentation("b", list(reversed(sents)), source=sents[-1])
+        n = len(sents)
+        groups = tuple(Group((i,), (n - 1 - i,), 0.5, Verdict.CHANGED, 0.5, moved=i > 0) for i in range(n))
+        changes = []
+        for i in range(n):
+            sa, sb = a.sentences[i], b.sentences[n - 1 - i]
+            x = data.draw(st_span(sa.start, sa.end))
+            y = data.draw(st_span(sb.start, sb.end))
+            changes.append(Change(ChangeKind.CHANGED, Category.TERM, Severity.HIGH, Span(*x), Span(*y),
+                                  a.document.text[x[0]:x[1]], b.document.text[y[0]:y[1]], sents[i], i))
+        c = Comparison(a, b, Alignment(groups, (), ()), tuple(changes))
+        html = render(c, "html")
+        assert_inert(html)
+        parsed = Cells(html)
+        assert parsed.tags <= ALLOWED_TAGS
+        for i in range(n):
+            assert parsed.cells[(f"g{i}", "a")] == sents[i]
+            assert parsed.cells[(f"g{i}", "b")] == sents[i]
+
+    def st_span(lo: int, hi: int):  # type: ignore[no-untyped-def]
+        from hypothesis import strategies as st
+
+        return st.integers(lo, hi).flatmap(lambda s: st.tuples(st.just(s), st.integers(s, hi)))
+
+    check()

@@ -269,7 +269,7 @@ def _doc_block(doc: dict[str, Any], tag: str, p: str) -> str:
             f'<span class="doc-title">{esc(doc_label(doc))}</span><dl>{dl}</dl></div>')
 
 
-def _summary(data: dict[str, Any], floor: str | None, p: str) -> str:
+def _summary(data: dict[str, Any], floor: str | None, p: str, fragment: bool = False) -> str:
     s = data["summary"]
     shown = [c for c in data["changes"] if visible(c, floor)]
     verdicts = "".join(
@@ -281,8 +281,10 @@ def _summary(data: dict[str, Any], floor: str | None, p: str) -> str:
     sev = severity_counts(shown)
     sevs = "".join(f'<li class="count" data-severity="{k}"><span class="sev-badge sev-{k}">{k.upper()}</span> '
                    f"<b>{sev[k]}</b></li>" for k in SEVERITIES)
-    cats = "".join(f'<li><button type="button" class="cat-chip" data-category="{esc(k)}" aria-pressed="false">'
-                   f"{esc(k)} <b>{n}</b></button></li>" for k, n in category_counts(data["changes"]).items())
+    # Without the page script (fragments) a chip cannot filter, so it is plain text there.
+    chip = ('<span class="cat-chip" data-category="{k}">{k} <b>{n}</b></span>' if fragment else
+            '<button type="button" class="cat-chip" data-category="{k}" aria-pressed="false">{k} <b>{n}</b></button>')
+    cats = "".join(f"<li>{chip.format(k=esc(k), n=n)}</li>" for k, n in category_counts(data["changes"]).items())
     floor_note = f" (at or above {esc(floor)})" if floor else ""
     return (f'<section id="{p}summary" class="summary" aria-label="Summary">'
             f'<ul class="counts"><li class="label">Aligned passages:</li>{verdicts}'
@@ -337,7 +339,7 @@ def _body(data: dict[str, Any], floor: str | None, fragment: bool, p: str) -> st
     return (
         f'<header id="{p}report-header"><h1>How the text changed: {esc(doc_label(a))} → {esc(doc_label(b))}</h1>'
         f'<div class="docs">{_doc_block(a, "A", p)}{_doc_block(b, "B", p)}</div>{warning}</header>'
-        + _summary(data, floor, p)
+        + _summary(data, floor, p, fragment)
         + ("" if fragment else _controls(data, floor))
         + f'<div class="main">{page.change_list()}'
         f'<section id="{p}alignment" class="alignment" aria-label="The two versions side by side">'

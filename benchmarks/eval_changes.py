@@ -15,6 +15,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -48,8 +49,13 @@ def arxivedits(split: str) -> list[tuple[str, str, bool, str]]:
             continue
         content = any(e["intention"] == "Content" for e in edits)
         label = "Content" if content else "+".join(sorted({e["intention"] for e in edits}))
-        rows.append((d["sentence-1"], d["sentence-2"], content, label))
+        rows.append((_unmask(d["sentence-1"]), _unmask(d["sentence-2"]), content, label))
     return rows
+
+
+def _unmask(sentence: str) -> str:
+    """arXivEdits stands [MATH], [CITATION], [REF], [EQUATION] in for removed LaTeX: drop them, they carry no words."""
+    return re.sub(r"\s*\[[A-Z_]+\]", "", sentence)
 
 
 def msrp(limit: int) -> list[tuple[str, str, bool, str]]:

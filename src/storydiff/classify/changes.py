@@ -192,12 +192,18 @@ def _respell(ctx: Context, known: frozenset[str]) -> None:
         for q in nb:
             if _demonym(fold(p.text), fold(q.text)) or _demonym(fold(q.text), fold(p.text)):
                 ctx.same(p.i, q.i)
-            elif spelling_variant(p.text, q.text):
+            elif spelling_variant(p.text, q.text) or (_beside_match(ctx, p.i, q.i) and len(p.text) >= 6
+                                                      and Indel.normalized_similarity(p.low, q.low) >= 0.75):
                 ctx.add(Finding(Category.SPELLING, Severity.LOW, (p.i, p.i), (q.i, q.i), "spelling", confidence=0.8))
             else:
                 continue
             nb.remove(q)
             break
+
+
+def _beside_match(ctx: Context, i: int, j: int) -> bool:
+    """Words ``i`` and ``j`` sit beside a pair of matched words (the rest of one name: "General Secretary")."""
+    return any(ctx.wa.a2b.get(i + d) == j + d for d in (-1, 1))
 
 
 def _present(ctx: Context, e: Entity, others: list[Entity], side: str) -> bool:
@@ -228,7 +234,7 @@ def _present(ctx: Context, e: Entity, others: list[Entity], side: str) -> bool:
 
 def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> None:
     toks, used, mapping = (ctx.a, ctx.used_a, ctx.wa.a2b) if side == "a" else (ctx.b, ctx.used_b, ctx.wa.b2a)
-    if used.intersection(e.indices()):
+    if used.intersection(e.indices()) or _defined_here(toks, e):
         return
     facing = _facing_range(ctx, side, e.first, e.last)
     if facing and (ctx.b if side == "a" else ctx.a)[facing[0]].low in _REFERENCE:
@@ -258,6 +264,17 @@ def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> No
     a, b = (mine, facing) if side == "a" else (facing, mine)
     cat, name = (Category.ATTRIBUTION, "source") if _attributed(toks, e) else (Category.ENTITY, kind)
     ctx.add(Finding(cat, Severity.HIGH if cat is Category.ENTITY else Severity.MEDIUM, a, b, name, confidence=0.75))
+
+
+def _defined_here(toks: tuple[Token, ...], e: Entity) -> bool:
+    """An acronym spelled out beside it on the same side: "convolutional neural networks (CNN)"."""
+    core = e.text.replace(".", "").replace("-", "")
+    if e.first != e.last or not (core.isupper() and core.isalpha()):
+        return False
+    words = [t.text for t in toks[max(0, e.first - 8) : e.first] if t.is_word and t.low not in _CONNECT]
+    initials = "".join(p[0] for w in words for p in w.split("-") if p).upper()
+    plain = "".join(w[0] for w in words).upper()
+    return initials.endswith(core) or plain.endswith(core)
 
 
 def _source(toks: tuple[Token, ...], i: int) -> bool:
@@ -386,7 +403,7 @@ def detect_content(ctx: Context) -> None:
 
 def _clause_sized(content: list[int], words: tuple[int, ...], other: tuple[int, ...]) -> bool:
     """Three content words, or two within five or more words facing nothing ("each of them will receive a just retribution")."""
-    return len(content) >= 3 or (len(content) == 2 and len(words) >= 5 and not other)
+    return len(content) >= 3 or (len(content) == 2 and len(words) >= 4 and not other)
 
 
 def _clause(ctx: Context, span: tuple[int, int], side: str) -> None:

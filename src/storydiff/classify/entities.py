@@ -19,7 +19,8 @@ from storydiff.classify.tokens import Token, fold, lexicon, stopwords
 
 _CONNECT = frozenset({"of", "the", "on", "for", "de", "la", "del", "der", "von", "van", "al", "bin", "du", "le"})
 _OF = frozenset({"of", "de", "del", "der", "von", "van", "al", "bin", "du", "la", "le"})
-_NOT_NAMES = frozenset({"i", "question", "answer", "q", "a", "mr", "mrs", "ms", "dr", "sir"})
+_NOT_NAMES = frozenset({"i", "question", "answer", "q", "a", "mr", "mrs", "ms", "dr", "sir", "fig", "figs", "figure", "eq",
+                        "eqs", "sec", "tab", "table", "section", "appendix", "chapter", "ref", "refs", "p", "pp", "ok"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +121,8 @@ def _initials(words: list[str]) -> tuple[str, str]:
 def same_name(x: Entity, y: Entity) -> bool:
     """Equal names: same canonical key, initials of one spell the other, or a demonym ("Russian" ~ "Russia")."""
     cx, cy = canonical(x), canonical(y)
-    if cx == cy:
-        return True
+    if cx == cy or sorted(re.split(r"[-\s]+", cx)) == sorted(re.split(r"[-\s]+", cy)):
+        return True  # "High Velocity"/"High-Velocity", "German-English"/"English-German"
     wx, wy = x.text.split(), y.text.split()
     # Set aside the words both share at either end: "INF Treaty" vs "Intermediate-Range Nuclear Forces Treaty".
     while len(wx) > 1 and len(wy) > 1 and fold(wx[-1]) == fold(wy[-1]):

@@ -100,7 +100,8 @@ def _hedges(toks: tuple[Token, ...], free) -> list[tuple[int, int, str]]:
             i = hit[1] + 1
             continue
         if toks[i].low in modals and free(i) and not (toks[i].low == "may" and toks[i].is_cap and not toks[i].sent_start):
-            out.append((i, i, str(modals[toks[i].low])))
+            cls = str(modals[toks[i].low])
+            out.append((i, i, "certain_modal" if cls == "certain" else cls))
         i += 1
     return out
 
@@ -111,7 +112,7 @@ def detect_modality(ctx: Context) -> None:
     hb = [(_rel(f, ctx.b), (f, l, c)) for f, l, c in _hedges(ctx.b, ctx.free_b)]
     pairs, rest_a, rest_b = _pair_up(ha, hb)
     for (fa, la, ca), (fb, lb, cb) in pairs:
-        if ca != cb and "able" not in (ca, cb):
+        if ca != cb and "able" not in (ca, cb) and {ca, cb} != {"certain", "certain_modal"}:
             ctx.add(Finding(Category.MODALITY, Severity.MEDIUM, (fa, la), (fb, lb), "modality", confidence=0.7))
         else:
             for k in range(fa, la + 1):
@@ -120,10 +121,15 @@ def detect_modality(ctx: Context) -> None:
                 ctx.same(None, k)
     for f, l, c in rest_a:
         if c != "able" and _anchored(ctx.a, ctx.wa.a2b, f, l):
-            ctx.add(Finding(Category.MODALITY, Severity.MEDIUM, (f, l), None, _hedge_name(ctx.a, f, l), "one", 0.7))
+            ctx.add(Finding(Category.MODALITY, _weight(c), (f, l), None, _hedge_name(ctx.a, f, l), "one", 0.7))
     for f, l, c in rest_b:
         if c != "able" and _anchored(ctx.b, ctx.wa.b2a, f, l):
-            ctx.add(Finding(Category.MODALITY, Severity.MEDIUM, None, (f, l), _hedge_name(ctx.b, f, l), "one", 0.7))
+            ctx.add(Finding(Category.MODALITY, _weight(c), None, (f, l), _hedge_name(ctx.b, f, l), "one", 0.7))
+
+
+def _weight(cls: str) -> Severity:
+    """ "will"/"would" added or dropped is mostly tense ("will be" → "is"); other modals and hedges shift certainty."""
+    return Severity.LOW if cls == "certain_modal" else Severity.MEDIUM
 
 
 def _anchored(toks: tuple[Token, ...], mapping: dict[int, int], f: int, l: int) -> bool:
@@ -164,20 +170,19 @@ def detect_quotes(ctx: Context, xa: str, xb: str) -> None:
     qa, qb = _quotes(xa, ctx.a), _quotes(xb, ctx.b)
     keys_b = [q[2] for q in qb]
     keys_a = [q[2] for q in qa]
-    for side, qs, other_keys, toks, m, other_q in (("a", qa, keys_b, ctx.a, ctx.wa.a2b, qb),
-                                                   ("b", qb, keys_a, ctx.b, ctx.wa.b2a, qa)):
+    for side, qs, other_keys, toks, m in (("a", qa, keys_b, ctx.a, ctx.wa.a2b), ("b", qb, keys_a, ctx.b, ctx.wa.b2a)):
         for first, last, key in qs:
             if key in other_keys:
                 continue
             words = [k for k in range(first, last + 1) if toks[k].is_word]
             mapped = [m[k] for k in words if k in m]
-            if len(words) > _SHORT_QUOTE and not any(o for o in other_keys):
-                continue  # direct vs reported speech of a whole statement is a matter of style
+            if len(words) > _SHORT_QUOTE:
+                continue  # a quoted statement: direct vs reported speech is style, its words are checked like any others
             if len(mapped) == len(words):  # same words, marks added or removed
                 span, name = (min(mapped), max(mapped)), "quotation marks"
             else:
                 span, name = _facing(ctx, side, first, last), "quote"
-                if span is None or (len(words) > _SHORT_QUOTE and not _is_quote(other_q, span)):
+                if span is None or span[1] - span[0] > 2 * _SHORT_QUOTE:
                     continue
             if span is None:
                 continue
@@ -189,10 +194,6 @@ def detect_quotes(ctx: Context, xa: str, xb: str) -> None:
 
 
 _SHORT_QUOTE = 5  # words; a quoted phrase ("scare quotes"), not a quoted statement
-
-
-def _is_quote(quotes: list[tuple[int, int, str]], span: tuple[int, int]) -> bool:
-    return any(f <= span[1] and span[0] <= l for f, l, _ in quotes)
 
 
 def _overlaps_used(ctx: Context, a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:

@@ -190,6 +190,13 @@ def test_form_422_for_binary_upload(client: TestClient) -> None:
                     files={"a_file": ("scan.html", BINARY, "text/html")})
     assert r.status_code == 422
     assert "scan.html" in r.text and STORY_B in r.text
+    assert "Choose your file(s) again." in r.text
+
+
+def test_form_422_for_a_bad_choice_keeps_the_texts(client: TestClient) -> None:
+    r = client.post("/compare", data={"a_text": STORY_A, "b_text": STORY_B, "media_type": "image/png"})
+    assert r.status_code == 422
+    assert "Pasted text is: expected one of" in r.text and STORY_A in r.text
 
 
 def test_504_when_comparing_takes_too_long_and_the_server_keeps_serving(gate: threading.Event) -> None:
@@ -277,6 +284,7 @@ def test_security_headers_and_no_script_on_our_own_pages(client: TestClient) -> 
         assert "script-src" not in r.headers["content-security-policy"]
         assert "access-control-allow-origin" not in r.headers
     assert "<script" not in client.get("/").text and "<script" not in client.get("/docs").text
+    assert "<code>a</code>" in client.get("/docs").text  # the request fields are listed
 
 
 def test_openapi_documents_the_api(client: TestClient) -> None:

@@ -182,12 +182,14 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
     @app.post("/compare", response_class=HTMLResponse, include_in_schema=False)
     async def compare_page(request: Request) -> HTMLResponse:
         keep: dict[str, Any] = {}
+        had_files = False
         try:
             data = await _parse_form(request, max_upload_bytes)
             try:
-                keep = {"a_text": _text_field(data, "a_text"), "b_text": _text_field(data, "b_text"),
-                        "media_type": _choice(data, "media_type", _MEDIA_TYPES, "Pasted text is"),
-                        "min_severity": _choice(data, "min_severity", _SEVERITIES, "Severity") or "medium"}
+                keep = {"a_text": _text_field(data, "a_text"), "b_text": _text_field(data, "b_text")}
+                had_files = any(isinstance(v, UploadFile) and v.filename for _, v in data.multi_items())
+                keep["media_type"] = _choice(data, "media_type", _MEDIA_TYPES, "Pasted text is")
+                keep["min_severity"] = _choice(data, "min_severity", _SEVERITIES, "Severity") or "medium"
                 a = await _form_input(data, "a", "Version A", keep["a_text"], keep["media_type"])
                 b = await _form_input(data, "b", "Version B", keep["b_text"], keep["media_type"])
             finally:
@@ -201,6 +203,8 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
 
             comparison, report = await _run(runner, job)
         except WebError as e:
+            if had_files:  # a browser never re-fills a file input
+                e = WebError(e.status, e.code, e.message + " Choose your file(s) again.", e.headers)
             return form_error(e, keep)
         rid = secrets.token_urlsafe(12)
         results.put(rid, _Stored(comparison, floor), _size(comparison))

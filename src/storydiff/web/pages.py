@@ -108,17 +108,30 @@ def _allow_style(policy: str, css: str) -> str:
 
 
 def api_page(openapi: dict[str, Any], host: str) -> str:
-    """An offline page listing the endpoints of the OpenAPI document."""
+    """An offline page listing the endpoints and request fields of the OpenAPI document."""
     items = []
     for path, methods in openapi.get("paths", {}).items():
         for method, op in methods.items():
-            summary = op.get("summary", "")
             description = (op.get("description") or "").strip().split("\n\n")[0]
             items.append(
-                f"<dt><code>{html.escape(method.upper())} {html.escape(path)}</code> — {html.escape(summary)}</dt>"
-                f"<dd>{html.escape(description)}</dd>"
+                f"<dt><code>{html.escape(method.upper())} {html.escape(path)}</code> — "
+                f"{_inline(op.get('summary', ''))}</dt><dd>{_inline(description)}</dd>"
             )
-    return _template("api.html").substitute(endpoints="\n".join(items), host=html.escape(host))
+    request = openapi.get("components", {}).get("schemas", {}).get("CompareRequest", {})
+    required = set(request.get("required", ()))
+    fields = []
+    for name, prop in request.get("properties", {}).items():
+        kinds = [p.get("enum") or p.get("type") for p in prop.get("anyOf", [prop]) if p.get("type") != "null"]
+        kind = " | ".join(" | ".join(map(str, k)) if isinstance(k, list) else str(k) for k in kinds)
+        fields.append(f"<tr><td><code>{html.escape(name)}</code>{'' if name in required else ' (optional)'}</td>"
+                      f"<td><code>{html.escape(kind)}</code></td><td>{_inline(prop.get('description', ''))}</td></tr>")
+    return _template("api.html").substitute(endpoints="\n".join(items), fields="\n".join(fields),
+                                            host=html.escape(host))
+
+
+def _inline(text: str) -> str:
+    """Escape ``text``, then show its `backticked` parts as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
 
 
 def _megabytes(n: int) -> str:

@@ -229,7 +229,7 @@ def test_text_does_not_interpret_markup_in_documents() -> None:
 
 def test_text_summary_counts(comparison: Comparison) -> None:
     last = render(comparison, "text", min_severity="low", width=200).strip().splitlines()
-    summary = "\n".join(last[-2:])
+    summary = "\n".join(last[-3:])
     assert "≠ 2 changed" in summary and "≈ 1 reworded" in summary and "= 1 identical" in summary
     assert "+ 1 added" in summary and "- 1 removed" in summary and "↪ 1 moved" in summary
     assert "6 changes shown: 2 high, 3 medium, 1 low" in summary

@@ -277,7 +277,8 @@ def _summary(data: dict[str, Any], floor: str | None, p: str, fragment: bool = F
         f"<b>{int(s.get(v, 0))}</b> {v}</li>" for v in reversed(VERDICTS))
     kinds = "".join(
         f'<li class="count" data-kind="{k}"><span class="sym" aria-hidden="true">{SYMBOLS[k]}</span> '
-        f"<b>{int(s.get(k, 0))}</b> {k}</li>" for k in ("added", "removed", "moved"))
+        f"<b>{int(s.get(k, 0))}</b> {label}</li>"
+        for k, label in (("added", "added"), ("removed", "removed"), ("moved", "moved blocks")))
     sev = severity_counts(shown)
     sevs = "".join(f'<li class="count" data-severity="{k}"><span class="sev-badge sev-{k}">{k.upper()}</span> '
                    f"<b>{sev[k]}</b></li>" for k in SEVERITIES)

@@ -89,9 +89,12 @@ class _Writer:
         t = Text("• ")
         t.append(f"{c['category']}: ", style="bold")
         if c["kind"] == "changed":
-            t.append(repr(_short(c.get("a_text"))))
-            t.append(" → ")
-            t.append(repr(_short(c.get("b_text"))))
+            for k, side in enumerate(("a_text", "b_text")):
+                words = _short(c.get(side))
+                if k:
+                    t.append(" → ")
+                # An insertion or deletion has no words on one side: say so instead of showing ''.
+                t.append(repr(words) if words else "nothing", style="" if words else "italic dim")
         else:
             t.append(c["kind"])
         t.append("  ")
@@ -168,13 +171,16 @@ def _summary(data: dict[str, Any], min_severity: str | None) -> Text:
     s = data["summary"]
     t = Text("Summary: ", style="bold")
     n_groups = sum(s.get(v, 0) for v in ("identical", "reworded", "changed"))
-    t.append(f"{n_groups} aligned groups: ")
+    t.append(f"{n_groups} aligned passages: ")
     for v in ("changed", "reworded", "identical"):
         t.append(f"{SYMBOLS[v]} {s.get(v, 0)} {v}", style=_SYMBOL_STYLE[v] if s.get(v) else "")
-        t.append(", " if v != "identical" else " · ")
-    for k, label in (("added", "added"), ("removed", "removed"), ("moved", "moved")):
-        t.append(f"{SYMBOLS[k]} {s.get(k, 0)} {label}")
-        t.append(", " if k != "moved" else "\n")
+        t.append(", " if v != "identical" else "\nSentences: ")
+    for k, label, sep in (("added", "added", ", "), ("removed", "removed", " · "), ("moved", "moved", "")):
+        n = s.get(k, 0)
+        t.append(f"{SYMBOLS[k]} {n} {label}", style=_SYMBOL_STYLE[k] if n else "")
+        t.append(sep)
+    t.append(" block" if s.get("moved", 0) == 1 else " blocks")
+    t.append("\n")
     shown = [c for c in data["changes"] if visible(c, min_severity)]
     counts = severity_counts(shown)
     t.append(f"{len(shown)} changes shown: ", style="bold")

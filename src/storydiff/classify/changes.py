@@ -23,10 +23,10 @@ from rapidfuzz.distance import Indel
 
 from storydiff.classify import numbers as num
 from storydiff.classify.context import Context, Finding
-from storydiff.classify.entities import (_CONNECT, Entity, _demonym, _heads, find_entities, known_names, same_name,
+from storydiff.classify.entities import (CONNECTORS, Entity, find_entities, heads, is_demonym, known_names, same_name,
                                          spelling_variant)
 from storydiff.classify.polarity import detect_conditions, detect_modality, detect_negation, detect_quotes
-from storydiff.classify.tokens import Slot, Token, _uk_us, align_words, fold, lexicon, tokenize, word_key
+from storydiff.classify.tokens import Slot, Token, align_words, fold, lexicon, tokenize, uk_us, word_key
 from storydiff.embed import Encoder
 from storydiff.model import Category, Change, ChangeKind, Severity, Span
 
@@ -183,14 +183,12 @@ def _respell(ctx: Context, known: frozenset[str]) -> None:
 
     for i, j in sorted(ctx.wa.a2b.items()):  # same key, other spelling: "Zelenskyy"/"Zelensky"
         p, q = ctx.a[i], ctx.b[j]
-        if p.is_cap and q.is_cap and p.is_content and q.is_content and fold(p.text) != fold(q.text) and spelling_variant(p.text, q.text) \
-                and word_key(p.text.lower()) == word_key(q.text.lower()) and _uk_us(fold(p.text)) != _uk_us(fold(q.text)) \
-                and not fold(p.text).rstrip("s") == fold(q.text).rstrip("s"):
+        if p.is_cap and q.is_cap and p.is_content and q.is_content and _respelled(p.text, q.text):
             ctx.add(Finding(Category.SPELLING, Severity.LOW, (i, i), (j, j), "spelling", confidence=0.8))
     nb = names(ctx.b, ctx.free_b)
-    for p in [t for t in names(ctx.a, ctx.free_a) if t.is_content]:
+    for p in names(ctx.a, ctx.free_a):
         for q in nb:
-            if _demonym(fold(p.text), fold(q.text)) or _demonym(fold(q.text), fold(p.text)):
+            if is_demonym(fold(p.text), fold(q.text)) or is_demonym(fold(q.text), fold(p.text)):
                 ctx.same(p.i, q.i)
             elif spelling_variant(p.text, q.text) or (_beside_match(ctx, p.i, q.i) and len(p.text) >= 6
                                                       and Indel.normalized_similarity(p.low, q.low) >= 0.75):
@@ -201,6 +199,13 @@ def _respell(ctx: Context, known: frozenset[str]) -> None:
             break
 
 
+def _respelled(x: str, y: str) -> bool:
+    """Another spelling of one name, not a British/American variant or a plural."""
+    fx, fy = fold(x), fold(y)
+    return (fx != fy and spelling_variant(x, y) and uk_us(fx) != uk_us(fy) and fx.rstrip("s") != fy.rstrip("s")
+            and word_key(x) == word_key(y))
+
+
 def _beside_match(ctx: Context, i: int, j: int) -> bool:
     """Words ``i`` and ``j`` sit beside a pair of matched words (the rest of one name: "General Secretary")."""
     return any(ctx.wa.a2b.get(i + d) == j + d for d in (-1, 1))
@@ -208,8 +213,7 @@ def _beside_match(ctx: Context, i: int, j: int) -> bool:
 
 def _present(ctx: Context, e: Entity, others: list[Entity], side: str) -> bool:
     """Whether name ``e`` of one side is on the other side too (same name, same words, or a shorter form)."""
-    mapping, used, other_used = (ctx.wa.a2b, ctx.used_a, ctx.used_b) if side == "a" else (ctx.wa.b2a, ctx.used_b,
-                                                                                         ctx.used_a)
+    mapping, used = (ctx.wa.a2b, ctx.used_a) if side == "a" else (ctx.wa.b2a, ctx.used_b)
     for o in others:
         if same_name(e, o):
             for k in e.indices():
@@ -218,16 +222,16 @@ def _present(ctx: Context, e: Entity, others: list[Entity], side: str) -> bool:
                 ctx.same(None, k) if side == "a" else ctx.same(k, None)
             return True
     toks = ctx.a if side == "a" else ctx.b
-    words = [k for k in e.indices() if toks[k].low not in _CONNECT]
+    words = [k for k in e.indices() if toks[k].low not in CONNECTORS]
     if all(k in mapping or k in used for k in words):
         return True
-    heads = _heads()
+    head_words = heads()
     mine = {toks[k].low for k in words}
     for o in others:
         other_toks = ctx.b if side == "a" else ctx.a
-        theirs = {other_toks[k].low for k in o.indices() if other_toks[k].low not in _CONNECT}
+        theirs = {other_toks[k].low for k in o.indices() if other_toks[k].low not in CONNECTORS}
         small, big = (mine, theirs) if len(mine) < len(theirs) else (theirs, mine)
-        if small and small < big and not any(w in heads for w in big - small):
+        if small and small < big and not any(w in head_words for w in big - small):
             return True  # "Vucic" and "Aleksandar Vucic"
     return False
 
@@ -271,7 +275,7 @@ def _defined_here(toks: tuple[Token, ...], e: Entity) -> bool:
     core = e.text.replace(".", "").replace("-", "")
     if e.first != e.last or not (core.isupper() and core.isalpha()):
         return False
-    words = [t.text for t in toks[max(0, e.first - 8) : e.first] if t.is_word and t.low not in _CONNECT]
+    words = [t.text for t in toks[max(0, e.first - 8) : e.first] if t.is_word and t.low not in CONNECTORS]
     initials = "".join(p[0] for w in words for p in w.split("-") if p).upper()
     plain = "".join(w[0] for w in words).upper()
     return initials.endswith(core) or plain.endswith(core)
@@ -345,7 +349,7 @@ def _pair_slot(ctx: Context, slot: Slot, sa: list[Token], sb: list[Token]) -> No
     for p in sa:
         for q in sb:
             form = Indel.normalized_similarity(p.low, q.low)
-            prefix = len(p.key) >= 5 and (q.key.startswith(p.key[:5]))
+            prefix = _stem_shared(p.key, q.key)
             scored.append((max(form, ctx.similarity(p.low, q.low), 0.9 if prefix else 0.0), form, p, q))
     scored.sort(key=lambda s: (-s[0], s[2].i, s[3].i))
     done_a: set[int] = set()
@@ -376,6 +380,16 @@ def _pair_slot(ctx: Context, slot: Slot, sa: list[Token], sb: list[Token]) -> No
                             confidence=round(min(0.9, 0.5 + (TERM_SIM - vec)), 3)))
 
 
+def _stem_shared(x: str, y: str) -> bool:
+    """One word formed from the other ("deploys"/"deployment", "ready"/"readiness"): a long shared beginning."""
+    n = 0
+    for cx, cy in zip(x, y):
+        if cx != cy:
+            break
+        n += 1
+    return n >= 4 and n >= 0.75 * min(len(x), len(y))
+
+
 def _referring(toks: tuple[Token, ...], i: int) -> bool:
     """A noun after "this"/"that"/"such" refers back to something named elsewhere ("this country")."""
     return i > 0 and toks[i - 1].low in _REFERENCE
@@ -402,13 +416,19 @@ def detect_content(ctx: Context) -> None:
 
 
 def _clause_sized(content: list[int], words: tuple[int, ...], other: tuple[int, ...]) -> bool:
-    """Three content words, or two within five or more words facing nothing ("each of them will receive a just retribution")."""
+    """Three content words, or two within four or more words facing nothing.
+
+    ("each of them will receive a just retribution" has two content words.)
+    """
     return len(content) >= 3 or (len(content) == 2 and len(words) >= 4 and not other)
 
 
 def _clause(ctx: Context, span: tuple[int, int], side: str) -> None:
-    inside = [f for f in ctx.findings if (f.b is None and side == "a" and f.a and span[0] <= f.a[0] <= f.a[1] <= span[1])
-              or (f.a is None and side == "b" and f.b and span[0] <= f.b[0] <= f.b[1] <= span[1])]
+    def within(r: tuple[int, int] | None) -> bool:
+        return r is not None and span[0] <= r[0] <= r[1] <= span[1]
+
+    inside = [f for f in ctx.findings
+              if (side == "a" and f.b is None and within(f.a)) or (side == "b" and f.a is None and within(f.b))]
     for f in inside:
         ctx.findings.remove(f)
     a, b = (span, None) if side == "a" else (None, span)

@@ -17,10 +17,10 @@ from rapidfuzz.distance import Indel, Levenshtein
 
 from storydiff.classify.tokens import Token, fold, lexicon, stopwords
 
-_CONNECT = frozenset({"of", "the", "on", "for", "de", "la", "del", "der", "von", "van", "al", "bin", "du", "le"})
+CONNECTORS = frozenset({"of", "the", "on", "for", "de", "la", "del", "der", "von", "van", "al", "bin", "du", "le"})
 _OF = frozenset({"of", "de", "del", "der", "von", "van", "al", "bin", "du", "la", "le"})
-_NOT_NAMES = frozenset({"i", "question", "answer", "q", "a", "mr", "mrs", "ms", "dr", "sir", "fig", "figs", "figure", "eq",
-                        "eqs", "sec", "tab", "table", "section", "appendix", "chapter", "ref", "refs", "p", "pp", "ok"})
+_NOT_NAMES = frozenset({"i", "question", "answer", "q", "a", "mr", "mrs", "ms", "dr", "sir", "fig", "figs", "figure",
+                        "eq", "eqs", "sec", "tab", "table", "section", "appendix", "chapter", "ref", "refs", "p", "pp", "ok"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ class Entity:
 
 
 @functools.cache
-def _heads() -> dict[str, str]:
+def heads() -> dict[str, str]:
     return {w: kind for kind, words in lexicon()["entity_heads"].items() for w in words}
 
 
@@ -62,9 +62,9 @@ def find_entities(toks: tuple[Token, ...], known: frozenset[str]) -> tuple[Entit
         j = i
         while True:
             k = j + 1
-            while k < n and toks[k].low in _CONNECT and not toks[k].is_cap:
+            while k < n and toks[k].low in CONNECTORS and not toks[k].is_cap:
                 k += 1
-            joined = k == j + 1 or toks[k - 1].low in _CONNECT and (toks[j + 1].low in _OF or toks[j].low in _heads())
+            joined = k == j + 1 or toks[k - 1].low in CONNECTORS and (toks[j + 1].low in _OF or toks[j].low in heads())
             if k < n and _cap_name(toks[k]) and not toks[k].sent_start and joined:
                 j = k
             else:
@@ -73,7 +73,7 @@ def find_entities(toks: tuple[Token, ...], known: frozenset[str]) -> tuple[Entit
         while run and (run[0].low in stopwords() or run[0].low in _NOT_NAMES) and not _is_acronym(run[0]):
             run = run[1:]
         if run and _accept(run, known):
-            kind = next((_heads()[t.low] for t in run if t.low in _heads()), "name")
+            kind = next((heads()[t.low] for t in run if t.low in heads()), "name")
             out.append(Entity(run[0].i, run[-1].i, " ".join(t.text for t in run), kind))
         i = j + 1
     return tuple(out)
@@ -112,7 +112,7 @@ def canonical(e: Entity) -> str:
 
 
 def _initials(words: list[str]) -> tuple[str, str]:
-    content = [w for w in words if w.lower() not in _CONNECT]
+    content = [w for w in words if w.lower() not in CONNECTORS]
     plain = "".join(w[0] for w in content).upper()
     split = "".join(p[0] for w in content for p in w.split("-") if p).upper()
     return plain, split
@@ -137,10 +137,10 @@ def same_name(x: Entity, y: Entity) -> bool:
         core = " ".join(p).replace(".", "")
         if core.isupper() and core.isalpha() and core in _initials(q):
             return True
-    return _demonym(cx, cy) or _demonym(cy, cx)
+    return is_demonym(cx, cy) or is_demonym(cy, cx)
 
 
-def _demonym(x: str, y: str) -> bool:
+def is_demonym(x: str, y: str) -> bool:
     if " " in x or " " in y or len(x) < 4:
         return False
     base = x.rstrip("ea") if x[-1] in "ea" else x
@@ -165,4 +165,6 @@ def spelling_variant(x: str, y: str) -> bool:
         return True
     # One substituted letter is a spelling only in longer names (Iran/Iraq are two countries).
     n = max(len(sx), len(sy))
-    return (n >= 7 and Levenshtein.distance(sx, sy) <= 1) or (n >= 9 and Levenshtein.normalized_similarity(sx, sy) >= 0.85)
+    if n >= 7 and Levenshtein.distance(sx, sy) <= 1:
+        return True
+    return n >= 9 and Levenshtein.normalized_similarity(sx, sy) >= 0.85

@@ -102,14 +102,12 @@ def find_numbers(toks: tuple[Token, ...]) -> tuple[Mention, ...]:
     out: list[Mention] = []
     i, n = 0, len(toks)
     while i < n:
-        t = toks[i]
         m = _mention_at(toks, i)
         if m is None:
             i += 1
             continue
         out.append(m)
         i = m.last + 1
-        del t
     return tuple(out)
 
 
@@ -127,7 +125,8 @@ def _mention_at(toks: tuple[Token, ...], i: int) -> Mention | None:
     month = _month_at(toks, i)
     if month is not None:
         j = i + 1 if i + 1 < len(toks) and toks[i + 1].text == "." else i
-        if j + 1 < len(toks) and (d := _DIGITS.match(toks[j + 1].text)) and int(float(d.group(1).replace(",", ""))) <= 31:
+        d = _DIGITS.match(toks[j + 1].text) if j + 1 < len(toks) else None
+        if d and d.group(1).isdigit() and int(d.group(1)) <= 31:
             return Mention("date", (month, int(d.group(1))), None, None, i, j + 1)
         return Mention("date", (month, None), None, None, i, j)
     if _TIME.match(t.text):

@@ -99,7 +99,8 @@ def _hedges(toks: tuple[Token, ...], free) -> list[tuple[int, int, str]]:
                 out.append((hit[0], hit[1], cls))
             i = hit[1] + 1
             continue
-        if toks[i].low in modals and free(i) and not (toks[i].low == "may" and toks[i].is_cap and not toks[i].sent_start):
+        month = toks[i].low == "may" and toks[i].is_cap and not toks[i].sent_start  # the month
+        if toks[i].low in modals and free(i) and not month:
             cls = str(modals[toks[i].low])
             out.append((i, i, "certain_modal" if cls == "certain" else cls))
         i += 1
@@ -177,7 +178,7 @@ def detect_quotes(ctx: Context, xa: str, xb: str) -> None:
             words = [k for k in range(first, last + 1) if toks[k].is_word]
             mapped = [m[k] for k in words if k in m]
             if len(words) > _SHORT_QUOTE:
-                continue  # a quoted statement: direct vs reported speech is style, its words are checked like any others
+                continue  # a quoted statement: direct vs reported speech is style; its words are checked as usual
             if len(mapped) == len(words):  # same words, marks added or removed
                 span, name = (min(mapped), max(mapped)), "quotation marks"
             else:
@@ -217,18 +218,21 @@ _LINKS = _CONDITIONS | frozenset("when once as while since provided whether so t
 
 
 def detect_conditions(ctx: Context) -> None:
-    """A time or condition link ("before", "unless", "if") with no link word facing it: the claim lost its condition."""
-    for s in ctx.wa.slots:
-        la = [i for i in s.a if ctx.free_a(i) and ctx.a[i].low in _LINKS]
-        lb = [j for j in s.b if ctx.free_b(j) and ctx.b[j].low in _LINKS]
-        if la and lb:
-            continue
-        for i in la:
-            if ctx.a[i].low in _CONDITIONS and not _whether(ctx.a, i):
-                ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, (i, i), None, "condition", "one", 0.55))
-        for j in lb:
-            if ctx.b[j].low in _CONDITIONS and not _whether(ctx.b, j):
-                ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, None, (j, j), "condition", "one", 0.55))
+    """A time or condition link ("before", "unless", "if") with no link word left on the other side.
+
+    The other side may carry its condition anywhere in other words ("if X wins" vs "in the event of a
+    victory of X"), so any unmatched link word there counts as a counterpart.
+    """
+    la = [i for i in range(len(ctx.a)) if ctx.free_a(i) and ctx.a[i].low in _LINKS]
+    lb = [j for j in range(len(ctx.b)) if ctx.free_b(j) and ctx.b[j].low in _LINKS]
+    if la and lb:
+        return
+    for i in la:
+        if ctx.a[i].low in _CONDITIONS and not _whether(ctx.a, i):
+            ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, (i, i), None, "condition", "one", 0.55))
+    for j in lb:
+        if ctx.b[j].low in _CONDITIONS and not _whether(ctx.b, j):
+            ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, None, (j, j), "condition", "one", 0.55))
 
 
 _ASKING = frozenset("confirm ask asked asks know knows see wonder check tell say decide determine clear unclear "

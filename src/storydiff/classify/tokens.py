@@ -74,7 +74,7 @@ _IRREGULAR = {"n't": "not", "ca": "can", "wo": "will", "sha": "shall", "'ll": "w
 _SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
 
 
-def _uk_us(w: str) -> str:
+def uk_us(w: str) -> str:
     table = lexicon()["uk_us"]
     if w in table:
         return str(table[w])
@@ -98,7 +98,7 @@ def word_key(text: str) -> str:
         return _IRREGULAR[w]
     if not w[0].isalpha():
         return w.replace(",", "")
-    w = _uk_us(w)
+    w = uk_us(w)
     for suf, rep in _SUFFIXES:
         if w.endswith(suf) and len(w) - len(suf) >= 3 and not w.endswith(("ss", "us", "is")):
             w = w[: len(w) - len(suf)] + rep

@@ -265,7 +265,8 @@ def test_every_internal_link_has_a_target(comparison) -> None:  # type: ignore[n
 
 def test_repr_html_works(comparison) -> None:  # type: ignore[no-untyped-def]
     out = comparison._repr_html_()
-    assert 'class="storydiff' in out and "4,000" in out
+    assert out.startswith('<div class="storydiff storydiff-fragment"') and "4,000" in out
+    assert "<script" not in out and "<html" not in out
 
 
 def test_seed_report_is_small_and_inert() -> None:

@@ -102,4 +102,5 @@ class Comparison:
     def _repr_html_(self) -> str:
         from storydiff.report import render
 
-        return render(self, "html")
+        # A fragment: no page script, whose j/k keys would fight a notebook's own shortcuts.
+        return render(self, "html", min_severity=str(self.options.min_severity), fragment=True)

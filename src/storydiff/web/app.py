@@ -18,32 +18,45 @@ for the size, time and concurrency bounds.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.datastructures import FormData, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storydiff import read
 from storydiff._version import __version__
 from storydiff.comparison import Comparison
 from storydiff.errors import InputTooLarge, StorydiffError
-from storydiff.model import Document
 from storydiff.options import Options
 from storydiff.pipeline import compare
 from storydiff.report import render
 from storydiff.web import pages
+from storydiff.web.inputs import (
+    MEDIA_TYPES,
+    SEVERITIES,
+    CompareRequest,
+    Input,
+    WebError,
+    api_inputs,
+    check_both,
+    choice,
+    describe,
+    error_code,
+    form_input,
+    parse_form,
+    read_document,
+    text_field,
+)
 from storydiff.web.limits import BodyLimit, Busy, HostCheck, Overran, ResultCache, Runner, Scope, SecurityHeaders
 
 logger = logging.getLogger("storydiff.web")
@@ -55,39 +68,9 @@ PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
-MediaType = Literal["text/plain", "text/markdown", "text/html"]
-SeverityName = Literal["low", "medium", "high"]
-_MEDIA_TYPES = ("text/plain", "text/markdown", "text/html")
-_SEVERITIES = ("low", "medium", "high")
-_EXTENSIONS = {".txt": "text/plain", ".text": "text/plain", ".md": "text/markdown",
-               ".markdown": "text/markdown", ".html": "text/html", ".htm": "text/html"}
 _RESULT_ID = re.compile(r"[A-Za-z0-9_-]{16}")
 _DOWNLOADS = {"html": "text/html; charset=utf-8", "json": "application/json",
               "csv": "text/csv; charset=utf-8"}
-_MAX_NAME = 200
-
-
-class CompareRequest(BaseModel):
-    """Two versions of a text to compare."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{
-            "a": "The vote was on Monday. Mayor Ann Lee said 40 people came.",
-            "b": "Mayor Ann Lee said 400 people came. The vote was on Tuesday.",
-            "a_name": "original", "b_name": "republished", "min_severity": "medium",
-        }]},
-    )
-
-    a: str = Field(description="Version A (the earlier or reference text), the text itself.")
-    b: str = Field(description="Version B (the later or republished text), the text itself.")
-    a_name: str | None = Field(None, max_length=_MAX_NAME, description="An id for version A in the output "
-                               "(default: a hash of its text).")
-    b_name: str | None = Field(None, max_length=_MAX_NAME, description="An id for version B in the output.")
-    media_type: MediaType | None = Field(None, description="How to read both texts (default: text/plain); "
-                                         "text/html keeps the main text of a page.")
-    min_severity: SeverityName | None = Field(None, description="Keep only changes at or above this severity "
-                                              "(default: every change).")
 
 
 class ErrorDetail(BaseModel):
@@ -99,27 +82,6 @@ class ErrorDetail(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
-
-
-class WebError(Exception):
-    """An answer other than 200: status, stable code, human message."""
-
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.headers = headers or {}
-
-
-@dataclass(frozen=True, slots=True)
-class _Input:
-    """One version as received: text typed or pasted, or the bytes of a file."""
-
-    label: str
-    text: str | None = None
-    data: bytes | None = None
-    filename: str | None = None
-    name: str | None = None
-    media_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,17 +146,17 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
         keep: dict[str, Any] = {}
         had_files = False
         try:
-            data = await _parse_form(request, max_upload_bytes)
+            data = await parse_form(request, max_upload_bytes)
             try:
-                keep = {"a_text": _text_field(data, "a_text"), "b_text": _text_field(data, "b_text")}
+                keep = {"a_text": text_field(data, "a_text"), "b_text": text_field(data, "b_text")}
                 had_files = any(isinstance(v, UploadFile) and v.filename for _, v in data.multi_items())
-                keep["media_type"] = _choice(data, "media_type", _MEDIA_TYPES, "Pasted text is")
-                keep["min_severity"] = _choice(data, "min_severity", _SEVERITIES, "Severity") or "medium"
-                a = await _form_input(data, "a", "Version A", keep["a_text"], keep["media_type"])
-                b = await _form_input(data, "b", "Version B", keep["b_text"], keep["media_type"])
+                keep["media_type"] = choice(data, "media_type", MEDIA_TYPES, "Pasted text is")
+                keep["min_severity"] = choice(data, "min_severity", SEVERITIES, "Severity") or "medium"
+                a = await form_input(data, "a", "Version A", keep["a_text"], keep["media_type"])
+                b = await form_input(data, "b", "Version B", keep["b_text"], keep["media_type"])
             finally:
                 await data.close()  # uploads are spooled to temporary files
-            _check_both(a, b)
+            check_both(a, b)
             floor = keep["min_severity"]
 
             def job() -> tuple[Comparison, str]:
@@ -256,8 +218,8 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
     )
     async def api_compare(request: Request) -> Response:
         try:
-            a, b, floor = await _api_inputs(request, max_upload_bytes)
-            _check_both(a, b)
+            a, b, floor = await api_inputs(request, max_upload_bytes)
+            check_both(a, b)
 
             def job() -> bytes:
                 c = _process(a, b, opts, max_upload_bytes)
@@ -292,7 +254,7 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return _json_error(WebError(422, "invalid_request", _describe(exc.errors())))
+        return _json_error(WebError(422, "invalid_request", describe(exc.errors())))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -336,8 +298,8 @@ _MULTIPART_SCHEMA: dict[str, Any] = {
         "a_file": {"type": "string", "format": "binary", "description": "Version A as a .txt, .md or .html file."},
         "b_file": {"type": "string", "format": "binary", "description": "Version B as a .txt, .md or .html file."},
         "a_name": {"type": "string"}, "b_name": {"type": "string"},
-        "media_type": {"type": "string", "enum": list(_MEDIA_TYPES)},
-        "min_severity": {"type": "string", "enum": list(_SEVERITIES)},
+        "media_type": {"type": "string", "enum": list(MEDIA_TYPES)},
+        "min_severity": {"type": "string", "enum": list(SEVERITIES)},
     },
 }
 
@@ -374,31 +336,15 @@ async def _run(runner: Runner, job: Callable[[], Any]) -> Any:
     except InputTooLarge as e:
         raise WebError(413, "input_too_large", str(e)) from None
     except StorydiffError as e:
-        raise WebError(422, _snake(type(e).__name__), str(e)) from None
+        raise WebError(422, error_code(e), str(e)) from None
     except Exception:
         logger.exception("unexpected error while comparing")
         raise _INTERNAL from None
 
 
-def _process(a: _Input, b: _Input, options: Options, max_bytes: int) -> Comparison:
+def _process(a: Input, b: Input, options: Options, max_bytes: int) -> Comparison:
     """Read both versions and compare them (runs in a worker thread)."""
-    return compare(_read(a, max_bytes), _read(b, max_bytes), options=options)
-
-
-def _read(inp: _Input, max_bytes: int) -> Document:
-    try:
-        if inp.data is not None:
-            media = inp.media_type or _EXTENSIONS.get(_suffix(inp.filename))
-            doc = read.load(inp.data, media_type=media, name=inp.name or inp.filename, max_bytes=max_bytes)
-            return dataclasses.replace(doc, source=inp.filename or inp.label)
-        return read.from_text(inp.text or "", source=inp.label, name=inp.name,
-                              media_type=inp.media_type or "text/plain")
-    except StorydiffError as e:
-        # The reader names raw bytes "<bytes>"; say which version and file it was.
-        where = f"{inp.label} ({inp.filename})" if inp.filename else inp.label
-        msg = str(e)
-        msg = where + msg[len("<bytes>"):] if msg.startswith("<bytes>") else f"{where}: {msg}"
-        raise type(e)(msg) from None
+    return compare(read_document(a, max_bytes), read_document(b, max_bytes), options=options)
 
 
 def _render_download(stored: _Stored, ext: str) -> bytes:
@@ -414,88 +360,6 @@ def _render_download(stored: _Stored, ext: str) -> bytes:
     if ext == "csv":
         return render(c, "csv").encode()
     return render(c, "html", min_severity=stored.min_severity).encode()
-
-
-async def _parse_form(request: Request, max_bytes: int) -> FormData:
-    try:
-        # Text fields may be as large as the whole body (Starlette's default part limit is 1 MB).
-        return await request.form(max_files=2, max_fields=16, max_part_size=max_bytes)
-    except Exception as e:  # malformed multipart: Starlette says what it could not parse
-        detail = getattr(e, "detail", None) or str(e)
-        raise WebError(400, "bad_form", f"The form data could not be read ({detail}).") from None
-
-
-async def _form_input(data: FormData, key: str, label: str, text: str, media_type: str | None,
-                      name_field: str | None = None) -> _Input:
-    """A version from form fields ``{key}_text``/``{key}`` and ``{key}_file``; a chosen file wins."""
-    name = _text_field(data, name_field)[:_MAX_NAME] or None if name_field else None
-    upload = data.get(f"{key}_file")
-    if isinstance(upload, UploadFile) and (upload.filename or upload.size):
-        content = await upload.read()
-        filename = (upload.filename or "upload")[:_MAX_NAME]
-        if not content:
-            raise WebError(422, "empty_input", f"{label}: the file {filename!r} is empty; choose another file.")
-        return _Input(label, data=content, filename=filename, name=name)
-    return _Input(label, text=text, name=name, media_type=media_type)
-
-
-def _check_both(a: _Input, b: _Input) -> None:
-    missing = [inp.label for inp in (a, b) if inp.data is None and not (inp.text or "").strip()]
-    if len(missing) == 2:
-        raise WebError(422, "empty_input", "Both versions are empty: paste or choose version A and version B.")
-    if missing:
-        raise WebError(422, "empty_input", f"{missing[0]} is empty: paste its text or choose a file "
-                       "(a comparison needs both versions).")
-
-
-async def _api_inputs(request: Request, max_bytes: int) -> tuple[_Input, _Input, str | None]:
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        data = await _parse_form(request, max_bytes)
-        try:
-            media = _choice(data, "media_type", _MEDIA_TYPES, "media_type")
-            floor = _choice(data, "min_severity", _SEVERITIES, "min_severity")
-            a = await _form_input(data, "a", "Version A", _text_field(data, "a"), media, "a_name")
-            b = await _form_input(data, "b", "Version B", _text_field(data, "b"), media, "b_name")
-        finally:
-            await data.close()
-        if media:  # an explicit media_type also applies to files
-            a, b = dataclasses.replace(a, media_type=media), dataclasses.replace(b, media_type=media)
-        return a, b, floor
-    if ctype not in ("application/json", ""):
-        raise WebError(415, "unsupported_media_type", f"Expected a JSON body (application/json) or form data "
-                       f"(multipart/form-data); got {ctype!r}.")
-    body = await request.body()
-    if not body.strip():
-        raise WebError(422, "invalid_request", 'Expected a JSON body such as {"a": "…", "b": "…"}; got nothing.')
-    try:
-        req = CompareRequest.model_validate_json(body)
-    except ValidationError as e:
-        raise WebError(422, "invalid_request", _describe(e.errors())) from None
-    a = _Input("Version A", text=req.a, name=req.a_name, media_type=req.media_type)
-    b = _Input("Version B", text=req.b, name=req.b_name, media_type=req.media_type)
-    return a, b, req.min_severity
-
-
-def _text_field(data: FormData, key: str | None) -> str:
-    value = data.get(key) if key else None
-    return value if isinstance(value, str) else ""
-
-
-def _choice(data: FormData, key: str, allowed: tuple[str, ...], label: str) -> str | None:
-    value = _text_field(data, key).strip()
-    if value and value not in allowed:
-        raise WebError(422, "invalid_request", f"{label}: expected one of {', '.join(allowed)}; got {value[:40]!r}.")
-    return value or None
-
-
-def _describe(errors: Any) -> str:
-    parts = []
-    for err in list(errors)[:5]:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        parts.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else str(err.get("msg", "invalid")))
-    return "Invalid request: " + "; ".join(parts) + (
-        ". Expected {\"a\": str, \"b\": str} and optionally a_name, b_name, media_type, min_severity.")
 
 
 def _too_large_error(limit: int) -> WebError:
@@ -514,11 +378,3 @@ def _json_error(e: WebError) -> Response:
 
 def _size(c: Comparison) -> int:
     return len(c.a.document.text) + len(c.b.document.text)
-
-
-def _suffix(filename: str | None) -> str:
-    return ("." + filename.rsplit(".", 1)[-1].lower()) if filename and "." in filename else ""
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

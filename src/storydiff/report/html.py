@@ -278,7 +278,8 @@ def _summary(data: dict[str, Any], floor: str | None, p: str, fragment: bool = F
     kinds = "".join(
         f'<li class="count" data-kind="{k}"><span class="sym" aria-hidden="true">{SYMBOLS[k]}</span> '
         f"<b>{int(s.get(k, 0))}</b> {label}</li>"
-        for k, label in (("added", "added"), ("removed", "removed"), ("moved", "moved blocks")))
+        for k, label in (("added", "added"), ("removed", "removed"),
+                         ("moved", "moved block" if s.get("moved", 0) == 1 else "moved blocks")))
     sev = severity_counts(shown)
     sevs = "".join(f'<li class="count" data-severity="{k}"><span class="sev-badge sev-{k}">{k.upper()}</span> '
                    f"<b>{sev[k]}</b></li>" for k in SEVERITIES)

@@ -323,3 +323,25 @@ def test_markdown_renders_as_intended_in_a_commonmark_parser() -> None:
     assert "<img" not in html and "<em>council</em>" not in html and "href" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert html.count("<ol>") == 1 and html.count("<li>") >= 6
+
+
+def test_nothing_in_common_and_nothing_changed_both_render() -> None:
+    a = segmentation("a", ["Only in A.", "Also only in A."])
+    b = segmentation("b", ["Only in B."])
+    apart = Comparison(a, b, Alignment((), removed=(0, 1), added=(0,)), ())
+    assert [r.id for r in build_layout(apart.to_dict()).rows] == ["rb0", "ra0", "ra1"]
+    same = Comparison(a, a, Alignment((Group((0,), (0,), 1, Verdict.IDENTICAL, 1),
+                                       Group((1,), (1,), 1, Verdict.IDENTICAL, 1)), (), ()), ())
+    for c in (apart, same):
+        for fmt in FORMATS:
+            assert render(c, fmt, min_severity="medium")
+    assert "0 changes shown" in render(same, "text")
+    assert "_None found at or above medium severity._" in render(same, "markdown", min_severity="medium")
+    assert render(same, "csv").strip() == ",".join(
+        ["kind", "category", "severity", "a_start", "a_end", "a_text", "b_start", "b_end", "b_text",
+         "explanation", "group", "confidence"])
+
+
+def test_text_narrow_width_still_fits() -> None:
+    out = render(make_comparison(), "text", min_severity="low", width=40)
+    assert max(len(line) for line in out.splitlines()) <= 40

@@ -132,6 +132,14 @@ EQUIVALENT = [
     ("About 900 people were charged.", "Around 900 people were charged."),
     ("The US ambassador left the room.", "The American ambassador left the room."),
     ("It was not only costly but also slow.", "It was costly and slow."),
+    ("It is not clear whether the deal will survive.", "It is unclear whether the deal will survive."),
+    ("The decision was not illegal.", "The decision was legal."),
+    ("The government denied the report.", "The government rejected the report."),
+    ("The EU imposed sanctions on Russia.", "Brussels imposed sanctions on Moscow."),
+    ("The minister resigned after the scandal.", "Following the scandal, the minister stepped down."),
+    ("Officials estimated the damage at about $3 million.", "Officials estimated the damage at roughly three million dollars."),
+    ("Shares fell 5% in early trading.", "Shares dropped five percent in early trading."),
+    ("Convolutional neural networks work well.", "Convolutional neural networks (CNN) work well."),
 ]
 
 

@@ -39,7 +39,6 @@ TERM_SIM = 0.20
 TERM_SIM_MEDIUM = 0.05
 _REFERENCE = frozenset({"this", "that", "these", "those", "such", "its", "their", "his", "her", "it", "they",
                         "he", "she", "we"})
-_NEG_PREFIX = ("un", "in", "im", "il", "ir", "non-", "non", "dis")
 
 __all__ = ["find_changes"]
 
@@ -362,10 +361,7 @@ def _pair_slot(ctx: Context, slot: Slot, sa: list[Token], sb: list[Token]) -> No
             continue
         done_a.add(p.i)
         done_b.add(q.i)
-        neg = _negated_form(p.low, q.low) or _negated_form(q.low, p.low)
-        if neg:
-            ctx.add(Finding(Category.NEGATION, Severity.HIGH, (p.i, p.i), (q.i, q.i), "negation", "pair", 0.7))
-        elif _loaded(p) != _loaded(q) or (_loaded(p) and p.key != q.key):
+        if _loaded(p) != _loaded(q) or (_loaded(p) and p.key != q.key):
             ctx.add(Finding(Category.TERM, Severity.MEDIUM, (p.i, p.i), (q.i, q.i), "loaded term", confidence=0.75))
         elif ctx.similarity(p.low, q.low) >= SYNONYM_SIM or form >= 0.8 or score >= 0.9:
             if p.is_cap and q.is_cap and not (p.sent_start or q.sent_start) and spelling_variant(p.text, q.text):
@@ -393,10 +389,6 @@ def _stem_shared(x: str, y: str) -> bool:
 def _referring(toks: tuple[Token, ...], i: int) -> bool:
     """A noun after "this"/"that"/"such" refers back to something named elsewhere ("this country")."""
     return i > 0 and toks[i - 1].low in _REFERENCE
-
-
-def _negated_form(x: str, y: str) -> bool:
-    return any(y == p + x for p in _NEG_PREFIX)
 
 
 def detect_content(ctx: Context) -> None:

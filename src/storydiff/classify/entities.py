@@ -93,7 +93,7 @@ def _accept(run: tuple[Token, ...], known: frozenset[str]) -> bool:
     if len(run) > 1 or _is_acronym(run[0]):
         return True
     t = run[0]
-    return t.low not in _NOT_NAMES and (not t.sent_start or t.low in known)
+    return t.low not in _NOT_NAMES and (not t.sent_start or t.low in known or t.low in lexicon()["demonyms"])
 
 
 def known_names(*sides: tuple[Token, ...]) -> frozenset[str]:

@@ -51,8 +51,15 @@ def _rel(i: int, toks: tuple[Token, ...]) -> float:
     return i / max(len(toks), 1)
 
 
+_NEG_PREFIX = ("un", "in", "im", "il", "ir", "non-", "non", "dis")
+
+
 def detect_negation(ctx: Context) -> None:
-    """Unmatched negation cues ("not", "never", "n't", "without", "denied", …) not cancelled by a cue opposite."""
+    """Unmatched negation cues ("not", "never", "n't", "without", "denied", …) not cancelled by a cue opposite.
+
+    A word negated by a prefix facing its plain form ("clear" vs "unclear") is a cue on its side, so
+    "not clear" vs "unclear" cancels while "clear" vs "unclear" is reported.
+    """
     def cues(toks: tuple[Token, ...], free) -> list[tuple[float, int]]:
         out = []
         for t in toks:
@@ -64,11 +71,45 @@ def detect_negation(ctx: Context) -> None:
         return out
 
     ca, cb = cues(ctx.a, ctx.free_a), cues(ctx.b, ctx.free_b)
-    _, rest_a, rest_b = _pair_up(ca, cb)
+    partner: dict[tuple[str, int], int] = {}
+    for s in ctx.wa.slots:
+        for i in s.a:
+            for j in s.b:
+                p, q = ctx.a[i], ctx.b[j]
+                if not (ctx.free_a(i) and ctx.free_b(j) and p.is_word and q.is_word):
+                    continue
+                if _prefixed(p.low, q.low):
+                    cb.append((_rel(j, ctx.b), j))
+                    partner[("b", j)] = i
+                elif _prefixed(q.low, p.low):
+                    ca.append((_rel(i, ctx.a), i))
+                    partner[("a", i)] = j
+    for (side, k), other in partner.items():
+        ctx.same(other, None) if side == "b" else ctx.same(None, other)
+        ctx.same(k, None) if side == "a" else ctx.same(None, k)
+    _, rest_a, rest_b = _pair_up(sorted(ca), sorted(cb))
+    rest_a, rest_b = _double_negation(rest_a), _double_negation(rest_b)
     for i in rest_a:
-        ctx.add(_negation_finding(ctx, i, side="a"))
+        j = partner.get(("a", i))
+        ctx.add(_negation_finding(ctx, i, side="a") if j is None else
+                Finding(Category.NEGATION, Severity.HIGH, (i, i), (j, j), "negation", "pair", 0.7))
     for j in rest_b:
-        ctx.add(_negation_finding(ctx, j, side="b"))
+        i = partner.get(("b", j))
+        ctx.add(_negation_finding(ctx, j, side="b") if i is None else
+                Finding(Category.NEGATION, Severity.HIGH, (i, i), (j, j), "negation", "pair", 0.7))
+
+
+def _double_negation(rest: list[int]) -> list[int]:
+    """Two left-over cues close together cancel ("not illegal", "never failed to")."""
+    rest = sorted(rest)
+    if len(rest) == 2 and rest[1] - rest[0] <= 3:
+        return []
+    return rest
+
+
+def _prefixed(plain: str, negated: str) -> bool:
+    """``negated`` is ``plain`` with a negative prefix: legal/illegal, aware/unaware."""
+    return len(plain) >= 3 and any(negated == p + plain for p in _NEG_PREFIX)
 
 
 def _negation_finding(ctx: Context, i: int, side: str) -> Finding:
@@ -214,6 +255,7 @@ def _facing(ctx: Context, side: str, first: int, last: int) -> tuple[int, int] |
 
 _CONDITIONS = frozenset("before after until unless if despite although because".split())
 _LINKS = _CONDITIONS | frozenset("when once as while since provided whether so though event case subject absent "
+                                  "following prior upon later then ahead "
                                   "without condition conditions".split())
 
 

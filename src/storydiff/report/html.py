@@ -26,10 +26,13 @@ Element contract (stable; the web page and browser tests rely on it)::
       .row.head                  column titles (sticky)
       .row.group#g{k}            aligned group k [data-verdict][data-group=k][data-moved="true"?]
                                  [data-change="c1 c2"?]; inside, <mark class="sev-{s} cat-{c}" data-change="c{i}">
-                                 on the words a change names; moved rows carry a.move-link → #mv{k}
-      .row.removed#ra{i}         A sentence i that B dropped (right cell .empty)
+                                 on the words a change names (an empty mark.gap where the other side inserted
+                                 words); moved rows carry a.move-link → #mv{first group of their run}
+      .row.removed#ra{i}         A sentence i that B dropped (right cell .empty) [data-kind="removed"][data-change?]
       .row.added#rb{j}           B sentence j that A lacks (left cell .empty), placed after its B predecessor
-      .row.moved-here#mv{k}      where moved run starting at group k sits in B; a.move-link → #g{k}
+                                 [data-kind="added"][data-change?]
+      .row.moved-here#mv{k}      where the moved run starting at group k sits in B [data-groups="k k+1 …"];
+                                 a.move-link → #g{k}
       .row.para                  the row starts a new paragraph of A
       .filtered                  on rows and marks whose changes the filters hide (dimmed, not removed)
     #report-data                 <script type="application/json">: schema, version, options, summary,
@@ -147,10 +150,7 @@ class _Page:
     # ----- rows ---------------------------------------------------------------
     def row_attrs(self, row: Row) -> str:
         cis = self.L.row_changes.get(row.id, ())
-        attrs = f' data-change="{" ".join(f"{self.p}c{ci}" for ci in cis)}"' if cis else ""
-        if cis and not any(self.shown(ci) for ci in cis):
-            attrs += ' data-initially-filtered="true"'
-        return attrs
+        return f' data-change="{" ".join(f"{self.p}c{ci}" for ci in cis)}"' if cis else ""
 
     def group_row(self, row: Row, cls: str) -> str:
         gi = row.groups[0]

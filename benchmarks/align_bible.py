@@ -391,7 +391,7 @@ def run_seed() -> dict:
     opts = Options()
     align(sa, sb, options=opts, encoder=enc)  # warm-up
     times = []
-    for _ in range(5):
+    for _ in range(20):
         t0 = time.perf_counter()
         al = align(sa, sb, options=opts, encoder=enc)
         times.append(time.perf_counter() - t0)
@@ -412,6 +412,15 @@ def run_seed() -> dict:
     # precision: links among sentences that have a counterpart, judged against the list
     judged = {(i, j) for i, j in pred if i in a_expected and j in b_expected}
     wrong = sorted(judged - expected)
+    # per sentence: its partners are exactly the expected ones
+    exp_a: dict[int, set[int]] = {}
+    exp_b: dict[int, set[int]] = {}
+    for i, j in expected:
+        exp_a.setdefault(i, set()).add(j)
+        exp_b.setdefault(j, set()).add(i)
+    a2b, b2a = al.a2b(), al.b2a()
+    a_ok = sum(1 for i, js in exp_a.items() if set(a2b.get(i, ())) == js)
+    b_ok = sum(1 for j, is_ in exp_b.items() if set(b2a.get(j, ())) == is_)
     removed_ok = {x: (_find(sa, x) in al.removed) for x in SEED_A_ONLY}
     added_ok = {x: (_find(sb, x) in al.added) for x in SEED_B_ONLY}
     sa0, sa1 = (_find(sa, x) for x in SERBIA_A)
@@ -431,6 +440,11 @@ def run_seed() -> dict:
         "expected_links": len(SEED_LINKS),
         "found_links": found,
         "link_recall": round(found / max(1, len(SEED_LINKS) - len(unresolved)), 4),
+        "a_sentences_with_counterpart": len(exp_a),
+        "a_sentences_aligned_exactly": a_ok,
+        "b_sentences_with_counterpart": len(exp_b),
+        "b_sentences_aligned_exactly": b_ok,
+        "sentence_accuracy": round((a_ok + b_ok) / (len(exp_a) + len(exp_b)), 4),
         "wrong_links_between_counterparts": [[sa.sentences[i].text[:50], sb.sentences[j].text[:50]] for i, j in wrong],
         "missing": missing,
         "unresolved_substrings": unresolved,
@@ -441,6 +455,7 @@ def run_seed() -> dict:
         "groups": len(al.groups),
         "removed": len(al.removed),
         "added": len(al.added),
+        "align_ms_min": round(1000 * min(times), 2),
         "align_ms_median": round(1000 * sorted(times)[len(times) // 2], 2),
         "loadavg_1min": round(load, 2),
     }

@@ -154,19 +154,16 @@ class RunScorer:
         va = self._vec[("a", ra)] if len(ra) > 1 else self.ea[ra[0]]
         vb = self._vec[("b", rb)] if len(rb) > 1 else self.eb[rb[0]]
         cos = float(va @ vb)
-        # neighbourhood of a merged run: its k best cosines on the other side
-        na = _topk_mean(self.eb @ va) if len(ra) > 1 else float(self.ra[ra[0]])
-        nb = _topk_mean(self.ea @ vb) if len(rb) > 1 else float(self.rb[rb[0]])
+        # neighbourhood of a merged run: the mean of its members' (a run's
+        # vector is close to the mean of theirs; this spares a pass over the
+        # whole other document per candidate)
+        na = float(self.ra[list(ra)].mean())
+        nb = float(self.rb[list(rb)].mean())
         lex = _run_cosine(self.la, ra, self.lb, rb)
         len_a = sum(len(self.texts_a[k]) for k in ra) + len(ra) - 1
         len_b = sum(len(self.texts_b[k]) for k in rb) + len(rb) - 1
         lr = float(sim.length_ratio(np.array([len_a]), np.array([len_b]))[0, 0])
         return float(sim.logit(np.float32(cos), np.float32(lex), np.float32(cos - 0.5 * (na + nb)), np.float32(lr)))
-
-
-def _topk_mean(v: np.ndarray) -> float:
-    k = min(sim.CSLS_K, len(v))
-    return float(-np.partition(-v, k - 1)[:k].mean()) if k else 0.0
 
 
 def _run_vector(m: sp.csr_matrix, run: Run) -> dict[int, float]:

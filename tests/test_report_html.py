@@ -374,3 +374,31 @@ def test_any_document_text_round_trips_and_stays_inert() -> None:
         return st.integers(lo, hi).flatmap(lambda s: st.tuples(st.just(s), st.integers(s, hi)))
 
     check()
+
+
+@pytest.mark.parametrize("fragment", [False, True])
+def test_markup_is_balanced_and_ids_are_unique(comparison, fragment: bool) -> None:  # type: ignore[no-untyped-def]
+    html = render(comparison, "html", fragment=fragment)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+
+    class Balance(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+            self.errors: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag not in ("meta", "input", "br"):
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.stack and self.stack[-1] == tag:
+                self.stack.pop()
+            else:
+                self.errors.append(tag)
+
+    b = Balance()
+    b.feed(html)
+    b.close()
+    assert b.errors == [] and b.stack == []

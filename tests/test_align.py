@@ -196,6 +196,18 @@ def test_merged_sentences_are_two_to_one(encoder: Encoder) -> None:
     assert al.added == () and al.removed == ()
 
 
+def test_three_sentences_merged_into_one_are_three_to_one(encoder: Encoder) -> None:
+    b_paras = [list(p) for p in REWORDED]
+    b_paras[0] = [
+        "On Tuesday Marlow's councillors decided to shut the ageing river bridge, because in March "
+        "engineers had cautioned that its steel supports were seriously rusted, so for two years or "
+        "more vehicles will be sent along the eastern bypass instead."
+    ]
+    al = align(seg(PARAGRAPHS), seg(b_paras), options=OPTIONS, encoder=encoder)
+    assert (al.groups[0].a, al.groups[0].b) == ((0, 1, 2), (0,))
+    assert al.added == () and al.removed == ()
+
+
 def test_inserted_and_deleted_sentences(encoder: Encoder) -> None:
     b_paras = [list(p) for p in REWORDED]
     del b_paras[1][1]  # A sentence 4 is gone from B

@@ -43,13 +43,16 @@ def client() -> Iterator[TestClient]:
 
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Make the web module's ``compare`` block until the returned event is set."""
+    """Make the web module's ``compare`` block until the returned event is set (then it compares)."""
     release = threading.Event()
     real = web_app.compare
 
     def slow_compare(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if release.is_set():
+            return real(*args, **kwargs)
         release.wait(10)
-        return real(*args, **kwargs)
+        # Nobody waits for this answer any more: end at once, freeing the worker slot.
+        raise RuntimeError("abandoned job")
 
     monkeypatch.setattr(web_app, "compare", slow_compare)
     yield release
@@ -200,7 +203,7 @@ def test_form_422_for_a_bad_choice_keeps_the_texts(client: TestClient) -> None:
 
 
 def test_504_when_comparing_takes_too_long_and_the_server_keeps_serving(gate: threading.Event) -> None:
-    with TestClient(create_app(timeout_s=0.3)) as c:
+    with TestClient(create_app(timeout_s=1.0)) as c:
         started = time.monotonic()
         r = c.post("/api/compare", json={"a": STORY_A, "b": STORY_B})
         assert r.status_code == 504
@@ -214,7 +217,7 @@ def test_504_when_comparing_takes_too_long_and_the_server_keeps_serving(gate: th
 
 
 def test_503_when_every_worker_is_held_by_a_runaway_job(gate: threading.Event) -> None:
-    with TestClient(create_app(timeout_s=0.3, max_concurrency=1)) as c:
+    with TestClient(create_app(timeout_s=1.0, max_concurrency=1)) as c:
         assert c.post("/api/compare", json={"a": STORY_A, "b": STORY_B}).status_code == 504
         r = c.post("/api/compare", json={"a": STORY_A, "b": STORY_B})  # the runaway thread still holds the slot
         assert r.status_code == 503 and _error(r)["code"] == "busy"
@@ -389,6 +392,29 @@ def test_serve_refuses_a_busy_port() -> None:
         taken.listen(1)
         with pytest.raises(OptionError, match="choose another --port"):
             _bind("127.0.0.1", taken.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_prints_its_url_and_answers_on_loopback_only() -> None:
+    import subprocess
+    import sys
+
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "storydiff", "serve", "--port", "0"], stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()  # printed once the model is loaded and the socket is bound
+        assert line.startswith("storydiff: serving on http://127.0.0.1:"), line
+        url = line.split("serving on ", 1)[1].split()[0].rstrip("/")
+        assert httpx.get(f"{url}/healthz", timeout=10).json()["status"] == "ok"
+        assert httpx.get(f"{url}/healthz", headers={"host": "rebound.example"}, timeout=10).status_code == 400
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def test_serve_is_a_cli_command() -> None:

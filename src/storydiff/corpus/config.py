@@ -43,7 +43,7 @@ class ClusterConfig:
         accept_containment: ... or whose estimated n-gram containment of the shorter is at least this.
         prefilter_jaccard: n-gram pairs below this (and below ``prefilter_unigram``) are rejected unchecked.
         prefilter_unigram: unigram Jaccard floor of the prefilter.
-        verify_threshold: share of the shorter document's sentences that must align.
+        verify_threshold: share of the shorter document's words (in aligned sentences) that must align.
         sentence_cos: cosine at which two sentences count as aligned in verification.
         batch_size: documents per signature batch (64-128 keeps a batch in cache).
         workers: worker processes for signatures (1 = in process).
@@ -73,7 +73,7 @@ class ClusterConfig:
     accept_containment: float = 0.8
     prefilter_jaccard: float = 0.2
     prefilter_unigram: float = 0.3
-    verify_threshold: float = 0.5
+    verify_threshold: float = 0.6
     sentence_cos: float = 0.6
     batch_size: int = 128
     workers: int = 1

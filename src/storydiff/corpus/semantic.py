@@ -66,6 +66,8 @@ def fit_projection(vectors: np.ndarray, *, drop_pcs: int = 10, sample: int = 20_
                    seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Mean and top principal directions of a seeded sample of ``vectors``.
 
+    At most one component per 100 sampled documents is dropped (none below 100).
+
     Returns:
         ``(mean (d,), components (drop_pcs, d))``, float32.
     """
@@ -73,7 +75,9 @@ def fit_projection(vectors: np.ndarray, *, drop_pcs: int = 10, sample: int = 20_
     idx = rng.choice(len(vectors), size=min(sample, len(vectors)), replace=False) if len(vectors) else []
     sub = np.asarray(vectors[np.sort(idx)], dtype=np.float64)
     mean = sub.mean(axis=0) if len(sub) else np.zeros(vectors.shape[1])
-    drop = min(drop_pcs, max(len(sub) - 1, 0))
+    # A component needs many documents behind it to be a corpus-wide style
+    # direction rather than a few documents' content: at most one per 100.
+    drop = min(drop_pcs, len(sub) // 100)
     if drop == 0:
         return mean.astype(np.float32), np.zeros((0, vectors.shape[1]), np.float32)
     _, _, vt = np.linalg.svd(sub - mean, full_matrices=False)

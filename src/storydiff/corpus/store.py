@@ -71,6 +71,8 @@ def connect(store_path: str, *, create: bool = False, read_only: bool = False) -
         con = duckdb.connect(str(p), read_only=read_only)
     except duckdb.Error as e:
         raise CorpusError(f"cannot open the corpus store {store_path!r}: {e}") from None
+    # DuckDB draws its own progress bar on long queries; ours are the rich ones
+    con.execute("SET enable_progress_bar = false")
     if not read_only:
         con.execute(SCHEMA)
     return con

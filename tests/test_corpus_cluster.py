@@ -1,0 +1,189 @@
+"""`corpus cluster` end to end on a small real-text corpus, and the `corpus` CLI.
+
+The corpus is built from the parallel Bible (../shared/data/bible-parallel-en):
+two stories, each with an exact copy, a trimmed copy, an edited copy and a
+re-worded copy (the same verses in the KJV), among unrelated passages.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from storydiff.cli import cli
+from storydiff.corpus import ClusterConfig, semantic_candidates, verify_pair, verify_pairs
+from storydiff.corpus.add import add_documents
+from storydiff.corpus.engine import cluster_store
+from storydiff.corpus.results import read_clusters
+
+VERSES = Path(__file__).resolve().parents[2] / "shared" / "data" / "bible-parallel-en" / "verses.tsv"
+KINDS = ("base", "exact", "trimmed", "edited", "reworded")
+
+
+def _verses() -> list[dict[str, str]]:
+    if not VERSES.is_file():
+        pytest.skip(f"{VERSES} not found (needs ../shared beside the checkout)")
+    with VERSES.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [r for r in rows if r["web"] and r["kjv"]]
+
+
+def _build(rows: list[dict[str, str]], path: Path, *, stories: int = 2, singles: int = 30) -> None:
+    rng = random.Random(7)
+    # each document uses its own stretch of the Bible: no accidental shared verses
+    starts = rng.sample(range(0, len(rows) - 40, 40), stories + singles)
+    vocab = [w for r in rows[:3000] for w in r["web"].split()]
+    out = []
+    for s, start in enumerate(starts[:stories]):
+        paras = [rows[start + 6 * p : start + 6 * p + 5] for p in range(5)]
+        web = "\n\n".join(" ".join(v["web"] for v in p) for p in paras)
+        flat = [v["web"] for p in paras for v in p]
+        trimmed = " ".join(flat[: int(len(flat) * 0.7)])
+        words = web.split(" ")
+        for k in rng.sample(range(len(words)), int(len(words) * 0.15)):
+            words[k] = rng.choice(vocab)
+        kjv = "\n\n".join(" ".join(v["kjv"] for v in p) for p in paras)
+        for kind, text in zip(KINDS, (web, web, trimmed, " ".join(words), kjv)):
+            out.append({"id": f"s{s}/{kind}", "text": text})
+    for i, start in enumerate(starts[stories:]):
+        out.append({"id": f"single{i}", "text": " ".join(v["web"] for v in rows[start : start + 25])})
+    rng.shuffle(out)
+    path.write_text("".join(json.dumps(r) + "\n" for r in out), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def clustered(tmp_path_factory) -> Path:
+    rows = _verses()
+    tmp = tmp_path_factory.mktemp("corpus")
+    src, db = tmp / "bible.jsonl", tmp / "bible.db"
+    _build(rows, src)
+    add_documents(str(db), [str(src)])
+    cluster_store(str(db))
+    return db
+
+
+def test_planted_versions_end_up_in_one_cluster_each(clustered):
+    found = read_clusters(str(clustered))
+    members = sorted(sorted(c.members) for c in found)
+    assert members == [sorted(f"s{s}/{k}" for k in KINDS) for s in range(2)]
+
+
+def test_evidence_names_methods(clustered):
+    found = read_clusters(str(clustered))
+    methods = {e.method for c in found for e in c.evidence}
+    assert "exact" in methods and "minhash" in methods
+    for c in found:
+        for e in c.evidence:
+            assert e.a in c.members and e.b in c.members
+
+
+def test_pairs_and_clusters_tables_are_plain_sql(clustered):
+    con = duckdb.connect(str(clustered), read_only=True)
+    try:
+        origins = con.execute("SELECT count(*) FROM clusters WHERE is_origin").fetchall()[0][0]
+        cols = [r[0] for r in con.execute("DESCRIBE pairs").fetchall()]
+    finally:
+        con.close()
+    assert origins == 2
+    assert cols == ["a", "b", "method", "jaccard", "cosine", "aligned_share", "verified"]
+
+
+def test_recluster_is_deterministic_and_incremental(clustered, tmp_path):
+    before = [c.to_dict() for c in read_clusters(str(clustered))]
+    summary = cluster_store(str(clustered))
+    assert [c.to_dict() for c in read_clusters(str(clustered))] == before
+    assert summary.seconds["signatures"] < 5  # nothing recomputed
+
+
+def test_lexical_only_run_still_finds_lexical_versions(clustered, tmp_path):
+    db = tmp_path / "copy.db"
+    db.write_bytes(clustered.read_bytes())
+    cluster_store(str(db), config=ClusterConfig(semantic=False, unigrams=False))
+    found = read_clusters(str(db))
+    for s in range(2):
+        group = next(c for c in found if f"s{s}/base" in c.members)
+        assert {f"s{s}/exact", f"s{s}/trimmed", f"s{s}/edited"} <= set(group.members)
+
+
+def test_verify_pair_separates_reworded_from_unrelated():
+    rows = _verses()
+    web = " ".join(r["web"] for r in rows[100:120])
+    kjv = " ".join(r["kjv"] for r in rows[100:120])
+    other = " ".join(r["web"] for r in rows[5000:5020])
+    assert verify_pair(web, kjv) >= 0.5
+    assert verify_pair(web, other) < 0.2
+    shares = verify_pairs([web, kjv, other], np.array([[0, 1], [0, 2]]))
+    assert shares[0] >= 0.5 and shares[1] < 0.2
+
+
+def test_semantic_candidates_pair_reworded_copy():
+    rows = _verses()
+    texts = [" ".join(r["web"] for r in rows[i : i + 20]) for i in range(0, 4000, 200)]
+    texts.append(" ".join(r["kjv"] for r in rows[600:620]))  # KJV of document 3
+    pairs, cos = semantic_candidates(texts, k=3, min_cos=0.3, drop_pcs=3)
+    assert pairs.dtype == np.int64 and cos.dtype == np.float32 and (pairs[:, 0] < pairs[:, 1]).all()
+    assert [3, len(texts) - 1] in pairs.tolist()
+
+
+def test_cli_clusters_json_shape(clustered):
+    res = CliRunner().invoke(cli, ["corpus", "clusters", str(clustered), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert set(data) == {"clusters"} and len(data["clusters"]) == 2
+    for c in data["clusters"]:
+        assert set(c) == {"id", "members", "origin", "evidence"}
+        assert isinstance(c["id"], str) and c["origin"] in c["members"]
+        assert all({"a", "b", "method", "jaccard", "cosine", "aligned_share"} <= set(e) for e in c["evidence"])
+
+
+def test_cli_clusters_csv_and_table(clustered):
+    res = CliRunner().invoke(cli, ["corpus", "clusters", str(clustered), "--format", "csv"])
+    lines = res.output.strip().splitlines()
+    assert lines[0] == "cluster_id,doc_id,is_origin" and len(lines) == 11
+    res = CliRunner().invoke(cli, ["corpus", "clusters", str(clustered)])
+    assert "s0/base" in res.output
+
+
+def test_cli_add_cluster_and_compare_corpus(tmp_path):
+    data = Path(__file__).parent / "data" / "corpus"
+    db = str(tmp_path / "c.db")
+    cmd = [sys.executable, "-m", "storydiff"]
+    r = subprocess.run([*cmd, "corpus", "add", db, str(data / "docs.jsonl"), str(data / "articles")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "added 6 documents" in r.stderr
+    r = subprocess.run([*cmd, "corpus", "add", db, str(data / "bad.jsonl")], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2 and "bad.jsonl:2: malformed JSON" in r.stderr
+    r = subprocess.run([*cmd, "corpus", "cluster", db], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "clusters" in r.stderr
+    r = subprocess.run([*cmd, "compare", "--corpus", db, "j1", "j3", "--format", "json"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "library" in r.stdout
+    r = subprocess.run([*cmd, "compare", "--corpus", db, "j1", "missing-id"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2 and "missing-id" in r.stderr
+
+
+def test_cli_spark_engine_unavailable_names_extra(tmp_path, monkeypatch):
+    import storydiff.cli.corpus as cli_corpus
+
+    def boom(*a, **k):
+        raise ImportError("No module named 'pyspark'")
+
+    monkeypatch.setitem(sys.modules, "storydiff.corpus.spark", None)
+    res = CliRunner().invoke(cli, ["corpus", "cluster", str(tmp_path / "x.db"), "--engine", "spark"])
+    assert res.exit_code != 0
+    assert "storydiff[spark]" in str(res.exception)
+    assert cli_corpus  # imported for the monkeypatch target's module

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import random
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -88,6 +91,7 @@ UNRELATED: list[list[str]] = [
 ]
 
 OPTIONS = Options()
+BIBLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "bible-parallel-en" / "verses.tsv"
 
 
 @pytest.fixture(scope="module")
@@ -324,3 +328,33 @@ def test_invariants_under_shuffles_and_deletions(encoder: Encoder, order: list[i
     # every copied sentence is aligned with its original, and only deleted ones are removed
     assert all(source[j] in b2a.get(j, ()) for j in range(len(source)))
     assert set(al.removed) <= dropped
+
+
+@pytest.mark.slow
+def test_bible_independent_translations_with_shuffled_paragraphs(encoder: Encoder) -> None:
+    """A small quality floor on real re-translations (the full figures: benchmarks/align_bible.py)."""
+    if not BIBLE.exists():
+        pytest.skip(f"Bible parallel data not found at {BIBLE}")
+    csv.field_size_limit(1 << 30)
+    chapters: dict[tuple[str, str], list[dict[str, str]]] = {}
+    with BIBLE.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            if row["book"] in ("John", "Ruth") and row["web"] and row["ylt"]:
+                chapters.setdefault((row["book"], row["chapter"]), []).append(row)
+    rng = random.Random(5)
+    correct = predicted = gold = 0
+    for key in sorted(chapters)[:8]:
+        rows = chapters[key]
+        paras = [list(range(i, min(len(rows), i + 4))) for i in range(0, len(rows), 4)]
+        order = list(range(len(paras)))
+        rng.shuffle(order)
+        a = seg([[rows[k]["web"] for k in p] for p in paras])
+        b_ids = [k for p in order for k in paras[p]]
+        b = seg([[rows[k]["ylt"] for k in paras[p]] for p in order])
+        al = align(a, b, options=OPTIONS, encoder=encoder)
+        pred = links(al)
+        correct += sum(1 for i, j in pred if b_ids[j] == i)
+        predicted += len(pred)
+        gold += len(rows)
+    precision, recall = correct / predicted, correct / gold
+    assert 2 * precision * recall / (precision + recall) >= 0.95

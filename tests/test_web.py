@@ -272,6 +272,11 @@ def test_unknown_paths_and_methods_answer_json_errors(client: TestClient) -> Non
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
 
 
+def test_get_compare_goes_back_to_the_form(client: TestClient) -> None:
+    r = client.get("/compare", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
 def test_unknown_download_is_404_with_a_message(client: TestClient) -> None:
     r = client.get("/download/AAAAAAAAAAAAAAAA.json")
     assert r.status_code == 404 and "no longer kept" in r.text

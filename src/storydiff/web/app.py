@@ -29,7 +29,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -140,6 +140,11 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def form() -> HTMLResponse:
         return HTMLResponse(pages.form_page(max_bytes=max_upload_bytes, max_results=max_results))
+
+    @app.get("/compare", include_in_schema=False)
+    async def compare_again() -> RedirectResponse:
+        # Reloading or bookmarking the report page asks for GET /compare: go back to the form.
+        return RedirectResponse("/", status_code=303)
 
     @app.post("/compare", response_class=HTMLResponse, include_in_schema=False)
     async def compare_page(request: Request) -> HTMLResponse:

@@ -155,11 +155,11 @@ def test_compare_lists_the_changes_and_clicking_one_scrolls_to_it(page: Page, ba
                            " return r.top >= 0 && r.bottom <= innerHeight; }", arg=target, timeout=3000)
     assert _in_viewport(page, row.bounding_box())
     assert "guarantee in writing" in row.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "web-report-clicked.png"))
 
     # The report's own script runs under the page's CSP: its severity filter hides the medium change.
     page.select_option("#filter-severity", "high")
     assert item.is_hidden()
-    page.screenshot(path=str(ARTIFACTS / "web-report-clicked.png"))
 
 
 @pytest.mark.xfail(strict=True, reason="the change engine does not name a replaced person (Ruiz -> Becker) yet")

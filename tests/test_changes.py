@@ -75,6 +75,10 @@ CASES = [
      Category.TERM, Severity.MEDIUM, "alliance", "embargo"),
     ("The government deployed troops against the rebels.", "The government deployed troops against the terrorists.",
      Category.TERM, Severity.MEDIUM, "rebels", "terrorists"),
+    ("The mayor praised the police on Monday.", "The mayor criticised the police on Monday.",
+     Category.TERM, Severity.HIGH, "praised", "criticised"),
+    ("Exports rose sharply in May.", "Exports fell sharply in May.",
+     Category.TERM, Severity.HIGH, "rose", "fell"),
     # quote
     ("He called the plan a modest step forward.", "He called the plan “a reckless gamble” today.",
      Category.QUOTE, Severity.MEDIUM, "modest step forward", "“a reckless gamble”"),

@@ -37,6 +37,7 @@ TERM_SIM = 0.20
 # Below this a swap is reported at medium severity, between it and TERM_SIM at low: on IteraTeR/arXivEdits
 # train, swaps of similarity 0.05-0.2 were as frequent in style edits as in meaning edits.
 TERM_SIM_MEDIUM = 0.05
+_DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such"})
 _REFERENCE = frozenset({"this", "that", "these", "those", "such", "its", "their", "his", "her", "it", "they",
                         "he", "she", "we"})
 
@@ -88,6 +89,7 @@ def _detect(x: str, y: str, encoder: Encoder | None) -> tuple[list[Finding], tup
     ctx = Context(wa, encoder)
     detect_numbers(ctx)
     detect_quotes(ctx, x, y)
+    detect_opposites(ctx)
     detect_negation(ctx)
     detect_modality(ctx)
     detect_names(ctx)
@@ -330,6 +332,33 @@ def _loaded_terms() -> frozenset[str]:
     return frozenset(words + [word_key(w) for w in words])
 
 
+@functools.cache
+def _antonyms() -> frozenset[frozenset[str]]:
+    """Pairs of opposites from ``data/antonyms.tsv``, as word keys (so inflected forms meet)."""
+    from importlib import resources
+
+    text = resources.files("storydiff").joinpath("data/antonyms.tsv").read_text(encoding="utf-8")
+    pairs = (line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return frozenset(frozenset((word_key(x.strip()), word_key(y.strip()))) for x, y in pairs)
+
+
+def detect_opposites(ctx: Context) -> None:
+    """Opposites facing each other in a slot ("praised"/"criticised", "approved"/"rejected").
+
+    Runs before the negation and term passes: word vectors put opposites close together, so only a lexicon
+    tells them, and a negative verb ("rejected") facing its opposite is better named as a swap.
+    """
+    for s in ctx.wa.slots:
+        sb = [ctx.b[j] for j in s.b if ctx.free_b(j) and ctx.b[j].is_word]
+        for i in s.a:
+            p = ctx.a[i]
+            if not (ctx.free_a(i) and p.is_word):
+                continue
+            q = next((q for q in sb if ctx.free_b(q.i) and frozenset((p.key, q.key)) in _antonyms()), None)
+            if q is not None:
+                ctx.add(Finding(Category.TERM, Severity.HIGH, (p.i, p.i), (q.i, q.i), "opposite term", confidence=0.85))
+
+
 def detect_terms(ctx: Context) -> None:
     """One-for-one word swaps inside a slot whose meaning or connotation differs."""
     todo = []
@@ -388,7 +417,7 @@ def _stem_shared(x: str, y: str) -> bool:
 
 def _referring(toks: tuple[Token, ...], i: int) -> bool:
     """A noun after "this"/"that"/"such" refers back to something named elsewhere ("this country")."""
-    return i > 0 and toks[i - 1].low in _REFERENCE
+    return i > 0 and toks[i - 1].low in _DEMONSTRATIVES
 
 
 def detect_content(ctx: Context) -> None:

@@ -238,6 +238,9 @@ def test_500_hides_the_detail_and_the_server_keeps_serving(client: TestClient,
     r = client.post("/api/compare", json={"a": STORY_A, "b": STORY_B})
     assert r.status_code == 500
     assert _error(r)["code"] == "internal_error" and "secret" not in r.text
+    page = client.post("/compare", data={"a_text": STORY_A, "b_text": STORY_B})
+    assert page.status_code == 500 and "a bug" in page.text and "secret" not in page.text
+    assert STORY_A in page.text  # the form keeps what was typed
     monkeypatch.undo()
     assert client.get("/healthz").status_code == 200
     assert client.post("/api/compare", json={"a": STORY_A, "b": STORY_B}).status_code == 200

@@ -101,6 +101,19 @@ def test_api_multipart_txt_and_html_files(client: TestClient) -> None:
     assert "400 new buses" in b["text"] and "<p>" not in b["text"]
 
 
+@pytest.mark.parametrize(("media_type", "wrap"), [
+    ("text/html", "<html><body><article><h1>Budget</h1><p>{}</p></article></body></html>"),
+    ("text/markdown", "# Budget\n\n**{}**"),
+])
+def test_api_pasted_text_read_as_the_given_media_type(client: TestClient, media_type: str, wrap: str) -> None:
+    r = client.post("/api/compare", json={"a": wrap.format(STORY_A), "b": wrap.format(STORY_B),
+                                          "media_type": media_type})
+    assert r.status_code == 200, r.text
+    a = r.json()["documents"][0]
+    assert a["media_type"] == media_type
+    assert "40 new buses" in a["text"] and "<p>" not in a["text"] and "**" not in a["text"]
+
+
 def test_api_multipart_file_overrides_text_field(client: TestClient) -> None:
     r = client.post("/api/compare", data={"a": "ignored text.", "b": STORY_B},
                     files={"a_file": ("old.md", f"# Budget\n\n{STORY_A}".encode(), "text/markdown")})

@@ -155,7 +155,7 @@ def _number_finding(m: num.Mention | None, o: num.Mention | None) -> Finding:
     ref = m or o
     assert ref is not None
     cat = Category.DATE if ref.is_date else Category.NUMBER
-    name = "date" if ref.kind in ("date", "year") else "time" if ref.kind == "time" else "number"
+    name = "date" if ref.kind in ("date", "year", "decade") else "time" if ref.kind == "time" else "number"
     sev = Severity.HIGH if m and o else Severity.MEDIUM
     return Finding(cat, sev, (m.first, m.last) if m else None, (o.first, o.last) if o else None, name,
                    confidence=0.9 if m and o else 0.6)

@@ -25,7 +25,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
     "january february march april may june july august september october november december".split())}
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS.update({"sept": 9})
-_DIGITS = re.compile(r"^(\d+(?:,\d{3})*(?:\.\d+)?)(st|nd|rd|th)?$")
+_DIGITS = re.compile(r"^(\d+(?:,\d{3})*(?:\.\d+)?)(st|nd|rd|th|s)?$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 
 
@@ -42,7 +42,7 @@ class Mention:
 
     @property
     def is_date(self) -> bool:
-        return self.kind in ("date", "year", "time")
+        return self.kind in ("date", "year", "time", "decade")
 
     def same(self, other: Mention) -> bool:
         """Equal value, compatible unit and the same direction of comparison."""
@@ -135,6 +135,9 @@ def _mention_at(toks: tuple[Token, ...], i: int) -> Mention | None:
     if d:
         raw = d.group(1).replace(",", "")
         value: float = float(raw)
+        if d.group(2) == "s":  # "the 1990s", "in his 40s"
+            return Mention("decade" if re.fullmatch(r"1[5-9]\d0|20\d0", raw) else "number", (int(value), "s"), None,
+                           None, i, i)
         if d.group(2):
             return Mention("ordinal", (int(value),), None, None, i, i)
         # "20 December" / "20th of December"

@@ -65,7 +65,7 @@ class Token:
 
 # Numbers keep their grouping and decimal marks ("4,000", "1.5", "10:37", "6th");
 # words keep inner hyphens and apostrophes ("neo-Nazi", "don't").
-_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:/]\d+)*(?:st|nd|rd|th)?|[^\W\d_]+(?:[-'’][^\W\d_]+)*|\S")
+_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s\b)?|[^\W\d_]+(?:[-'’][^\W\d_]+)*|\S")
 _NT = re.compile(r"(?i)(\w+)(n['’]t)$")
 _POSS = re.compile(r"(?i)(\w+)(['’]s)$")
 _IRREGULAR = {"n't": "not", "ca": "can", "wo": "will", "sha": "shall", "'ll": "will", "'re": "are",

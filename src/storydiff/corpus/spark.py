@@ -431,7 +431,8 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
         n = len(info)
         ids = info["id"].tolist()
         if meta is None:
-            meta = pa.table({"length": info["length"].to_numpy(np.int32), "date": info["date"].tolist()})
+            dates = [d if isinstance(d, str) else None for d in info["date"]]  # NaN → None
+            meta = pa.table({"length": info["length"].to_numpy(np.int32), "date": pa.array(dates, pa.string())})
         if cfg.unigrams and from_store:
             con = store.connect(store_path)
             try:  # the store's saved (or freshly sampled) stop list, the one the engine uses

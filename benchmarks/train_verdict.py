@@ -173,9 +173,37 @@ def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[float, list[dict[
     return float(total / len(p)), table
 
 
+def tune_policy(rows: list[tuple[str, str, int, str]], src: np.ndarray, p: np.ndarray, y: np.ndarray,
+                decision: float) -> dict[str, object]:
+    """How forcing "changed" on high-severity rule changes trades off per corpus (out-of-fold p).
+
+    For each minimum rule confidence: per-corpus accuracy of the policy, and
+    P(changed) among the pairs the rule forces against the model's opinion,
+    which sets the confidence the policy reports for a forced verdict.
+    """
+    from storydiff.classify.changes import find_changes
+    from storydiff.embed import get_encoder
+
+    enc = get_encoder("wordllama")
+    found = [find_changes(a, b, encoder=enc) for a, b, _, _ in rows]
+    out: dict[str, object] = {}
+    for thr in (0.7, 0.75, 0.8, 0.85, 0.9, 1.01):
+        force = np.array([any(c.severity.value == "high" and (c.confidence is None or c.confidence >= thr)
+                              for c in cs) for cs in found])
+        pred = (p >= decision) | force
+        over = force & (p < decision)
+        out[str(thr)] = {s: {"acc": round(float((pred == y)[src == s].mean()), 4),
+                             "forced_over_model": int((over & (src == s)).sum()),
+                             "p_changed_when_forced": round(float(y[over & (src == s)].mean()), 3)
+                             if (over & (src == s)).any() else None} for s in sorted(set(src))}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--engine", default="wordllama", choices=("wordllama", "minilm"))
+    ap.add_argument("--tune-policy", action="store_true",
+                    help="also tabulate the rule-forcing policy (needs storydiff.classify.changes)")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "src"))
     t0 = time.time()
@@ -230,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
               "cv_ece_all": round(e_all, 4), "cv_reliability": table, "export_max_abs_diff": diff,
               "model_bytes": out.stat().st_size, "seconds": round(time.time() - t0, 1),
               "loadavg": os.getloadavg()}
+    if args.tune_policy:
+        report["policy"] = tune_policy(rows, src_a, p, y, decision)
     res = ROOT / "benchmarks" / "results" / f"verdict_train{suffix}.json"
     res.parent.mkdir(exist_ok=True)
     res.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

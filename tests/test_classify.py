@@ -1,0 +1,175 @@
+"""judge() verdicts and pinpointed changes; classify() records for groups, runs, boilerplate and moves."""
+
+from __future__ import annotations
+
+import pytest
+
+import storydiff
+from storydiff.classify import classify, content_changes, judge
+from storydiff.embed import get_encoder
+from storydiff.model import (Alignment, Category, ChangeKind, Document, Group, Move, Segmentation, Sentence,
+                             Severity, Verdict)
+from storydiff.options import Options
+
+OPTS = Options()
+
+
+@pytest.fixture(scope="module")
+def enc():
+    return get_encoder("wordllama")
+
+
+def seg(paragraphs: list[list[str | tuple[str, str]]], doc_id: str = "d") -> Segmentation:
+    """A hand-built Segmentation; a sentence given as (text, role) carries that role."""
+    text, sents, paras = "", [], []
+    for pi, para in enumerate(paragraphs):
+        if text:
+            text += "\n\n"
+        p_start = len(text)
+        for si, s in enumerate(para):
+            body, role = (s, None) if isinstance(s, str) else s
+            if si:
+                text += " "
+            sents.append(Sentence(len(sents), len(text), len(text) + len(body), body, pi, role=role))
+            text += body
+        paras.append(storydiff.Span(p_start, len(text)))
+    return Segmentation(Document(doc_id, "<test>", text), tuple(sents), tuple(paras))
+
+
+# ---------------------------------------------------------------- judge
+@pytest.mark.parametrize("a,b", [
+    ("The vote was held on Monday.", "The vote was held on Monday."),
+    ("The vote was held on Monday.", "the vote was held on monday"),
+    ("He said “yes”.", 'He said "yes".'),
+])
+def test_identical(enc, a, b):
+    j = judge(a, b, options=OPTS, encoder=enc)
+    assert j.verdict is Verdict.IDENTICAL and j.confidence == 1.0 and j.changes == ()
+
+
+def test_reworded_paraphrase(enc):
+    j = judge("The company said profits rose sharply last year.",
+              "Profits rose sharply last year, the company said.", options=OPTS, encoder=enc)
+    assert j.verdict is Verdict.REWORDED
+    assert all(c.severity is Severity.LOW for c in j.changes)
+
+
+@pytest.mark.parametrize("a,b,word_a,word_b", [
+    ("Smith beat Jones in the final on Monday.", "Jones beat Smith in the final on Monday.", "Smith", "Jones"),
+    ("Officials said 12 people were injured in the fire.", "Officials said 21 people were injured in the fire.",
+     "12", "21"),
+])
+def test_swap_is_changed_and_pinpointed(enc, a, b, word_a, word_b):
+    j = judge(a, b, options=OPTS, encoder=enc)
+    assert j.verdict is Verdict.CHANGED
+    assert j.changes
+    for c in j.changes:
+        assert c.a is not None and c.b is not None
+        assert a[c.a.start:c.a.end] == c.a_text and len(c.a_text or "") < len(a) - 5  # words, not the sentence
+    assert any(word_a in (c.a_text or "") and word_b in (c.b_text or "") for c in j.changes)
+
+
+def test_high_severity_rule_change_forces_changed(enc):
+    # Static word vectors put antonyms close together, so the model alone calls this a
+    # rewording; the rule engine's high-severity change decides the verdict.
+    pytest.importorskip("storydiff.classify.changes")
+    j = judge("Prices rose in March.", "Prices fell in March.", options=OPTS, encoder=enc)
+    assert j.verdict is Verdict.CHANGED
+    assert any(c.a_text == "rose" and c.b_text == "fell" for c in j.changes)
+
+
+def test_confidence_in_unit_interval(enc):
+    pairs = [("A man is playing a guitar.", "A man plays the guitar."),
+             ("The bridge will reopen in March.", "The bridge will not reopen in March."),
+             ("Rain is expected.", "The central bank raised interest rates by half a point.")]
+    for a, b in pairs:
+        j = judge(a, b, options=OPTS, encoder=enc)
+        assert 0.0 <= j.confidence <= 1.0
+        assert j.confidence >= 0.5  # the verdict given is the more likely one
+
+
+def test_mirror_verdict(enc):
+    a, b = "He flew from Paris to Berlin on Friday.", "He flew from Berlin to Paris on Friday."
+    j1, j2 = judge(a, b, options=OPTS, encoder=enc), judge(b, a, options=OPTS, encoder=enc)
+    assert j1.verdict == j2.verdict
+    assert abs(j1.confidence - j2.confidence) < 1e-6
+
+
+def test_content_changes_pinpoint_an_insertion():
+    a, b = "The plan was approved.", "The plan was approved by the full council."
+    (c,) = content_changes(a, b, 0.9)
+    assert c.a is not None and c.a.start == c.a.end  # nothing on A's side
+    assert c.b_text == "by the full council"
+    assert c.kind is ChangeKind.CHANGED and c.category is Category.CONTENT
+
+
+# ---------------------------------------------------------------- classify
+def test_classify_groups_and_runs(enc):
+    a = seg([["Breaking News"], ["The mayor spoke on Monday.", "Smith beat Jones in the final."],
+             ["A storm hit the coast.", "Three houses were damaged.", "Roads were closed."]])
+    al = Alignment(groups=(Group((1,), (0,), 1.0), Group((2,), (1,), 0.9), Group((3,), (2,), 1.0)),
+                   removed=(0, 4, 5), added=(3, 4, 5))
+    b = seg([["The mayor spoke on Monday.", "Jones beat Smith in the final."], ["A storm hit the coast."],
+             [("What happens next?", "question")], ["Officials will meet today.", "They will decide."]])
+    al2, changes = classify(a, b, al, options=OPTS, encoder=enc)
+    assert [g.verdict for g in al2.groups][0] is Verdict.IDENTICAL and al2.groups[2].verdict is Verdict.IDENTICAL
+    removed = [c for c in changes if c.kind is ChangeKind.REMOVED]
+    added = [c for c in changes if c.kind is ChangeKind.ADDED]
+    assert [c.category for c in removed] == [Category.BOILERPLATE, Category.SENTENCE]
+    assert removed[0].severity is Severity.LOW and removed[1].severity is Severity.MEDIUM
+    assert removed[1].a_text == "Three houses were damaged. Roads were closed."  # one record per run
+    assert removed[1].explanation == "2 sentences removed"
+    assert [c.category for c in added] == [Category.QUESTION, Category.PARAGRAPH]
+    assert added[1].explanation == "paragraph added (2 sentences)"
+    for c in changes:
+        if c.a is not None:
+            assert a.document.text[c.a.start:c.a.end] == c.a_text
+        if c.b is not None:
+            assert b.document.text[c.b.start:c.b.end] == c.b_text
+    # Ordered by position in A; the added runs sit after the group they follow.
+    keys = [c.a.start if c.a else None for c in changes]
+    firsts = [k for k in keys if k is not None]
+    assert firsts == sorted(firsts)
+    assert changes.index(added[0]) > changes.index(removed[0])  # after the title, beside "A storm…"
+    assert al2.groups[1].verdict is Verdict.CHANGED  # who beat whom
+    assert any(c.group == 1 and c.a_text and "Smith" in c.a_text for c in changes)
+
+
+def test_classify_moves(enc):
+    a = seg([["First point here.", "Second point here.", "Third point here."]])
+    b = seg([["Third point here.", "First point here.", "Second point here."]])
+    al = Alignment(groups=(Group((0,), (1,), 1.0), Group((1,), (2,), 1.0), Group((2,), (0,), 1.0, moved=True)),
+                   removed=(), added=(), moves=(Move((2,), (0,), (2,)),))
+    _, changes = classify(a, b, al, options=OPTS, encoder=enc)
+    (m,) = changes
+    assert m.kind is ChangeKind.MOVED and m.category is Category.MOVE and m.severity is Severity.MEDIUM
+    assert m.a_text == m.b_text == "Third point here."
+    assert m.explanation == "moved from sentence 3 to sentence 1 (1 sentence)"
+
+
+def test_classify_shifts_changes_to_document_offsets(enc):
+    a = seg([["Intro sentence stays.", "Smith beat Jones in the final on Monday."]])
+    b = seg([["Intro sentence stays.", "Jones beat Smith in the final on Monday."]])
+    al = Alignment(groups=(Group((0,), (0,), 1.0), Group((1,), (1,), 0.9)), removed=(), added=())
+    al2, changes = classify(a, b, al, options=OPTS, encoder=enc)
+    assert al2.groups[1].verdict is Verdict.CHANGED
+    assert changes and all(c.group == 1 for c in changes)
+    for c in changes:
+        assert a.document.text[c.a.start:c.a.end] == c.a_text
+
+
+def test_compare_same_text_has_no_changes():
+    text = "The mayor spoke on Monday. She praised the police.\n\nA storm hit the coast."
+    c = storydiff.compare(text, text)
+    assert c.changes == ()
+    assert all(g.verdict is Verdict.IDENTICAL for g in c.alignment.groups)
+
+
+def test_compare_mirror():
+    x = "The mayor spoke on Monday. Smith beat Jones in the final.\n\nA storm hit the coast."
+    y = "The mayor spoke on Tuesday. Jones beat Smith in the final.\n\nA storm hit the coast. Roads closed."
+    ab, ba = storydiff.compare(x, y), storydiff.compare(y, x)
+    assert [g.verdict for g in ab.alignment.groups] == [g.verdict for g in ba.alignment.groups]
+    kinds = {ChangeKind.ADDED: ChangeKind.REMOVED, ChangeKind.REMOVED: ChangeKind.ADDED}
+    assert sorted(kinds.get(c.kind, c.kind) for c in ab.changes if c.kind in kinds) == \
+        sorted(c.kind for c in ba.changes if c.kind in kinds)

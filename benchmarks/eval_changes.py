@@ -72,14 +72,18 @@ def msrp(limit: int) -> list[tuple[str, str, bool, str]]:
 def evaluate(rows: list[tuple[str, str, bool, str]], encoder) -> dict:
     hit = collections.Counter()
     total = collections.Counter()
+    by_label: dict[str, list[int]] = {}
     cats: dict[str, collections.Counter] = {"meaning": collections.Counter(), "other": collections.Counter()}
     t0 = time.perf_counter()
-    for a, b, meaning, _label in rows:
+    for a, b, meaning, label in rows:
         cs = find_changes(a, b, encoder=encoder)
         strong = [c for c in cs if c.severity.rank >= Severity.MEDIUM.rank]
         side = "meaning" if meaning else "other"
         total[side] += 1
         hit[side] += bool(strong)
+        counts = by_label.setdefault(label if "+" not in label else "mixed-non-content", [0, 0])
+        counts[0] += bool(strong)
+        counts[1] += 1
         for c in strong:
             cats[side][str(c.category)] += 1
     elapsed = time.perf_counter() - t0
@@ -87,6 +91,7 @@ def evaluate(rows: list[tuple[str, str, bool, str]], encoder) -> dict:
         "pairs": dict(total),
         "flagged_share_meaning": round(hit["meaning"] / max(total["meaning"], 1), 4),
         "flagged_share_other": round(hit["other"] / max(total["other"], 1), 4),
+        "flagged_share_by_label": {k: round(v[0] / v[1], 4) for k, v in sorted(by_label.items()) if v[1] >= 10},
         "categories_meaning": dict(cats["meaning"].most_common()),
         "categories_other": dict(cats["other"].most_common()),
         "ms_per_pair": round(1000 * elapsed / max(len(rows), 1), 3),

@@ -37,6 +37,7 @@ TERM_SIM = 0.20
 # Below this a swap is reported at medium severity, between it and TERM_SIM at low: on IteraTeR/arXivEdits
 # train, swaps of similarity 0.05-0.2 were as frequent in style edits as in meaning edits.
 TERM_SIM_MEDIUM = 0.05
+_MAX_PAIRS = 2500
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such"})
 _REFERENCE = frozenset({"this", "that", "these", "those", "such", "its", "their", "his", "her", "it", "they",
                         "he", "she", "we"})
@@ -373,6 +374,8 @@ def detect_terms(ctx: Context) -> None:
 
 
 def _pair_slot(ctx: Context, slot: Slot, sa: list[Token], sb: list[Token]) -> None:
+    if len(sa) * len(sb) > _MAX_PAIRS:
+        return  # a rewritten passage, not a word swap; keeps the cost bounded on long inputs
     scored = []
     for p in sa:
         for q in sb:

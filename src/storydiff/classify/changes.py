@@ -4,12 +4,20 @@
 order, then re-ordered), and runs detectors in a fixed order, each taking the
 words it explains so later ones do not report them twice:
 
-numbers/dates → quotes → negation → modality → names (entity, spelling,
-attribution) → term substitutions → clauses added or dropped (content).
+numbers/dates (numbers.py) → quotes → opposites (data/antonyms.tsv) →
+negation → modality and hedges (polarity.py) → names: entity, spelling,
+attribution (entities.py) → term substitutions → clauses added or dropped
+→ time/condition links dropped (content).
 
-Equivalent renderings are never reported: number words vs digits, ordinals,
-acronyms vs full names, British vs American spelling, synonyms (high word
-vector similarity), word order, punctuation, quote style, case.
+Equivalent renderings are not reported: number words vs digits, ordinals,
+comparators ("over" = "more than"), units and date orders, acronyms vs full
+names (table + initials), demonyms and seats of government, British vs
+American spelling (generic rules), synonyms (word-vector similarity or a
+shared stem), word order, punctuation, quote style, case.
+
+Severity: high for entity, number, date, negation, opposite terms; medium
+for modality, term, quote, attribution, content; low for spelling and for
+swaps whose words are only moderately dissimilar (see ``TERM_SIM``).
 
 A side on which an element is absent gets ``None`` for its span (not the
 nearest word): "hedge added: 'under certain conditions'" has ``a=None``.

@@ -23,6 +23,7 @@ Usage::
     .venv/bin/python benchmarks/align_bible.py            # test chapters → results JSON
     .venv/bin/python benchmarks/align_bible.py --fit      # fit score weights on dev chapters
     .venv/bin/python benchmarks/align_bible.py --chapters 20 --no-write   # quick look
+    .venv/bin/python benchmarks/align_bible.py --scale 2000 6000          # long documents
 """
 
 from __future__ import annotations
@@ -461,6 +462,40 @@ def run_seed() -> dict:
     }
 
 
+def run_scale(n: int) -> dict:
+    """One long document pair (n verses, web vs kjv, paragraphs shuffled): time and peak memory."""
+    import tracemalloc
+
+    import storydiff.align
+
+    data = load_chapters(("web", "kjv"))
+    rows: list[dict[str, str]] = []
+    for key in sorted(data):
+        rows += data[key]
+        if len(rows) >= n:
+            break
+    a, b = make_pair(rows[:n], "web", "kjv", "shuffled", seed=1, foreign=[])
+    sa, sb = segmentation(a, "a"), segmentation(b, "b")
+    enc = get_encoder("wordllama")
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    al = align(sa, sb, options=Options(), encoder=enc)
+    secs = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    ua = [u for p in a for u in p]
+    ub = [u for p in b for u in p]
+    return {
+        "sentences": n,
+        "path": "dense" if n * n <= storydiff.align.DENSE_MAX_CELLS else "sparse",
+        **prf(*score_links(al, ua, ub)),
+        "seconds_with_tracemalloc": round(secs, 2),
+        "peak_traced_mb": round(peak / 2**20, 1),
+        "truncated": al.truncated,
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--chapters", type=int, default=100)
@@ -469,7 +504,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--seed-only", action="store_true")
     ap.add_argument("--split", choices=("test", "dev"), default="test", help="dev: for tuning; report test")
+    ap.add_argument("--scale", type=int, nargs="*", metavar="N", help="only time long documents of N verses")
     args = ap.parse_args(argv)
+    if args.scale:
+        res = [run_scale(n) for n in args.scale]
+        for r in res:
+            print(r, flush=True)
+        if not args.no_write:
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            (RESULTS / "align_bible_scale.json").write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+        return 0
     out: dict = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     if not args.seed_only:
         if not DATA.exists():

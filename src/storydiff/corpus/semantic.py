@@ -20,7 +20,9 @@ not verify them (see :mod:`storydiff.corpus.verify`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -34,32 +36,89 @@ def _wordllama(encoder_name: str):  # type: ignore[no-untyped-def]
     return enc, getattr(enc, "_wl", None)
 
 
+@functools.cache
+def _token_table(encoder_name: str) -> tuple[Any, np.ndarray] | None:
+    """WordLlama's tokenizer without padding (a private copy: the shared one pads) and its table."""
+    _, wl = _wordllama(encoder_name)
+    if wl is None:
+        return None
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_str(wl.tokenizer.to_str())
+    tok.no_padding()
+    tok.no_truncation()
+    return tok, np.asarray(wl.embedding, dtype=np.float32)
+
+
+def _normalise_rows(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return m / norms
+
+
+def _pool(rows: np.ndarray, cols: np.ndarray, n_rows: int, table: np.ndarray) -> np.ndarray:
+    """Mean of table rows ``cols`` grouped by ``rows`` (sparse counts x table), L2-normalised."""
+    from scipy.sparse import csr_matrix
+
+    counts = csr_matrix((np.ones(cols.size, np.float32), (rows, cols)), shape=(n_rows, table.shape[0]))
+    sizes = np.bincount(rows, minlength=n_rows).astype(np.float32)
+    return _normalise_rows(np.asarray(counts @ table) / np.maximum(sizes, 1)[:, None])
+
+
 def embed_documents(texts: Sequence[str], *, encoder: str = "wordllama", batch_size: int = 256) -> np.ndarray:
     """L2-normalised float32 document vectors, one row per text.
 
     Uses sparse pooling over WordLlama's token table when the encoder is
-    WordLlama; any other encoder's ``encode`` otherwise.
+    WordLlama (the same vectors as ``WordLlama.embed``, normalised); any other
+    encoder's ``encode`` otherwise.
     """
-    from scipy.sparse import csr_matrix
-
-    enc, wl = _wordllama(encoder)
-    if wl is None:
-        return enc.encode(list(texts))
-    table = np.asarray(wl.embedding, dtype=np.float32)
+    tt = _token_table(encoder)
+    if tt is None:
+        return _wordllama(encoder)[0].encode(list(texts))
+    tok, table = tt
     out = np.empty((len(texts), table.shape[1]), dtype=np.float32)
     for i in range(0, len(texts), batch_size):
-        encs = wl.tokenize(list(texts[i : i + batch_size]))
-        # the tokenizer pads a batch to its longest text: keep real tokens only
-        ids = [np.clip(np.asarray(e.ids, dtype=np.int64)[np.asarray(e.attention_mask, dtype=bool)],
-                       0, table.shape[0] - 1) for e in encs]
-        lens = np.array([len(x) for x in ids], dtype=np.int64)
-        rows = np.repeat(np.arange(len(ids)), lens)
-        cols = np.concatenate(ids) if ids else np.zeros(0, np.int64)
-        counts = csr_matrix((np.ones(cols.size, np.float32), (rows, cols)), shape=(len(ids), table.shape[0]))
-        out[i : i + len(ids)] = (counts @ table) / np.maximum(lens, 1)[:, None]
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return out / norms
+        encs = tok.encode_batch(list(texts[i : i + batch_size]), add_special_tokens=False)
+        ids = [np.asarray(e.ids, dtype=np.int64) for e in encs]
+        lens = np.array([x.size for x in ids], dtype=np.int64)
+        cols = np.clip(np.concatenate(ids), 0, table.shape[0] - 1) if ids else np.zeros(0, np.int64)
+        out[i : i + len(ids)] = _pool(np.repeat(np.arange(len(ids)), lens), cols, len(ids), table)
+    return out
+
+
+def embed_spans(texts: Sequence[str], spans: Sequence[np.ndarray], *, encoder: str = "wordllama") -> np.ndarray:
+    """Vectors of character spans of texts, each text tokenised once.
+
+    Args:
+        texts: documents.
+        spans: per document, an ``(k, 2)`` int array of ``[start, end)`` character spans.
+        encoder: embedding model name.
+
+    Returns:
+        ``(sum k, d)`` float32, L2-normalised, spans in order. A token belongs
+        to a span when its last character lies inside it.
+    """
+    tt = _token_table(encoder)
+    if tt is None:
+        pieces = [texts[i][a:b] for i, sp in enumerate(spans) for a, b in sp]
+        return _wordllama(encoder)[0].encode(pieces) if pieces else np.zeros((0, 1), np.float32)
+    tok, table = tt
+    encs = tok.encode_batch(list(texts), add_special_tokens=False)
+    rows, cols, base = [], [], 0
+    for enc, sp in zip(encs, spans):
+        ids = np.asarray(enc.ids, dtype=np.int64)
+        ends = np.asarray([o[1] for o in enc.offsets], dtype=np.int64)
+        sp = np.asarray(sp, dtype=np.int64).reshape(-1, 2)
+        lo = np.searchsorted(ends, sp[:, 0], side="right")
+        hi = np.searchsorted(ends, sp[:, 1], side="right")
+        n = np.maximum(hi - lo, 0)
+        pos = np.repeat(lo, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+        rows.append(np.repeat(np.arange(base, base + len(sp)), n))
+        cols.append(ids[pos])
+        base += len(sp)
+    if base == 0:
+        return np.zeros((0, table.shape[1]), np.float32)
+    return _pool(np.concatenate(rows), np.clip(np.concatenate(cols), 0, table.shape[0] - 1), base, table)
 
 
 def fit_projection(vectors: np.ndarray, *, drop_pcs: int = 10, sample: int = 20_000,

@@ -28,46 +28,74 @@ which is enough for a share; reports use :mod:`storydiff.segment`.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from storydiff.embed import Encoder
 
-_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n+")
-_CLAUSE = re.compile(r"(?<=[;:,])\s+")
+_SENTENCE = re.compile(r"[^\n]+?(?:[.!?][\"'”’)\]]*(?=\s)|$)", re.MULTILINE)
+_CLAUSE_BREAK = re.compile(r"(?<=[;:,])\s+")
 _WORDY = re.compile(r"\w")
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text`` for verification (pieces with at least one word character)."""
-    return [s.strip() for s in _SPLIT.split(text) if _WORDY.search(s)]
+def sentence_spans(text: str) -> np.ndarray:
+    """``(k, 2)`` character spans of the sentences of ``text`` (split at ``. ! ?`` + space and line breaks)."""
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        a, b = m.start(), m.end()
+        while a < b and text[a].isspace():
+            a += 1
+        if _WORDY.search(text, a, b):
+            spans.append((a, b))
+    return np.asarray(spans, dtype=np.int64).reshape(-1, 2)
 
 
-def units(sentences: list[str]) -> list[str]:
-    """Clauses (of at least four words) of sentences that have more than one."""
+def clause_spans(text: str, sentences: np.ndarray) -> np.ndarray:
+    """Spans of the clauses (split at ``; : ,``, at least four words) of sentences that have several."""
     out = []
-    for sentence in sentences:
-        parts = [c for c in _CLAUSE.split(sentence) if len(c.split()) >= 4]
+    for a, b in sentences.tolist():
+        parts, pos = [], a
+        for m in _CLAUSE_BREAK.finditer(text, a, b):
+            parts.append((pos, m.start()))
+            pos = m.end()
+        parts.append((pos, b))
+        parts = [(x, y) for x, y in parts if len(text[x:y].split()) >= 4]
         if len(parts) > 1:
             out.extend(parts)
-    return out
+    return np.asarray(out, dtype=np.int64).reshape(-1, 2)
 
 
-def _embed(sentences: list[str], encoder: str | Encoder) -> np.ndarray:
-    if not sentences:
-        return np.zeros((0, 1), dtype=np.float32)
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text`` as used for verification."""
+    return [text[a:b] for a, b in sentence_spans(text).tolist()]
+
+
+def _units(texts: Sequence[str], encoder: str | Encoder) -> tuple[np.ndarray, list[tuple[int, int, int]], list[np.ndarray]]:
+    """Per text: its sentences then its clauses, embedded; bounds (start, n_sentences, end) and word weights."""
+    spans, bounds, weights, base = [], [], [], 0
+    for t in texts:
+        sent = sentence_spans(t)
+        both = np.concatenate([sent, clause_spans(t, sent)])
+        spans.append(both)
+        bounds.append((base, base + len(sent), base + len(both)))
+        weights.append(np.array([len(t[a:b].split()) for a, b in sent.tolist()], dtype=np.float64))
+        base += len(both)
     if isinstance(encoder, str):
-        from storydiff.corpus.semantic import embed_documents
+        from storydiff.corpus.semantic import embed_spans
 
-        return embed_documents(sentences, encoder=encoder)
-    return np.asarray(encoder.encode(sentences), dtype=np.float32)
+        emb = embed_spans(texts, spans, encoder=encoder)
+    else:
+        pieces = [t[a:b] for t, sp in zip(texts, spans) for a, b in sp.tolist()]
+        emb = np.asarray(encoder.encode(pieces), dtype=np.float32) if pieces else np.zeros((0, 1), np.float32)
+    return emb, bounds, weights
 
 
 def aligned_share(ea: np.ndarray, eb: np.ndarray, *, sentence_cos: float = 0.6,
                   weights: np.ndarray | None = None) -> float:
-    """Share of ``ea``'s sentences (rows, weighted by ``weights``) whose best match in ``eb`` reaches ``sentence_cos``."""
+    """Share of ``ea``'s rows (weighted by ``weights``) whose best match in ``eb`` reaches ``sentence_cos``."""
     if len(ea) == 0 or len(eb) == 0:
         return 0.0
     ok = (ea @ eb.T).max(axis=1) >= sentence_cos
@@ -75,8 +103,14 @@ def aligned_share(ea: np.ndarray, eb: np.ndarray, *, sentence_cos: float = 0.6,
     return float((w * ok).sum() / max(w.sum(), 1e-9))
 
 
-def _words(sentences: list[str]) -> np.ndarray:
-    return np.array([len(s.split()) for s in sentences], dtype=np.float64)
+def _one_blas_thread():  # type: ignore[no-untyped-def]
+    # Thousands of tiny matrix products: BLAS threads only add hand-off costs,
+    # which on a busy machine are larger than the products themselves.
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 def verify_pair(text_a: str, text_b: str, *, encoder: str | Encoder = "wordllama",
@@ -87,24 +121,19 @@ def verify_pair(text_a: str, text_b: str, *, encoder: str | Encoder = "wordllama
         >>> verify_pair("It rained. We stayed in.", "We stayed in. It rained all day.") >= 0.5
         True
     """
-    if len(text_a) > len(text_b):
-        text_a, text_b = text_b, text_a
-    sa, sb = split_sentences(text_a), split_sentences(text_b)
-    return aligned_share(_embed(sa, encoder), _embed(sb + units(sb), encoder), sentence_cos=sentence_cos,
-                         weights=_words(sa))
+    return float(verify_pairs([text_a, text_b], np.array([[0, 1]]), encoder=encoder, sentence_cos=sentence_cos)[0])
 
 
-def verify_pairs(texts: Sequence[str], pairs: np.ndarray, *, encoder: str | Encoder = "wordllama",
-                 sentence_cos: float = 0.6, chunk_docs: int = 4096) -> np.ndarray:
+def verify_pairs(texts: Sequence[str] | Mapping[int, str], pairs: np.ndarray, *,
+                 encoder: str | Encoder = "wordllama", sentence_cos: float = 0.6,
+                 chunk_docs: int = 4096) -> np.ndarray:
     """:func:`verify_pair` for every row of ``pairs`` (indices into ``texts``), float32.
 
-    Each document's sentences are embedded once per chunk of pairs, so the
-    cost is one embedding per sentence plus one small matrix product per pair.
+    Each document is tokenised and its sentences and clauses embedded once per
+    chunk of pairs; then each pair costs one small matrix product.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     out = np.zeros(len(pairs), dtype=np.float32)
-    if not len(pairs):
-        return out
     order = np.lexsort((pairs[:, 1], pairs[:, 0]))
     start = 0
     while start < len(order):
@@ -115,20 +144,14 @@ def verify_pairs(texts: Sequence[str], pairs: np.ndarray, *, encoder: str | Enco
             for d in pairs[order[stop]]:
                 seen.setdefault(int(d), len(seen))
             stop += 1
-        docs = list(seen)
-        sents = [split_sentences(texts[d]) for d in docs]
-        # per document: its sentences, then its clauses
-        pieces = [ss + units(ss) for ss in sents]
-        emb = _embed([s for ps in pieces for s in ps], encoder)
-        bounds = np.concatenate([[0], np.cumsum([len(ps) for ps in pieces])])
-        n_sent = [len(ss) for ss in sents]
-        weights = [_words(ss) for ss in sents]
-        for row in order[start:stop]:
-            a, b = (int(x) for x in pairs[row])
-            if len(texts[a]) > len(texts[b]):
-                a, b = b, a
-            ia, ib = seen[a], seen[b]
-            out[row] = aligned_share(emb[bounds[ia] : bounds[ia] + n_sent[ia]], emb[bounds[ib] : bounds[ib + 1]],
-                                     sentence_cos=sentence_cos, weights=weights[ia])
+        emb, bounds, weights = _units([texts[d] for d in seen], encoder)
+        with _one_blas_thread():
+            for row in order[start:stop]:
+                a, b = (int(x) for x in pairs[row])
+                if len(texts[a]) > len(texts[b]):
+                    a, b = b, a
+                (sa, na, _), (sb, _, eb) = bounds[seen[a]], bounds[seen[b]]
+                out[row] = aligned_share(emb[sa:na], emb[sb:eb], sentence_cos=sentence_cos,
+                                         weights=weights[seen[a]])
         start = stop
     return out

@@ -15,6 +15,7 @@ always in the top few, so this is a small approximation, not a silent cut.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,9 +41,17 @@ class SparseMatch:
     n: int
     m: int
     logits: dict[tuple[int, int], float] = field(default_factory=dict)
+    score_pairs: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def pair_logit(self, i: int, j: int) -> float:
-        return self.logits.get((i, j), _FLOOR)
+        """A candidate's logit; other pairs are scored on demand (gap filling asks for a few)."""
+        z = self.logits.get((i, j))
+        if z is None:
+            if self.score_pairs is None:
+                return _FLOOR
+            z = float(self.score_pairs(np.array([i]), np.array([j]))[0])
+            self.logits[(i, j)] = z
+        return z
 
     def __post_init__(self) -> None:
         self._by: dict[tuple[str, int], list[tuple[int, float]]] = {}
@@ -101,10 +110,31 @@ def sparse_evidence_and_match(
     """Score candidate pairs and match them (same objective as ``assign.match_dense``)."""
     n, m = len(ea), len(eb)
     ci, cj, ra, rb = _candidates(ea, eb)
-    semv = np.einsum("ij,ij->i", ea[ci], eb[cj])
-    lexv = np.asarray(la[ci].multiply(lb[cj]).sum(axis=1)).ravel()
-    lr = np.abs(np.log(len_a[ci] + 20.0) - np.log(len_b[cj] + 20.0))
-    z = sim.logit(semv, lexv, semv - 0.5 * (ra[ci] + rb[cj]), lr)
+
+    def logits_of(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        semv = np.einsum("ij,ij->i", ea[i], eb[j])
+        lexv = np.asarray(la[i].multiply(lb[j]).sum(axis=1)).ravel()
+        lr = np.abs(np.log(len_a[i] + 20.0) - np.log(len_b[j] + 20.0))
+        return sim.logit(semv, lexv, semv - 0.5 * (ra[i] + rb[j]), lr)
+
+    z = logits_of(ci, cj)
+    # The diagonal neighbours of every confident pair join the candidates: a
+    # run continues there even when a sentence's nearest neighbours lie elsewhere.
+    strong = sim.sigmoid(z) >= threshold
+    have = set(zip(ci.tolist(), cj.tolist(), strict=True))
+    extra = sorted(
+        {
+            (i + di, j + dj)
+            for i, j in zip(ci[strong].tolist(), cj[strong].tolist(), strict=True)
+            for di, dj in CONTEXT_OFFSETS
+            if 0 <= i + di < n and 0 <= j + dj < m
+        }
+        - have
+    )
+    if extra:
+        ei, ej = np.array(extra).T
+        ci, cj = np.concatenate([ci, ei]), np.concatenate([cj, ej])
+        z = np.concatenate([z, logits_of(ei, ej)])
     p = sim.sigmoid(z)
     score = {(int(i), int(j)): float(x) for i, j, x in zip(ci, cj, p, strict=True)}
     logits = {(int(i), int(j)): float(x) for i, j, x in zip(ci, cj, z, strict=True)}
@@ -119,7 +149,7 @@ def sparse_evidence_and_match(
             w = float(nudge(np.float32(w), int(role_agreement(roles[0][i], roles[1][j]))))
         if w > threshold:
             gains.append((i, j, w - threshold))
-    return SparseMatch(_match(gains, n, m), ra, rb, n, m, logits)
+    return SparseMatch(_match(gains, n, m), ra, rb, n, m, logits, logits_of)
 
 
 def _match(gains: list[tuple[int, int, float]], n: int, m: int) -> list[tuple[int, int]]:

@@ -73,11 +73,17 @@ def find_moves(groups: Sequence[Group], n_b: int) -> tuple[list[bool], list[Move
     for g, k in zip(groups, keep, strict=True):
         for j in g.b:
             b_state[j] = 1 if k else 2
+    # prefix counts of stayed / added B sentences, so any gap is checked in O(1)
+    stayed = [0] * (n_b + 1)
+    added = [0] * (n_b + 1)
+    for j, st in enumerate(b_state):
+        stayed[j + 1] = stayed[j] + (st == 1)
+        added[j + 1] = added[j] + (st == 0)
     runs: list[list[int]] = []
     for gi, g in enumerate(groups):
         if not moved[gi]:
             continue
-        if runs and _joins(groups[runs[-1][-1]], g, gi - runs[-1][-1], b_state):
+        if runs and _joins(groups[runs[-1][-1]], g, gi - runs[-1][-1], stayed, added):
             runs[-1].append(gi)
         else:
             runs.append([gi])
@@ -92,13 +98,14 @@ def find_moves(groups: Sequence[Group], n_b: int) -> tuple[list[bool], list[Move
     return moved, moves
 
 
-def _joins(prev: Group, cur: Group, steps: int, b_state: list[int]) -> bool:
+def _joins(prev: Group, cur: Group, steps: int, stayed: list[int], added: list[int]) -> bool:
     """Whether ``cur`` continues the moved block ending with ``prev``."""
     if steps != 1:  # a group that stayed lies between them in A
         return False
     if cur.a[0] - prev.a[-1] - 1 > MAX_GAP:
         return False
     lo, hi = (prev.b[-1], cur.b[0]) if cur.b[0] > prev.b[-1] else (cur.b[-1], prev.b[0])
-    between = [b_state[j] for j in range(lo + 1, hi)]
+    if hi <= lo + 1:
+        return True
     # in B, nothing that stayed may sit between them, and only a small gap of added ones
-    return 1 not in between and between.count(0) <= MAX_GAP
+    return stayed[hi] - stayed[lo + 1] == 0 and added[hi] - added[lo + 1] <= MAX_GAP

@@ -311,8 +311,11 @@ def test_stable_groups_keeps_heaviest_increasing_chain() -> None:
 @given(
     order=st.permutations(range(len(PARAGRAPHS))),
     dropped=st.sets(st.integers(0, len(flat(PARAGRAPHS)) - 1), max_size=4),
+    sparse=st.booleans(),
 )
-def test_invariants_under_shuffles_and_deletions(encoder: Encoder, order: list[int], dropped: set[int]) -> None:
+def test_invariants_under_shuffles_and_deletions(
+    encoder: Encoder, order: list[int], dropped: set[int], sparse: bool
+) -> None:
     numbered: list[list[tuple[int, str]]] = []
     k = 0
     for p in PARAGRAPHS:
@@ -322,7 +325,12 @@ def test_invariants_under_shuffles_and_deletions(encoder: Encoder, order: list[i
     b_num = [p for p in b_num if p]
     source = [x[0] for p in b_num for x in p]
     a, b = seg(PARAGRAPHS), seg([[s for _, s in p] for p in b_num])
-    al = align(a, b, options=OPTIONS, encoder=encoder)
+    saved = storydiff.align.DENSE_MAX_CELLS
+    storydiff.align.DENSE_MAX_CELLS = 0 if sparse else saved  # exercise the long-document path too
+    try:
+        al = align(a, b, options=OPTIONS, encoder=encoder)
+    finally:
+        storydiff.align.DENSE_MAX_CELLS = saved
     check_invariants(al, len(a.sentences), len(b.sentences))
     b2a = al.b2a()
     # every copied sentence is aligned with its original, and only deleted ones are removed

@@ -44,7 +44,9 @@ def align(a: Segmentation, b: Segmentation, *, options: Options, encoder: Encode
         a: the first document, segmented.
         b: the second document, segmented.
         options: ``align_threshold`` is the lowest calibrated score at which
-            two sentences are aligned on their own evidence.
+            two sentences are aligned on their own evidence. Inside a run of
+            aligned pairs, context and gap filling may align a pair scored
+            lower (never below ~0.07); its ``score`` says so.
         encoder: sentence encoder (``storydiff.embed.get_encoder``).
 
     Returns:

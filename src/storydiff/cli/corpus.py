@@ -5,12 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from typing import Any
 
 import click
 
 from storydiff.errors import BackendUnavailable
+
+
+def _workers_option(f: Any) -> Any:
+    return click.option("--workers", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1),
+                        show_default="2, or 1 on a one-core machine",
+                        help="Worker processes for signatures, vectors and verification.")(f)
 
 
 @click.group()
@@ -36,8 +43,10 @@ def corpus() -> None:
                    "before writing the current batch, or report it on stderr and go on.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Documents per transaction.")
+@_workers_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary.")
-def add(store: str, inputs: tuple[str, ...], fmt: str, on_error: str, batch_size: int, quiet: bool) -> None:
+def add(store: str, inputs: tuple[str, ...], fmt: str, on_error: str, batch_size: int, workers: int,
+        quiet: bool) -> None:
     """Add documents to STORE (created if absent) from each INPUT.
 
     INPUT is a directory of text, Markdown or HTML files (the id is the path
@@ -53,8 +62,10 @@ def add(store: str, inputs: tuple[str, ...], fmt: str, on_error: str, batch_size
     from storydiff.corpus.add import add_documents
     from storydiff.corpus.progress import RichReporter
 
+    from storydiff.corpus.config import ClusterConfig
+
     summary = add_documents(store, list(inputs), fmt=fmt, on_error=on_error, reporter=RichReporter(quiet=quiet),
-                            batch_size=batch_size)
+                            batch_size=batch_size, config=ClusterConfig(workers=workers))
     if not quiet:
         click.echo(f"added {summary.added:,} documents, skipped {summary.skipped:,} already stored, "
                    f"{summary.errors:,} errors; the store holds {summary.total:,} documents "
@@ -89,9 +100,10 @@ def _run_spark(store: str, master: str, config: Any, output: str | None) -> Any:
 @click.option("--verify-threshold", type=click.FloatRange(0.0, 1.0), default=0.6, show_default=True,
               help="Share (by words) of the shorter document's sentences that must align for a checked pair.")
 @click.option("--output", type=click.Path(), default=None, help="Spark only: where to write its results.")
+@_workers_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary.")
 def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, unigrams: bool, semantic: bool,
-            verify_threshold: float, output: str | None, quiet: bool) -> None:
+            verify_threshold: float, output: str | None, workers: int, quiet: bool) -> None:
     """Find every cluster of versions in STORE; writes its pairs and clusters tables.
 
     Exact copies, then MinHash LSH over word n-grams and content words, then
@@ -106,7 +118,7 @@ def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, 
     from storydiff.corpus.progress import RichReporter
 
     config = ClusterConfig(ngram_threshold=threshold, ngram=ngram, unigrams=unigrams, semantic=semantic,
-                           verify_threshold=verify_threshold)
+                           verify_threshold=verify_threshold, workers=workers)
     if engine == "spark":
         result = _run_spark(store, master, config, output)
         if not quiet and result is not None:

@@ -17,6 +17,7 @@ import datetime as dt
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from storydiff.corpus import store
 from storydiff.corpus.config import ClusterConfig
 from storydiff.corpus.ingest import Problem, Record, read_input
 from storydiff.corpus.minhash import signatures_with_sizes
+from storydiff.corpus.parallel import pool, signatures_pooled
 from storydiff.corpus.progress import Reporter
 from storydiff.corpus.shingles import text_keys
 from storydiff.errors import CorpusError, OptionError
@@ -58,8 +60,10 @@ def ngram_params(config: ClusterConfig) -> str:
 
 
 class _Adder:
-    def __init__(self, con, *, on_error: str, config: ClusterConfig, reporter: Reporter, advance) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, con, *, on_error: str, config: ClusterConfig, reporter: Reporter, advance,  # type: ignore[no-untyped-def]
+                 executor=None) -> None:
         self.con, self.on_error, self.config, self.reporter, self.advance = con, on_error, config, reporter, advance
+        self.executor = executor
         self.added = self.skipped = self.errors = 0
         self.problems: list[tuple[str, str]] = []
 
@@ -105,8 +109,12 @@ class _Adder:
 
         cfg = self.config
         texts = [r.text for r, _ in new]
-        sigs, sizes = signatures_with_sizes(texts, ngram=cfg.ngram, num_perm=cfg.num_perm, seed=cfg.seed,
-                                            batch_size=cfg.batch_size)
+        if self.executor is None:
+            sigs, sizes = signatures_with_sizes(texts, ngram=cfg.ngram, num_perm=cfg.num_perm, seed=cfg.seed,
+                                                batch_size=cfg.batch_size)
+        else:
+            sigs, sizes = signatures_pooled(self.executor, texts, parts=cfg.workers, ngram=cfg.ngram,
+                                            num_perm=cfg.num_perm, seed=cfg.seed, batch_size=cfg.batch_size)
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -164,10 +172,17 @@ def add_documents(store_path: str, inputs: Iterable[str], *, fmt: str = "auto", 
     config = config or ClusterConfig()
     reporter = reporter or Reporter()
     start = time.perf_counter()
+    with pool(config.workers) as executor:
+        return _add(store_path, inputs, fmt, on_error, config, reporter, batch_size, executor, start)
+
+
+def _add(store_path: str, inputs: Iterable[str], fmt: str, on_error: str, config: ClusterConfig,
+         reporter: Reporter, batch_size: int, executor: Any, start: float) -> AddSummary:
     con = store.connect(store_path, create=True)
     try:
         with reporter.task("adding documents") as advance:
-            adder = _Adder(con, on_error=on_error, config=config, reporter=reporter, advance=advance)
+            adder = _Adder(con, on_error=on_error, config=config, reporter=reporter, advance=advance,
+                           executor=executor)
             for path in inputs:
                 batch: list[Record] = []
                 for item in read_input(path, fmt):

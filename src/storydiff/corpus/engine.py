@@ -40,7 +40,8 @@ from storydiff.corpus.add import ngram_params
 from storydiff.corpus.cluster import components, probable_origin, union_find
 from storydiff.corpus.config import ClusterConfig
 from storydiff.corpus.lsh import band_keys, candidate_pairs
-from storydiff.corpus.minhash import estimate_jaccard, signatures_with_sizes
+from storydiff.corpus.minhash import estimate_jaccard
+from storydiff.corpus.parallel import pool, signatures_pooled, split_map
 from storydiff.corpus.progress import Reporter
 from storydiff.errors import CorpusError
 
@@ -109,7 +110,7 @@ def _unigram_params(cfg: ClusterConfig, stop: frozenset[str]) -> str:
 
 
 def _ensure_signatures(con: Any, cfg: ClusterConfig, kind: str, params: str, ngram: int,
-                       stop: frozenset[str] | None, reporter: Reporter) -> None:
+                       stop: frozenset[str] | None, reporter: Reporter, executor: Any = None) -> None:
     """Compute signatures of ``kind`` for documents lacking them (or made with other params)."""
     import pyarrow as pa
 
@@ -123,8 +124,8 @@ def _ensure_signatures(con: Any, cfg: ClusterConfig, kind: str, params: str, ngr
         for batch in _stream(con, "SELECT seq, text FROM documents d WHERE NOT EXISTS (SELECT 1 FROM signatures s "
                                   "WHERE s.seq = d.seq AND s.kind = ?) ORDER BY seq", [kind], rows=2048):
             texts = batch.column("text").to_pylist()
-            sigs, sizes = signatures_with_sizes(texts, ngram=ngram, num_perm=cfg.num_perm, seed=cfg.seed,
-                                                stopwords=stop, batch_size=cfg.batch_size)
+            sigs, sizes = signatures_pooled(executor, texts, parts=cfg.workers, ngram=ngram, num_perm=cfg.num_perm,
+                                            seed=cfg.seed, stopwords=stop, batch_size=cfg.batch_size)
             table = pa.table({"seq": batch.column("seq"), "kind": [kind] * len(texts),
                               "params": [params] * len(texts), "n_shingles": sizes,
                               "sig": store.array_to_blobs(sigs)})
@@ -134,7 +135,7 @@ def _ensure_signatures(con: Any, cfg: ClusterConfig, kind: str, params: str, ngr
             advance(len(texts))
 
 
-def _ensure_embeddings(con: Any, cfg: ClusterConfig, reporter: Reporter) -> None:
+def _ensure_embeddings(con: Any, cfg: ClusterConfig, reporter: Reporter, executor: Any = None) -> None:
     import pyarrow as pa
 
     from storydiff.corpus.semantic import embed_documents
@@ -148,7 +149,9 @@ def _ensure_embeddings(con: Any, cfg: ClusterConfig, reporter: Reporter) -> None
     with reporter.task("document vectors", missing) as advance:
         for batch in _stream(con, "SELECT seq, text FROM documents d WHERE NOT EXISTS "
                                   "(SELECT 1 FROM embeddings e WHERE e.seq = d.seq) ORDER BY seq", rows=1024):
-            vecs = embed_documents(batch.column("text").to_pylist(), encoder=cfg.encoder).astype(np.float16)
+            parts = split_map(executor, embed_documents, batch.column("text").to_pylist(), parts=cfg.workers,
+                              encoder=cfg.encoder)
+            vecs = np.concatenate(parts).astype(np.float16)
             table = pa.table({"seq": batch.column("seq"), "model": [cfg.encoder] * len(vecs),
                               "vec": store.array_to_blobs(vecs)})
             work.register("_vecs", table)
@@ -200,26 +203,38 @@ def _texts_for(con: Any, seqs: np.ndarray, positions: np.ndarray) -> dict[int, s
     return {pos_of[s]: t for s, t in rows}
 
 
-def _sentence_check(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray,
-                    reporter: Reporter, chunk: int = 20_000) -> np.ndarray:
+def _verify_part(items: list[tuple[int, int]], texts: dict[int, str], encoder: str,
+                 sentence_cos: float) -> np.ndarray:
     from storydiff.corpus.verify import verify_pairs
 
+    return verify_pairs(texts, np.asarray(items, dtype=np.int64).reshape(-1, 2), encoder=encoder,
+                        sentence_cos=sentence_cos)
+
+
+def _sentence_check(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray,
+                    reporter: Reporter, executor: Any = None, chunk: int = 20_000) -> np.ndarray:
     out = np.zeros(len(pairs), dtype=np.float32)
     with reporter.task("checking sentences", len(pairs)) as advance:
         for i in range(0, len(pairs), chunk):
             p = pairs[i : i + chunk]
             texts = _texts_for(con, seqs, np.unique(p))
-            out[i : i + chunk] = verify_pairs(texts, p, encoder=cfg.encoder,  # type: ignore[arg-type]
-                                              sentence_cos=cfg.sentence_cos)
+            if executor is None or len(p) < 512:
+                out[i : i + chunk] = _verify_part(p.tolist(), texts, cfg.encoder, cfg.sentence_cos)
+            else:  # each worker gets only the texts of its own pairs
+                parts = np.array_split(p, cfg.workers)
+                futures = [executor.submit(_verify_part, part.tolist(), {int(d): texts[int(d)] for d in np.unique(part)},
+                                           cfg.encoder, cfg.sentence_cos) for part in parts]
+                out[i : i + chunk] = np.concatenate([f.result() for f in futures])
             advance(len(p))
     return out
 
 
-def _semantic(con: Any, cfg: ClusterConfig, n: int, reporter: Reporter) -> tuple[np.ndarray, np.ndarray]:
+def _semantic(con: Any, cfg: ClusterConfig, n: int, reporter: Reporter,
+              executor: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Projected document vectors (float32) and their kNN candidate pairs."""
     from storydiff.corpus.semantic import fit_projection, knn_pairs, project
 
-    _ensure_embeddings(con, cfg, reporter)
+    _ensure_embeddings(con, cfg, reporter, executor)
     t = store.query_arrow(con, "SELECT vec FROM embeddings ORDER BY seq")
     raw = store.blobs_to_array(t.column("vec"), np.float16, 256 if n else 0) if n else np.zeros((0, 256))
     mean, comps = fit_projection(raw, drop_pcs=cfg.drop_pcs, sample=cfg.pca_sample, seed=cfg.seed)
@@ -228,7 +243,7 @@ def _semantic(con: Any, cfg: ClusterConfig, n: int, reporter: Reporter) -> tuple
         vecs[i : i + 100_000] = project(raw[i : i + 100_000].astype(np.float32), mean, comps)
     del raw
     with reporter.task("nearest neighbours", None):
-        pairs, _ = knn_pairs(vecs, k=cfg.k, min_cos=cfg.min_cos, threads=1)
+        pairs, _ = knn_pairs(vecs, k=cfg.k, min_cos=cfg.min_cos, threads=cfg.workers)
     return vecs, pairs
 
 
@@ -246,6 +261,11 @@ def cluster_store(store_path: str, *, config: ClusterConfig | None = None,
     """
     cfg = config or ClusterConfig()
     reporter = reporter or Reporter()
+    with pool(cfg.workers) as executor:
+        return _cluster(store_path, cfg, reporter, executor)
+
+
+def _cluster(store_path: str, cfg: ClusterConfig, reporter: Reporter, executor: Any) -> ClusterSummary:
     clock = {"start": time.perf_counter()}
     secs: dict[str, float] = {}
 
@@ -259,10 +279,11 @@ def cluster_store(store_path: str, *, config: ClusterConfig | None = None,
         meta = store.query_arrow(con, "SELECT seq, text_key, length, date FROM documents ORDER BY seq")
         n = len(meta)
         seqs = meta.column("seq").to_numpy()
-        _ensure_signatures(con, cfg, "ngram", ngram_params(cfg), cfg.ngram, None, reporter)
+        _ensure_signatures(con, cfg, "ngram", ngram_params(cfg), cfg.ngram, None, reporter, executor)
         stop = _stoplist(con, cfg, n) if cfg.unigrams else frozenset()
         if cfg.unigrams:
-            _ensure_signatures(con, cfg, "unigram", _unigram_params(cfg, stop), 1, stop, reporter)
+            _ensure_signatures(con, cfg, "unigram", _unigram_params(cfg, stop), 1, stop, reporter,
+                               executor)
         lap("signatures")
         parts: list[tuple[str, np.ndarray]] = [(EXACT, _exact_pairs(meta.column("text_key").to_numpy()))]
         sig3, size3 = _load_sigs(con, "ngram", seqs, cfg.num_perm)
@@ -279,7 +300,7 @@ def cluster_store(store_path: str, *, config: ClusterConfig | None = None,
         lap("lsh")
         vecs = None
         if cfg.semantic and n > 1:
-            vecs, sem = _semantic(con, cfg, n, reporter)
+            vecs, sem = _semantic(con, cfg, n, reporter, executor)
             parts.append((SEMANTIC, sem))
         lap("semantic")
         counts = {"exact": len(parts[0][1]), "ngram": len(parts[1][1]),
@@ -287,7 +308,7 @@ def cluster_store(store_path: str, *, config: ClusterConfig | None = None,
                   "semantic": len(parts[-1][1]) if vecs is not None else 0}
         pairs, method = _merge(n, parts)
         counts["all"] = len(pairs)
-        verdict = _decide(con, cfg, seqs, pairs, method, sig3, size3, sig1, vecs, reporter)
+        verdict = _decide(con, cfg, seqs, pairs, method, sig3, size3, sig1, vecs, reporter, executor)
         lap("verify")
         summary = _write(con, cfg, meta, pairs, method, verdict, counts, secs, reporter)
         lap("write")
@@ -299,7 +320,7 @@ def cluster_store(store_path: str, *, config: ClusterConfig | None = None,
 
 def _decide(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray, method: np.ndarray,
             sig3: np.ndarray, size3: np.ndarray, sig1: np.ndarray | None, vecs: np.ndarray | None,
-            reporter: Reporter) -> dict[str, np.ndarray]:
+            reporter: Reporter, executor: Any = None) -> dict[str, np.ndarray]:
     """Evidence and decision for every candidate pair."""
     from storydiff.corpus.semantic import pair_cosines
 
@@ -317,7 +338,7 @@ def _decide(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray, m
     share = np.full(len(pairs), np.nan, np.float32)
     idx = np.flatnonzero(check)
     if idx.size:
-        share[idx] = _sentence_check(con, cfg, seqs, pairs[idx], reporter)
+        share[idx] = _sentence_check(con, cfg, seqs, pairs[idx], reporter, executor)
     verified = accept | (check & (share >= cfg.verify_threshold))
     keep = accept | check
     return {"keep": keep, "verified": verified, "jaccard": j3, "cosine": cos, "share": share,

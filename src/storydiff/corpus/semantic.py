@@ -163,7 +163,8 @@ def knn_pairs(vectors: np.ndarray, *, k: int = 10, min_cos: float = 0.5,
         vectors: ``(n, d)`` L2-normalised float32.
         k: neighbours per document.
         min_cos: pairs below this cosine are dropped.
-        threads: usearch threads (HNSW only; 1 keeps the graph deterministic).
+        threads: usearch search threads (HNSW only; the index is built on one
+            thread so that the graph, and so the neighbours, are deterministic).
 
     Returns:
         ``(pairs (m, 2) int64 with i < j, sorted; cos (m,) float32)``.
@@ -209,7 +210,7 @@ def _hnsw_knn(vectors: np.ndarray, k: int, threads: int) -> np.ndarray:
     from usearch.index import Index
 
     index = Index(ndim=vectors.shape[1], metric="cos", dtype="f16")
-    index.add(np.arange(len(vectors), dtype=np.uint64), vectors, threads=threads)
+    index.add(np.arange(len(vectors), dtype=np.uint64), vectors, threads=1)
     matches = index.search(vectors, k + 1, threads=threads)
     keys = np.asarray(matches.keys).astype(np.int64)
     counts = np.asarray(matches.counts).reshape(-1)

@@ -1,0 +1,55 @@
+"""Worker processes for the CPU-bound corpus steps (signatures, verification).
+
+``workers=1`` runs everything in this process. With more, contiguous parts of
+a batch go to a process pool (``fork`` where the platform has it, so workers
+start in milliseconds and share the loaded modules) and results come back in
+order, so the output is identical to the one-process run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def pool(workers: int) -> Iterator[Executor | None]:
+    """A process pool of ``workers`` (``None`` for one worker: run in process)."""
+    if workers <= 1:
+        yield None
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+        # start every worker now, before this process opens the store or runs a
+        # tokenizer: forking later would copy their threads' state
+        list(ex.map(_noop, range(workers * 2)))
+        yield ex
+
+
+def _noop(i: int) -> int:
+    return i
+
+
+def split_map(executor: Executor | None, fn: Callable[..., Any], items: Sequence[Any], *args: Any,
+              parts: int = 2, min_items: int = 256, **kwargs: Any) -> list[Any]:
+    """``[fn(part, *args, **kwargs) for part in parts of items]``, in order, on the pool if any."""
+    if executor is None or len(items) < min_items:
+        return [fn(items, *args, **kwargs)]
+    step = -(-len(items) // parts)
+    chunks = [items[i : i + step] for i in range(0, len(items), step)]
+    return [f.result() for f in [executor.submit(fn, c, *args, **kwargs) for c in chunks]]
+
+
+def signatures_pooled(executor: Executor | None, texts: Sequence[str], *, parts: int = 2,
+                      **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`storydiff.corpus.minhash.signatures_with_sizes` split over the pool."""
+    from storydiff.corpus.minhash import signatures_with_sizes
+
+    results = split_map(executor, signatures_with_sizes, list(texts), parts=parts, **kwargs)
+    return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])

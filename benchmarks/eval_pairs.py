@@ -14,6 +14,8 @@ probability of "changed" (``confidence`` if the verdict is changed, else
   decision threshold;
 - ECE (10 bins) and a reliability table per set; pairs per second.
 
+``--model-only`` switches the rule engine off, to show what the policy adds.
+
 Usage::
 
     .venv/bin/python benchmarks/eval_pairs.py [--engine minilm] [--limit N]
@@ -87,9 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Evaluate verdicts on MSRP test, PAWS test, IteraTeR dev.")
     ap.add_argument("--engine", default="wordllama", choices=("wordllama", "minilm"))
     ap.add_argument("--limit", type=int, default=0, help="first N pairs of each set (0 = all)")
+    ap.add_argument("--model-only", action="store_true",
+                    help="switch the rule engine off (the model's own figures, for comparison)")
     args = ap.parse_args(argv)
+    if args.model_only:
+        import storydiff.classify
+
+        storydiff.classify._find_changes = lambda: None  # type: ignore[attr-defined]
     sets = {"msrp_test": load_msrp("test"), "paws_test": load_paws("test"), "iterater_dev": load_iterater("dev")}
-    out: dict[str, object] = {"engine": args.engine, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    out: dict[str, object] = {"engine": args.engine, "model_only": args.model_only, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                               "command": "benchmarks/eval_pairs.py " + " ".join(argv or sys.argv[1:])}
     total_n, total_s = 0, 0.0
     for name, rows in sets.items():
@@ -104,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         print(name, {k: v for k, v in figs.items() if k != "reliability"}, flush=True)
     out["pairs_per_s_overall"] = round(total_n / total_s, 1)
     suffix = "" if args.engine == "wordllama" else "_minilm"
-    path = HERE / "results" / f"verdict_eval{suffix}{'_limit' if args.limit else ''}.json"
+    suffix += "_model_only" if args.model_only else ""
+    suffix += "_limit" if args.limit else ""
+    path = HERE / "results" / f"verdict_eval{suffix}.json"
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print("wrote", path)

@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -67,6 +68,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "str_trigram_jacc", "str_chrf", "str_lcs_max", "str_lcs_min",
     "ord_disc_frac", "ord_disc_count", "ord_keep_nb", "ord_lost_nb", "ord_cont_lcs", "ord_prep_changed",
     "ord_prep_changed_frac", "ord_prev_changed_frac", "ord_cap_disc", "ord_pivot_swaps", "ord_n_shared",
+    "ord_next_changed_frac", "ord_mean_disp", "str_diff_regions", "str_longest_diff",
     "num_symdiff", "num_mismatch", "num_jacc",
     "ent_symdiff", "ent_jacc", "ent_one_side_max",
     "neg_mismatch", "neg_diff", "mod_symdiff",
@@ -96,6 +98,7 @@ class TextInfo:
     content_words: tuple[str, ...]  # the lower-cased content words, in order
     prev_prep: tuple[str, ...]  # for each content word: the preposition right before it ("" if none)
     prev_tok: tuple[str, ...]  # for each content word: the word right before it
+    next_tok: tuple[str, ...]  # for each content word: the word right after it
     caps: frozenset[str]  # capitalised words not at the sentence start
     first: str  # the first word, lower-cased, if capitalised and not a stop word (a name or not: unknown)
     numbers: frozenset[str]
@@ -110,7 +113,7 @@ def text_info(text: str) -> TextInfo:
     words = [t for t in toks if t[0].isalnum() or t[0] == "_"]
     lw = [w.lower().replace("’", "'") for w in words]
     stems = [_stem(w) for w in lw]
-    content, cwords, prev_prep, prev_tok = [], [], [], []
+    content, cwords, prev_prep, prev_tok, next_tok = [], [], [], [], []
     pivot_tok = next((i for i, w in enumerate(lw) if w in _VERB_HINTS or (i > 0 and w.endswith("ed"))), -1)
     pivot = -1
     for i, w in enumerate(lw):
@@ -121,6 +124,7 @@ def text_info(text: str) -> TextInfo:
         content.append(stems[i])
         cwords.append(w)
         prev_tok.append(lw[i - 1] if i else "")
+        next_tok.append(lw[i + 1] if i + 1 < len(lw) else "")
         prev_prep.append(next((lw[k] for k in (i - 1, i - 2) if k >= 0 and lw[k] in PREPOSITIONS), ""))
     caps = frozenset(w.lower() for i, w in enumerate(words) if i > 0 and w[0].isupper() and w.lower() not in STOP)
     first = lw[0] if words and words[0][0].isupper() and lw[0] not in STOP else ""
@@ -128,7 +132,7 @@ def text_info(text: str) -> TextInfo:
     negs = sum(1 for w in lw if w in NEGATIONS or w.endswith("n't"))
     return TextInfo(
         text, text.lower(), tuple(lw), tuple(stems), tuple(content), tuple(cwords), tuple(prev_prep),
-        tuple(prev_tok), caps, first, nums, negs, frozenset(w for w in lw if w in MODALS), pivot,
+        tuple(prev_tok), tuple(next_tok), caps, first, nums, negs, frozenset(w for w in lw if w in MODALS), pivot,
     )
 
 
@@ -185,7 +189,8 @@ def _order_features(ta: TextInfo, tb: TextInfo, caps_stems: set[str]) -> list[fl
     cr = [pb[w] for w in cap_shared]
     m = len(cr)
     cap_disc = sum(1 for i in range(m) for j in range(i + 1, m) if cr[i] > cr[j])
-    keep = lost = prep_changed = prev_changed = 0
+    keep = lost = prep_changed = prev_changed = next_changed = 0
+    disp = 0.0
     ca, cb = ta.content, tb.content
     for w in shared:
         i, j = pa[w], pb[w]
@@ -196,6 +201,8 @@ def _order_features(ta: TextInfo, tb: TextInfo, caps_stems: set[str]) -> list[fl
         if ta.prev_prep[i] != tb.prev_prep[j] and (ta.prev_prep[i] or tb.prev_prep[j]):
             prep_changed += 1
         prev_changed += ta.prev_tok[i] != tb.prev_tok[j]
+        next_changed += ta.next_tok[i] != tb.next_tok[j]
+        disp += abs(i / max(len(ca) - 1, 1) - j / max(len(cb) - 1, 1))
     # Which shared words sit on the other side of the first verb-like token: a cheap
     # stand-in for a subject/object swap ("A beat B" vs "B beat A").
     pivot_swaps = 0
@@ -214,7 +221,19 @@ def _order_features(ta: TextInfo, tb: TextInfo, caps_stems: set[str]) -> list[fl
         float(cap_disc),
         float(pivot_swaps),
         float(n),
+        next_changed / n if n else 0.0,
+        disp / n if n else 0.0,
     ]
+
+
+def _diff_regions(wa: Sequence[str], wb: Sequence[str]) -> list[float]:
+    """Number of differing word regions and the longest one (words, larger side): a clause added or cut."""
+    out = []
+    for x, y in ((wa, wb), (wb, wa)):  # both ways: SequenceMatcher is not exactly symmetric
+        ops = SequenceMatcher(None, x, y, autojunk=False).get_opcodes()
+        sizes = [max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+        out.append((float(len(sizes)), float(max(sizes, default=0))))
+    return [max(out[0][0], out[1][0]), max(out[0][1], out[1][1])]
 
 
 def _soft_alignment(va: np.ndarray, vb: np.ndarray) -> list[float]:
@@ -279,6 +298,7 @@ def pair_features(ta: TextInfo, tb: TextInfo, cos: float, va: np.ndarray, vb: np
         lcs / max(min(na, nb), 1),
     ]
     feats += _order_features(ta, tb, caps_stems)
+    feats += _diff_regions(ta.words, tb.words)
     feats += [
         float(num_sd),
         float(num_sd > 0),

@@ -187,3 +187,13 @@ def test_cli_spark_engine_unavailable_names_extra(tmp_path, monkeypatch):
     assert res.exit_code != 0
     assert "storydiff[spark]" in str(res.exception)
     assert cli_corpus  # imported for the monkeypatch target's module
+
+
+def test_two_workers_give_identical_clusters(clustered, tmp_path):
+    db = tmp_path / "copy.db"
+    db.write_bytes(clustered.read_bytes())
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM signatures WHERE kind = 'unigram'")  # recomputed by the workers
+    con.close()
+    cluster_store(str(db), config=ClusterConfig(workers=2))
+    assert [c.to_dict() for c in read_clusters(str(db))] == [c.to_dict() for c in read_clusters(str(clustered))]

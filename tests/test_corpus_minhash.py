@@ -119,3 +119,15 @@ def test_text_keys_ignore_case_and_punctuation_not_words():
     k = text_keys(["Hello, World!", "hello world", "world hello", "", "..."])
     assert k[0] == k[1] != k[2]
     assert k[3] == 0 and k[4] == 0
+
+
+def test_worker_pool_gives_identical_signatures():
+    from storydiff.corpus.parallel import pool, split_map
+
+    texts = TEXTS * 5
+    with pool(2) as ex:
+        parts = split_map(ex, signatures_with_sizes, texts, parts=2, min_items=1)
+    assert len(parts) == 2
+    sig, sizes = signatures_with_sizes(texts)
+    assert (np.concatenate([p[0] for p in parts]) == sig).all()
+    assert (np.concatenate([p[1] for p in parts]) == sizes).all()

@@ -11,16 +11,26 @@ int64), never all texts:
 4. heavy re-wordings (``semantic``): WordLlama document vectors, centred, top
    principal components dropped, k nearest neighbours;
 5. verification: exact pairs are versions; a lexical pair with estimated
-   n-gram Jaccard >= ``accept_jaccard`` or containment >= ``accept_containment``
-   is accepted; pairs under every prefilter floor are dropped unchecked; the
-   rest (semantic and borderline lexical pairs) are accepted when at least
-   ``verify_threshold`` of the shorter document's sentences align
+   n-gram Jaccard >= ``accept_jaccard`` (0.5), or containment >=
+   ``accept_containment`` (0.8) at Jaccard >= ``prefilter_jaccard``, is
+   accepted; pairs under every prefilter floor (n-gram Jaccard 0.2, unigram
+   Jaccard 0.3, not semantic) are dropped unchecked; the rest (semantic and
+   borderline lexical pairs) are versions when sentences carrying at least
+   ``verify_threshold`` (0.6) of the shorter document's words align
    (:mod:`storydiff.corpus.verify`);
 6. connected components of the verified pairs → ``clusters`` table, with the
    checked pairs in ``pairs``.
 
 Signatures and vectors are stored per document, so a rerun after ``add``
-computes them only for the new documents.
+computes them only for the new documents. ``ClusterConfig.workers`` > 1 runs
+signatures, vectors and verification in worker processes with identical
+results.
+
+Measured on a 10k-document planted Bible corpus (base, exact, trimmed,
+edited, KJV re-worded and YLT re-worded copies among singletons), all steps:
+recall exact/trimmed/edited 1.00, re-worded 0.996, heavily re-worded 0.96
+(same cluster as the base); 28 of 6,616 verified pairs join different planted
+groups, all sharing text (paragraph reuse or formulaic verses).
 """
 
 from __future__ import annotations

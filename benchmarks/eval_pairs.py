@@ -85,6 +85,30 @@ def iterater_figures(p: np.ndarray, hard: np.ndarray, y: np.ndarray) -> dict[str
             "ece": round(e, 4), "reliability": table}
 
 
+def seed_timing(engine: str, repeats: int = 5) -> dict[str, object] | None:
+    """Milliseconds classify() takes on the seed pair (already segmented and aligned), median of runs."""
+    seeds = sorted((HERE.parent.parent / "shared" / "seeds").glob("*.txt"))
+    if len(seeds) < 2:
+        return None
+    from storydiff.align import align
+    from storydiff.classify import classify
+    from storydiff.embed import get_encoder
+    from storydiff.options import Options
+    from storydiff.pipeline import as_segmentation
+
+    opts, enc = Options(engine=engine), get_encoder(engine)
+    sa, sb = (as_segmentation(p.read_text(encoding="utf-8"), options=opts) for p in seeds[:2])
+    al = align(sa, sb, options=opts, encoder=enc)
+    classify(sa, sb, al, options=opts, encoder=enc)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        classify(sa, sb, al, options=opts, encoder=enc)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"groups": len(al.groups), "classify_ms_median": round(float(np.median(times)), 1),
+            "loadavg": [round(v, 2) for v in os.getloadavg()]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Evaluate verdicts on MSRP test, PAWS test, IteraTeR dev.")
     ap.add_argument("--engine", default="wordllama", choices=("wordllama", "minilm"))
@@ -111,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         total_n, total_s = total_n + len(rows), total_s + secs
         print(name, {k: v for k, v in figs.items() if k != "reliability"}, flush=True)
     out["pairs_per_s_overall"] = round(total_n / total_s, 1)
+    out["seed_pair"] = seed_timing(args.engine)
+    print("seed_pair", out["seed_pair"])
     suffix = "" if args.engine == "wordllama" else "_minilm"
     suffix += "_model_only" if args.model_only else ""
     suffix += "_limit" if args.limit else ""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -150,20 +151,12 @@ def _chrf(a: str, b: str, max_n: int = 6) -> float:
     a, b = a.replace(" ", ""), b.replace(" ", "")
     scores = []
     for n in range(1, max_n + 1):
-        ga = [a[i : i + n] for i in range(len(a) - n + 1)]
-        gb = [b[i : i + n] for i in range(len(b) - n + 1)]
+        ga = Counter(a[i : i + n] for i in range(len(a) - n + 1))
+        gb = Counter(b[i : i + n] for i in range(len(b) - n + 1))
         if not ga or not gb:
             break
-        ca: dict[str, int] = {}
-        for g in ga:
-            ca[g] = ca.get(g, 0) + 1
-        hit = 0
-        for g in gb:
-            c = ca.get(g, 0)
-            if c:
-                hit += 1
-                ca[g] = c - 1
-        p, r = hit / len(gb), hit / len(ga)
+        hit = sum((ga & gb).values())
+        p, r = hit / gb.total(), hit / ga.total()
         scores.append(2 * p * r / (p + r) if p + r else 0.0)
     return sum(scores) / len(scores) if scores else float(a == b)
 

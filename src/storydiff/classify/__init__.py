@@ -29,8 +29,9 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from storydiff.classify.features import STOP, batch_features, identity_key
-from storydiff.classify.verdict import load_model
+from storydiff.classify.verdict import VerdictModel, load_model
 from storydiff.embed import Encoder, get_encoder
+from storydiff.errors import BackendUnavailable
 from storydiff.model import (Alignment, Category, Change, ChangeKind, PairJudgement, Segmentation,
                              Sentence, Severity, Span, Verdict)
 from storydiff.options import Options
@@ -61,14 +62,26 @@ def _find_changes() -> Callable[..., Sequence[Change]] | None:
     return find_changes
 
 
+def _model_for(encoder: Encoder) -> tuple[VerdictModel, Encoder | None]:
+    """The verdict model for the encoder's engine and the extra encoder its features need.
+
+    The MiniLM engine uses its own model (MiniLM cosine as an extra feature) when
+    one ships, else the default model, whose features need WordLlama only.
+    """
+    if getattr(encoder, "name", "wordllama") == "minilm":
+        try:
+            return load_model("minilm"), encoder
+        except BackendUnavailable:
+            pass
+    return load_model("wordllama"), None
+
+
 def _p_changed(pairs: Sequence[tuple[str, str]], encoder: Encoder) -> np.ndarray:
     """Calibrated P(changed) for each pair, encoding every text and word once."""
     if not pairs:
         return np.zeros(0)
-    engine = getattr(encoder, "name", "wordllama")
-    model = load_model("minilm" if engine == "minilm" else "wordllama")
-    words = encoder if engine == "wordllama" else get_encoder("wordllama")
-    extra = encoder if engine == "minilm" else None
+    model, extra = _model_for(encoder)
+    words = encoder if getattr(encoder, "name", "") == "wordllama" else get_encoder("wordllama")
     return model.p_changed(batch_features(pairs, words, extra))
 
 
@@ -157,8 +170,7 @@ def judge_many(pairs: Sequence[tuple[str, str]], *, options: Options, encoder: E
     todo = [i for i, (ka, kb) in enumerate(keys) if ka != kb]
     p = _p_changed([pairs[i] for i in todo], encoder)
     probs = dict(zip(todo, p.tolist()))
-    decision = load_model("minilm" if getattr(encoder, "name", "") == "minilm" else "wordllama").decision \
-        if todo else 0.5
+    decision = _model_for(encoder)[0].decision if todo else 0.5
     out = []
     for i, (a, b) in enumerate(pairs):
         if a == b:

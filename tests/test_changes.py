@@ -216,3 +216,89 @@ def test_speed_sanity(enc):
     for _ in range(20):
         find_changes(a, b, encoder=enc)
     assert (time.perf_counter() - t) / 20 < 0.1  # generous: a sanity check, not a benchmark
+
+
+# ---------------------------------------------------------------- issue 3: gaps found by running the product
+
+PERSON_SWAPS = [
+    ("Harbor master Elena Ruiz said the port would reopen.", "Harbor master Tomas Becker said the port would reopen.",
+     ("Elena Ruiz",), ("Tomas Becker",)),
+    ("Ann Lee won the race.", "Ann Kerr won the race.", ("Lee", "Ann Lee"), ("Kerr", "Ann Kerr")),
+    ("Elena Ruiz said the port would reopen.", "Tomas Becker said the port would reopen.",
+     ("Elena Ruiz",), ("Tomas Becker",)),
+    ("He met Vladimir Putin in Moscow.", "He met Dmitry Medvedev in Moscow.", ("Vladimir Putin",), ("Dmitry Medvedev",)),
+]
+
+
+@pytest.mark.issue(3)
+@pytest.mark.parametrize("a,b,a_texts,b_texts", PERSON_SWAPS, ids=[p[0][:30] for p in PERSON_SWAPS])
+def test_person_replaced_is_one_high_entity_change(a, b, a_texts, b_texts, enc):
+    changes = find_changes(a, b, encoder=enc)
+    assert len(changes) == 1, changes
+    (c,) = changes
+    assert (c.category, c.severity) == (Category.ENTITY, Severity.HIGH)
+    assert c.a_text in a_texts and c.b_text in b_texts
+    assert c.explanation.startswith("person differs: ")
+    _mirror_ok(a, b, enc)
+
+
+@pytest.mark.issue(3)
+@pytest.mark.parametrize("a,b", [
+    ("The minister met Petrović in Belgrade.", "The minister met Petrovic in Belgrade."),
+    ("Prime Minister Ana Brnabic said the talks failed.", "Prime Minister Ana Burnabic said the talks failed."),
+    ("Talks with Zelenskyy resumed in the capital.", "Talks with Zelensky resumed in the capital."),
+    ("President Aleksandar Vucic spoke on Monday.", "President Vucic spoke on Monday."),
+    ("Tomas Becker said the port would reopen.", "Becker said the port would reopen."),
+])
+def test_same_person_respelled_or_shortened_is_at_most_spelling(a, b, enc):
+    changes = find_changes(a, b, encoder=enc)
+    assert all(c.category == Category.SPELLING and c.severity == Severity.LOW for c in changes), changes
+
+
+@pytest.mark.issue(3)
+@pytest.mark.parametrize("a,b,a_text,b_text", [
+    ("The protesters said the police used force.", "The rioters said the police used force.", "protesters", "rioters"),
+    ("The regime announced new measures.", "The government announced new measures.", "regime", "government"),
+    ("Officials said the dam was safe.", "Officials claimed the dam was safe.", "said", "claimed"),
+    ("Five soldiers were killed in the attack.", "Five soldiers died in the attack.", "killed", "died"),
+    ("The occupation of the region began in May.", "The liberation of the region began in May.",
+     "occupation", "liberation"),
+    ("The invasion began at dawn.", "The incursion began at dawn.", "invasion", "incursion"),
+    ("He was murdered in 1990.", "He was executed in 1990.", "murdered", "executed"),
+])
+def test_loaded_term_swapped(a, b, a_text, b_text, enc):
+    c = _one(a, b, enc, Category.TERM)
+    assert (c.severity, c.a_text, c.b_text) == (Severity.MEDIUM, a_text, b_text)
+    assert c.explanation == f"loaded term: '{a_text}' vs '{b_text}'"
+
+
+@pytest.mark.issue(3)
+@pytest.mark.parametrize("a,b", [
+    ("The protesters gathered in the square.", "The demonstrators gathered in the square."),
+    ("The settlers built new homes.", "The colonists built new homes."),
+    ("The mayor said the road would reopen.", "The mayor stated the road would reopen."),
+    # equivalent renderings of one scene: approximations, number words, prepositions, clause for noun
+    ("About 300 residents gathered outside the town hall during the vote.",
+     "Around three hundred residents gathered in front of the town hall while the vote took place."),
+    # words that merely contain "not", and negated idioms of positive meaning
+    ("The minister said the plan was sound.", "The minister noted the plan was sound."),
+    ("The report was notable for its length.", "The report was remarkable for its length."),
+    ("Nothing was said about the plan.", "Nothing was noted about the plan."),
+    ("The rules apply to, but are not limited to, members.", "The rules extend beyond members."),
+    ("She was a key figure, not least in the early years.", "She was a key figure, especially in the early years."),
+    ("It was, not to mention, expensive.", "It was, besides, expensive."),
+    ("There is no doubt the plan will work.", "The plan will certainly work."),
+])
+def test_issue3_equivalents_not_flagged(a, b, enc):
+    strong = [c for c in find_changes(a, b, encoder=enc) if c.severity.rank >= Severity.MEDIUM.rank]
+    assert strong == []
+    _mirror_ok(a, b, enc)
+
+
+@pytest.mark.issue(3)
+@pytest.mark.parametrize("a,b", [
+    ("The rules are limited to members.", "The rules are not limited to members."),
+    ("It was only costly.", "It was not only costly."),
+])
+def test_negated_idiom_does_not_hide_a_real_negation(a, b, enc):
+    assert _one(a, b, enc, Category.NEGATION).severity == Severity.HIGH

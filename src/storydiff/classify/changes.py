@@ -31,8 +31,8 @@ from rapidfuzz.distance import Indel
 
 from storydiff.classify import numbers as num
 from storydiff.classify.context import Context, Finding
-from storydiff.classify.entities import (CONNECTORS, Entity, find_entities, heads, is_demonym, known_names, same_name,
-                                         spelling_variant)
+from storydiff.classify.entities import (CONNECTORS, Entity, find_entities, heads, is_demonym, is_person, known_names,
+                                         same_name, spelling_variant)
 from storydiff.classify.polarity import detect_conditions, detect_modality, detect_negation, detect_quotes
 from storydiff.classify.tokens import Slot, Token, align_words, fold, lexicon, tokenize, uk_us, word_key
 from storydiff.embed import Encoder
@@ -268,6 +268,9 @@ def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> No
             if any(k in mapping for k in e.indices()):
                 return
     kind = e.kind if e.kind != "name" or rival is None else rival.kind
+    other_toks = ctx.b if side == "a" else ctx.a
+    # One person named instead of another is a change of who acted or spoke, however the sentence frames it.
+    person = rival is not None and is_person(toks, e) and is_person(other_toks, rival)
     if facing is None:
         if any(k in mapping for k in e.indices()):
             return
@@ -276,7 +279,10 @@ def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> No
         return
     mine = (e.first, e.last)
     a, b = (mine, facing) if side == "a" else (facing, mine)
-    cat, name = (Category.ATTRIBUTION, "source") if _attributed(toks, e) else (Category.ENTITY, kind)
+    if person:
+        cat, name = Category.ENTITY, "person"
+    else:
+        cat, name = (Category.ATTRIBUTION, "source") if _attributed(toks, e) else (Category.ENTITY, kind)
     ctx.add(Finding(cat, Severity.HIGH if cat is Category.ENTITY else Severity.MEDIUM, a, b, name, confidence=0.75))
 
 
@@ -335,10 +341,38 @@ def _loaded(t: Token) -> bool:
 
 @functools.cache
 def _loaded_terms() -> frozenset[str]:
-    from storydiff.classify.tokens import word_key
-
     words = [w for w in lexicon()["loaded_terms"] if " " not in w]
     return frozenset(words + [word_key(w) for w in words])
+
+
+@functools.cache
+def _loaded_groups() -> dict[str, int]:
+    """Loaded terms of one connotation ("protesters"/"demonstrators"), by word and word key: a swap inside is style."""
+    out: dict[str, int] = {}
+    for n, group in enumerate(lexicon()["loaded_equivalents"]):
+        for w in group:
+            out[w] = out[word_key(w)] = n
+    return out
+
+
+@functools.cache
+def _framing_words() -> frozenset[str]:
+    """Loaded terms and the neutral words they stand in for ("said" for "claimed"): worth pairing even as stopwords."""
+    return _loaded_terms() | frozenset(lexicon()["neutral_terms"])
+
+
+def _reframed(p: Token, q: Token) -> bool:
+    """A loaded term swapped for a neutral word or a differently loaded one ("protesters" vs "rioters")."""
+    if not (_loaded(p) or _loaded(q)) or p.key == q.key:
+        return False
+    groups = _loaded_groups()
+    gp = groups.get(p.low, groups.get(p.key))
+    return gp is None or gp != groups.get(q.low, groups.get(q.key))
+
+
+def _pairable(toks: tuple[Token, ...], i: int) -> bool:
+    t = toks[i]
+    return (t.is_content or (t.is_word and t.low in _framing_words())) and not _referring(toks, i)
 
 
 @functools.cache
@@ -372,8 +406,8 @@ def detect_terms(ctx: Context) -> None:
     """One-for-one word swaps inside a slot whose meaning or connotation differs."""
     todo = []
     for s in ctx.wa.slots:
-        sa = [ctx.a[i] for i in s.a if ctx.free_a(i) and ctx.a[i].is_content and not _referring(ctx.a, i)]
-        sb = [ctx.b[j] for j in s.b if ctx.free_b(j) and ctx.b[j].is_content and not _referring(ctx.b, j)]
+        sa = [ctx.a[i] for i in s.a if ctx.free_a(i) and _pairable(ctx.a, i)]
+        sb = [ctx.b[j] for j in s.b if ctx.free_b(j) and _pairable(ctx.b, j)]
         if sa and sb:
             todo.append((s, sa, sb))
     ctx.vectors([t.low for _, sa, sb in todo for t in sa + sb])
@@ -401,8 +435,12 @@ def _pair_slot(ctx: Context, slot: Slot, sa: list[Token], sb: list[Token]) -> No
             continue
         done_a.add(p.i)
         done_b.add(q.i)
-        if _loaded(p) != _loaded(q) or (_loaded(p) and p.key != q.key):
-            ctx.add(Finding(Category.TERM, Severity.MEDIUM, (p.i, p.i), (q.i, q.i), "loaded term", confidence=0.75))
+        if _reframed(p, q):
+            ctx.add(Finding(Category.TERM, Severity.MEDIUM, (p.i, p.i), (q.i, q.i), "loaded term", "pair", 0.75))
+        elif _loaded(p) and _loaded(q):
+            ctx.same(p.i, q.i)  # one connotation: "settlers"/"colonists"
+        elif not (p.is_content and q.is_content):
+            continue  # a neutral stopword ("said") counts only against a loaded term
         elif ctx.similarity(p.low, q.low) >= SYNONYM_SIM or form >= 0.8 or score >= 0.9:
             if p.is_cap and q.is_cap and not (p.sent_start or q.sent_start) and spelling_variant(p.text, q.text):
                 ctx.add(Finding(Category.SPELLING, Severity.LOW, (p.i, p.i), (q.i, q.i), "spelling", confidence=0.6))

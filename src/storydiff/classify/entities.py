@@ -84,6 +84,32 @@ _CALENDAR = frozenset("monday tuesday wednesday thursday friday saturday sunday 
                       "dec".split())
 
 
+# Words that open place names rather than personal names ("New York", "San Diego", "Port Said").
+_PLACE_OPENERS = frozenset("new san santa santo los las la el saint st st. sao north south east west upper lower great "
+                           "little port fort mount lake cape puerto bad glen".split())
+# Titles before a personal name ("President Vucic", "Dr Lee").
+_TITLES = frozenset("mr mr. mrs mrs. ms ms. dr dr. sir dame lord lady president minister chancellor premier "
+                    "senator governor mayor judge justice general colonel captain admiral commander sergeant "
+                    "professor prof prof. king queen prince princess pope bishop rev cardinal ambassador "
+                    "secretary spokesman spokeswoman spokesperson master chairman chairwoman chief".split())
+
+
+def is_person(toks: tuple[Token, ...], e: Entity) -> bool:
+    """A personal name, by form: two to four title-case words that name no place or body ("Elena Ruiz"),
+    or one such word after a title ("President Vucic"). A lone surname stays an ordinary name."""
+    words = [t for t in toks[e.first : e.last + 1] if t.low not in CONNECTORS]
+    if not words or e.kind != "name" or len(words) > 4 or words[0].low in _PLACE_OPENERS:
+        return False
+    table = lexicon()["demonyms"]
+    for t in words:
+        core = t.text.replace("-", "").replace("'", "").replace("’", "")
+        if not (core.isalpha() and t.text[0].isupper() and not core.isupper()) or t.low in table or t.low in heads():
+            return False
+    if fold(" ".join(t.text for t in words)) in table:
+        return False
+    return len(words) >= 2 or (e.first > 0 and toks[e.first - 1].low in _TITLES)
+
+
 def _cap_name(t: Token) -> bool:
     # Days and months are dates (numbers.py), not names.
     return t.is_word and t.text[0].isupper() and not t.text[0].isdigit() and t.low not in _CALENDAR

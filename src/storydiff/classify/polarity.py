@@ -17,7 +17,7 @@ from storydiff.model import Category, Severity
 _AUX = frozenset("is are was were be been am do does did have has had will would can could may might must shall "
                  "should".split())
 _CERTAIN = frozenset("undoubtedly certainly definitely surely clearly obviously evidently doubtless undeniably "
-                     "indeed clear obvious certain evident".split())
+                     "indeed clear obvious certain evident doubt".split())  # "doubt": "no doubt", "without doubt"
 
 
 @functools.cache
@@ -60,17 +60,25 @@ def detect_negation(ctx: Context) -> None:
     A word negated by a prefix facing its plain form ("clear" vs "unclear") is a cue on its side, so
     "not clear" vs "unclear" cancels while "clear" vs "unclear" is reported.
     """
+    idioms: list[tuple[tuple[Token, ...], int]] = []
+
     def cues(toks: tuple[Token, ...], free) -> list[tuple[float, int]]:
         out = []
         for t in toks:
             if not free(t.i) or t.low not in _negation():
                 continue
-            if t.low == "not" and t.i + 1 < len(toks) and toks[t.i + 1].low in ("only", "just", "merely"):
-                continue  # "not only … but also" adds, it does not negate
+            n = _positive_idiom(toks, t.i)
+            # The idiom's other words present on the other side alone make a real flip ("limited to" → "not limited to").
+            if n and any(free(k) for k in range(t.i + 1, t.i + n)):
+                if " ".join(x.low for x in toks[t.i : t.i + n]) not in lexicon()["hedges"]:  # "no doubt": modality's
+                    idioms.extend((toks, k) for k in range(t.i, t.i + n) if free(k))
+                continue  # "not only … but also", "not limited to": the words negate nothing
             out.append((_rel(t.i, toks), t.i))
         return out
 
     ca, cb = cues(ctx.a, ctx.free_a), cues(ctx.b, ctx.free_b)
+    for toks, k in idioms:  # the idiom's other words ("least", "limited") are no term swap either
+        ctx.same(k, None) if toks is ctx.a else ctx.same(None, k)
     partner: dict[tuple[str, int], int] = {}
     for s in ctx.wa.slots:
         for i in s.a:
@@ -97,6 +105,26 @@ def detect_negation(ctx: Context) -> None:
         i = partner.get(("b", j))
         ctx.add(_negation_finding(ctx, j, side="b") if i is None else
                 Finding(Category.NEGATION, Severity.HIGH, (i, i), (j, j), "negation", "pair", 0.7))
+
+
+@functools.cache
+def _idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Negated idioms with a positive meaning ("not limited to", "no doubt"), by the negation word that opens them."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for ph in lexicon()["positive_negations"]:
+        words = tuple(ph.split())
+        out.setdefault(words[0], []).append(words)
+        if words[0] == "can" and words[1] == "not":
+            out.setdefault("not", []).append(words[1:])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _positive_idiom(toks: tuple[Token, ...], i: int) -> int:
+    """The length of the negated idiom of positive meaning that token ``i`` opens ("not limited to"), else 0."""
+    for ph in _idioms().get(toks[i].low, ()):
+        if tuple(t.low for t in toks[i : i + len(ph)]) == ph:
+            return len(ph)
+    return 3 if toks[i].low == "n't" and tuple(t.low for t in toks[i + 1 : i + 3]) == ("help", "but") else 0
 
 
 def _double_negation(rest: list[int]) -> list[int]:

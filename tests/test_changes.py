@@ -71,8 +71,10 @@ CASES = [
     ("We can lift the ban on imports.", "We can, if conditions allow, lift the ban on imports.",
      Category.MODALITY, Severity.MEDIUM, None, "if conditions allow"),
     # term
+    ("Critics denounced the new trade deal.", "Critics denounced the new trade ban.",
+     Category.TERM, Severity.MEDIUM, "deal", "ban"),
     ("Critics denounced the new trade alliance.", "Critics denounced the new trade embargo.",
-     Category.TERM, Severity.MEDIUM, "alliance", "embargo"),
+     Category.TERM, Severity.LOW, "alliance", "embargo"),  # a rarer word: its vector is weak evidence
     ("The government deployed troops against the rebels.", "The government deployed troops against the terrorists.",
      Category.TERM, Severity.MEDIUM, "rebels", "terrorists"),
     ("The mayor praised the police on Monday.", "The mayor criticised the police on Monday.",
@@ -276,6 +278,7 @@ def test_loaded_term_swapped(a, b, a_text, b_text, enc):
 @pytest.mark.parametrize("a,b", [
     ("The protesters gathered in the square.", "The demonstrators gathered in the square."),
     ("The settlers built new homes.", "The colonists built new homes."),
+    ("The alledged plot failed.", "The alleged plot failed."),
     ("The mayor said the road would reopen.", "The mayor stated the road would reopen."),
     # equivalent renderings of one scene: approximations, number words, prepositions, clause for noun
     ("About 300 residents gathered outside the town hall during the vote.",
@@ -302,3 +305,23 @@ def test_issue3_equivalents_not_flagged(a, b, enc):
 ])
 def test_negated_idiom_does_not_hide_a_real_negation(a, b, enc):
     assert _one(a, b, enc, Category.NEGATION).severity == Severity.HIGH
+
+
+@pytest.mark.issue(3)
+@pytest.mark.parametrize("a,b", [
+    ("It covers transparency in government.", "It covers openness in government."),
+    ("The message was clear.", "The message was unequivocal."),
+    ("They attacked the establishment.", "They attacked the elite."),
+    ("He spoke from the venue.", "He spoke from the tribune."),
+    ("They exert pressure on the banks.", "They increase pressure on the banks."),
+])
+def test_synonym_swaps_with_a_rarer_word_stay_low(a, b, enc):
+    strong = [c for c in find_changes(a, b, encoder=enc) if c.severity.rank >= Severity.MEDIUM.rank]
+    assert strong == []
+
+
+def test_common_words_come_from_the_encoder_vocabulary():
+    from storydiff.classify.tokens import common_words, is_common
+
+    assert len(common_words()) > 5000
+    assert is_common("increase") and is_common("deals") and not is_common("unequivocal")

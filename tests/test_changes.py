@@ -325,3 +325,28 @@ def test_common_words_come_from_the_encoder_vocabulary():
 
     assert len(common_words()) > 5000
     assert is_common("increase") and is_common("deals") and not is_common("unequivocal")
+
+
+@pytest.mark.issue(3)
+@pytest.mark.parametrize("a,b", [
+    ("The 5-year statute of limitations has expired.", "The five-year statute of limitations has expired."),
+    ("They signed a seven-figure contract.", "They signed a 7 figure contract."),
+    ("The firm demanded $ 30.000 from its peers.", "The firm demanded $ 30,000 from its peers."),
+    ("Our model beats the baseline on IWSLT'14 data.", "Our model beats the baseline on the data."),
+    ("Although prices rose, sales held up.", "Prices rose, but sales held up."),
+])
+def test_number_forms_and_concessions_not_flagged(a, b, enc):
+    strong = [c for c in find_changes(a, b, encoder=enc)
+              if c.severity.rank >= Severity.MEDIUM.rank and c.category in (Category.NUMBER, Category.CONTENT)]
+    assert [c for c in strong if c.explanation.startswith(("number", "condition"))] == []
+
+
+@pytest.mark.issue(3)
+@pytest.mark.parametrize("a,b,a_text,b_text", [
+    ("Q3 profits rose.", "Q4 profits rose.", "3", "4"),
+    ("The 3-day talks ended.", "The four-day talks ended.", "3", "four-day"),
+    ("The firm demanded $ 30.000 from its peers.", "The firm demanded $ 40,000 from its peers.", "$ 30.000", "$ 40,000"),
+])
+def test_number_forms_still_compared(a, b, a_text, b_text, enc):
+    c = _one(a, b, enc, Category.NUMBER)
+    assert (c.severity, c.a_text, c.b_text) == (Severity.HIGH, a_text, b_text)

@@ -157,8 +157,11 @@ def detect_numbers(ctx: Context) -> None:
 
 
 def _literal(m: num.Mention, toks: tuple[Token, ...]) -> bool:
-    """Digits or a date: a number word alone ("two", "first") added or dropped is mostly style ("both", "initially")."""
-    return m.is_date or any(t.text[0].isdigit() for t in toks[m.first : m.last + 1])
+    """Digits or a date: a number word alone ("two", "first") added or dropped is mostly style ("both", "initially").
+
+    Digits inside a name ("IWSLT'14") go with the name: the name pass reports it added or dropped.
+    """
+    return m.is_date or (not m.glued and any(t.text[0].isdigit() for t in toks[m.first : m.last + 1]))
 
 
 def _all_matched(m: num.Mention, mapping: dict[int, int]) -> bool:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from storydiff.classify.tokens import Token, lexicon
 
@@ -39,6 +39,8 @@ class Mention:
     unit: str | None
     first: int  # token indices, inclusive
     last: int
+    alt: tuple[float | int | None, ...] | None = None  # "30.000": 30 or, grouped the continental way, 30,000
+    glued: bool = False  # digits inside a name or code ("wav2vec", "IWSLT'14", "Q3"): compared, never a quantity alone
 
     @property
     def is_date(self) -> bool:
@@ -46,7 +48,8 @@ class Mention:
 
     def same(self, other: Mention) -> bool:
         """Equal value, compatible unit and the same direction of comparison."""
-        if self.kind != other.kind or self.value != other.value:
+        if self.kind != other.kind or not (self.value == other.value or self.alt == other.value
+                                           or (other.alt is not None and self.value == other.alt)):
             return False
         if self.unit and other.unit and self.unit != other.unit:
             return False
@@ -147,10 +150,16 @@ def _mention_at(toks: tuple[Token, ...], i: int) -> Mention | None:
         if re.fullmatch(r"1[5-9]\d\d|20\d\d", raw):
             return Mention("year", (int(value),), None, None, i, i)
         last = i
+        scale = 1
         while last + 1 < len(toks) and toks[last + 1].low in _SCALES:
-            value *= _SCALES[toks[last + 1].low]
+            scale *= _SCALES[toks[last + 1].low]
             last += 1
-        return _quantity(toks, i, last, value)
+        m = _quantity(toks, i, last, value * scale)
+        if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):
+            m = replace(m, alt=(round(float(raw.replace(".", "")) * scale, 6),))
+        return replace(m, glued=_glued(toks, i)) if _glued(toks, i) else m
+    if t.is_word and "-" in t.low and (v := _hyphen_value(t.low)) is not None:  # "five-year" = "5-year"
+        return Mention("number", (float(v),), None, None, i, i)
     if t.low in _ORD_WORDS:
         return Mention("ordinal", (_ORD_WORDS[t.low],), None, None, i, i)
     if t.is_word and _is_number_word(t.low) and t.low != "zero":
@@ -165,6 +174,28 @@ def _mention_at(toks: tuple[Token, ...], i: int) -> Mention | None:
             return None  # "one" is as often a pronoun as a number
         return _quantity(toks, i, last, float(v))
     return None
+
+
+def _hyphen_value(low: str) -> int | None:
+    """The number opening a hyphenated word ("five-year" → 5, "twenty-two-day" → 22), else ``None``."""
+    parts = low.split("-")
+    k = 0
+    while k < len(parts) and _is_number_word(parts[k]):
+        k += 1
+    if k == 0 or k == len(parts):
+        return None
+    v = _word_value(parts[:k])
+    return None if v is None or (v == 1 and parts[k] not in lexicon()["units"]) else v  # "one-sided"
+
+
+def _glued(toks: tuple[Token, ...], i: int) -> bool:
+    """Digits written onto letters before them, directly or through an apostrophe: part of a name."""
+    if i == 0 or toks[i - 1].end != toks[i].start:
+        return False
+    prev = toks[i - 1]
+    if prev.text in "'’" and i > 1 and toks[i - 2].end == prev.start:
+        prev = toks[i - 2]
+    return prev.text[-1].isalpha()
 
 
 def _quantity(toks: tuple[Token, ...], first: int, last: int, value: float) -> Mention:

@@ -299,10 +299,19 @@ def detect_conditions(ctx: Context) -> None:
         return
     for i in la:
         if ctx.a[i].low in _CONDITIONS and not _whether(ctx.a, i):
-            ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, (i, i), None, "condition", "one", 0.55))
+            ctx.add(Finding(Category.CONTENT, _link_weight(ctx.a[i]), (i, i), None, "condition", "one", 0.55))
     for j in lb:
         if ctx.b[j].low in _CONDITIONS and not _whether(ctx.b, j):
-            ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, None, (j, j), "condition", "one", 0.55))
+            ctx.add(Finding(Category.CONTENT, _link_weight(ctx.b[j]), None, (j, j), "condition", "one", 0.55))
+
+
+# "Although X, Y" asserts X and Y either way: the concession is a link of discourse, not a condition on the claim.
+# (On IteraTeR train, such links added or dropped alone were labelled coherence edits, not changes of meaning.)
+_CONCESSIVE = frozenset({"although", "though", "despite"})
+
+
+def _link_weight(t: Token) -> Severity:
+    return Severity.LOW if t.low in _CONCESSIVE else Severity.MEDIUM
 
 
 _ASKING = frozenset("confirm ask asked asks know knows see wonder check tell say decide determine clear unclear "

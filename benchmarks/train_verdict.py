@@ -10,6 +10,7 @@ Usage::
 
     .venv/bin/python benchmarks/train_verdict.py                 # default engine (WordLlama)
     .venv/bin/python benchmarks/train_verdict.py --engine minilm # + MiniLM cosine (needs torch)
+    .venv/bin/python benchmarks/train_verdict.py --kind joint    # one model on all corpora (comparison)
 
 Writes ``src/storydiff/data/verdict_model[_minilm].json`` and
 ``benchmarks/results/verdict_train[_minilm].json`` (cross-validated figures).
@@ -143,13 +144,46 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> object:
     return HistGradientBoostingClassifier(**GB_PARAMS).fit(x, y, sample_weight=w)
 
 
-def oof_raw(x: np.ndarray, y: np.ndarray, w: np.ndarray, groups: np.ndarray, k: int = 5) -> np.ndarray:
-    """Out-of-fold raw scores from grouped folds (no sentence shared across folds)."""
+# The mixture: a strict expert trained on PAWS (same words, order decides), a lenient one
+# on re-worded news (MSRP, IteraTeR), and a gate that learns from the pair's features
+# alone how PAWS-like (high overlap, re-ordered) a pair is.
+STRICT_SETS = ("paws",)
+GATE_PARAMS = dict(GB_PARAMS, max_iter=100)
+
+
+def fit_mixture(x: np.ndarray, y: np.ndarray, w: np.ndarray, src: np.ndarray) -> dict[str, object]:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    strict = np.isin(src, STRICT_SETS)
+    return {
+        "gate": HistGradientBoostingClassifier(**GATE_PARAMS).fit(x, strict.astype(int)),
+        "strict": fit(x[strict], y[strict], np.ones(int(strict.sum()))),
+        "lenient": fit(x[~strict], y[~strict], np.ones(int((~strict).sum()))),
+    }
+
+
+def mixture_raw(models: dict[str, object], x: np.ndarray) -> np.ndarray:
+    """logit of g·strict + (1 − g)·lenient, as VerdictModel.raw computes it."""
+    g = models["gate"].predict_proba(x)[:, 1]  # type: ignore[attr-defined]
+    p = g * models["strict"].predict_proba(x)[:, 1] + (1 - g) * models["lenient"].predict_proba(x)[:, 1]  # type: ignore[attr-defined]
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))
+
+
+def oof_raw(x: np.ndarray, y: np.ndarray, w: np.ndarray, groups: np.ndarray, src: np.ndarray | None = None,
+            k: int = 5) -> np.ndarray:
+    """Out-of-fold raw scores from grouped folds (no sentence shared across folds).
+
+    With ``src`` the mixture is fitted, else one joint model.
+    """
     from sklearn.model_selection import GroupKFold
 
     out = np.zeros(len(y))
     for tr, te in GroupKFold(n_splits=k, shuffle=True, random_state=SEED).split(x, y, groups):
-        out[te] = fit(x[tr], y[tr], w[tr]).decision_function(x[te])
+        if src is None:
+            out[te] = fit(x[tr], y[tr], w[tr]).decision_function(x[te])
+        else:
+            out[te] = mixture_raw(fit_mixture(x[tr], y[tr], w[tr], src[tr]), x[te])
     return out
 
 
@@ -202,6 +236,8 @@ def tune_policy(rows: list[tuple[str, str, int, str]], src: np.ndarray, p: np.nd
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--engine", default="wordllama", choices=("wordllama", "minilm"))
+    ap.add_argument("--kind", default="mixture", choices=("mixture", "joint"),
+                    help="gated strict/lenient experts (default) or one model on all corpora")
     ap.add_argument("--tune-policy", action="store_true",
                     help="also tabulate the rule-forcing policy (needs storydiff.classify.changes)")
     args = ap.parse_args(argv)
@@ -218,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     y = np.array([r[2] for r in rows])
     groups = np.array([r[3] for r in rows])
     w = np.array([DATASET_WEIGHT[s] for s in src])
-    raw = oof_raw(x, y, w, groups)
+    raw = oof_raw(x, y, w, groups, src_a if args.kind == "mixture" else None)
     a, b = platt(raw, y, w)
     p = 1 / (1 + np.exp(-(a * raw + b)))
     # One decision threshold for all data: the one maximising the mean of per-corpus accuracy.
@@ -232,35 +268,40 @@ def main(argv: list[str] | None = None) -> int:
         cv[s] = {"n": int(m.sum()), "acc": round(float(((p[m] >= decision) == y[m]).mean()), 4),
                  "ece": round(e, 4)}
     e_all, table = ece(p, y)
-    clf = fit(x, y, w)
     from storydiff.classify.features import FEATURE_NAMES, MINILM_FEATURE
 
     names = list(FEATURE_NAMES) + ([MINILM_FEATURE] if args.engine == "minilm" else [])
-    model = {
-        "format": "storydiff.verdict.gbdt.v1",
-        "features": names,
-        "trees": export_trees(clf),
-        "baseline": float(np.ravel(clf._baseline_prediction)[0]),
-        "platt": [a, b],
-        "decision": decision,
-        "meta": {"engine": args.engine, "trained_on": {s: len(v) for s, v in sets.items()},
-                 "dataset_weight": DATASET_WEIGHT, "params": {k: v for k, v in GB_PARAMS.items()},
-                 "seed": SEED, "cv_grouped_5fold": cv},
-    }
+    meta = {"engine": args.engine, "kind": args.kind, "trained_on": {s: len(v) for s, v in sets.items()},
+            "dataset_weight": DATASET_WEIGHT, "params": dict(GB_PARAMS), "seed": SEED, "cv_grouped_5fold": cv}
+    if args.kind == "mixture":
+        models = fit_mixture(x, y, w, src_a)
+        meta["strict_sets"], meta["gate_params"] = list(STRICT_SETS), dict(GATE_PARAMS)
+        model: dict[str, object] = {
+            "format": "storydiff.verdict.mixture.v1", "features": names,
+            "experts": {k: {"trees": export_trees(m), "baseline": float(np.ravel(m._baseline_prediction)[0])}
+                        for k, m in models.items()},
+        }
+        reference = mixture_raw(models, x[:2000])
+    else:
+        clf = fit(x, y, w)
+        model = {"format": "storydiff.verdict.gbdt.v1", "features": names, "trees": export_trees(clf),
+                 "baseline": float(np.ravel(clf._baseline_prediction)[0])}
+        reference = clf.decision_function(x[:2000])
+    model.update({"platt": [a, b], "decision": decision, "meta": meta})
     suffix = "" if args.engine == "wordllama" else "_minilm"
     out = ROOT / "src" / "storydiff" / "data" / f"verdict_model{suffix}.json"
     out.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
     # The exported trees must reproduce scikit-learn's scores exactly.
     from storydiff.classify.verdict import VerdictModel
 
-    diff = float(np.abs(VerdictModel.from_dict(model).raw(x[:2000]) - clf.decision_function(x[:2000])).max())
-    report = {"engine": args.engine, "decision": decision, "platt": [a, b], "cv_grouped_5fold": cv,
+    diff = float(np.abs(VerdictModel.from_dict(model).raw(x[:2000]) - reference).max())
+    report = {"engine": args.engine, "kind": args.kind, "decision": decision, "platt": [a, b], "cv_grouped_5fold": cv,
               "cv_ece_all": round(e_all, 4), "cv_reliability": table, "export_max_abs_diff": diff,
               "model_bytes": out.stat().st_size, "seconds": round(time.time() - t0, 1),
               "loadavg": os.getloadavg()}
     if args.tune_policy:
         report["policy"] = tune_policy(rows, src_a, p, y, decision)
-    res = ROOT / "benchmarks" / "results" / f"verdict_train{suffix}.json"
+    res = ROOT / "benchmarks" / "results" / f"verdict_train{suffix}{'_joint' if args.kind == 'joint' else ''}.json"
     res.parent.mkdir(exist_ok=True)
     res.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))

@@ -13,6 +13,7 @@ import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -22,23 +23,15 @@ MODEL_FILES = {"wordllama": "verdict_model.json", "minilm": "verdict_model_minil
 
 
 @dataclass(frozen=True, slots=True)
-class VerdictModel:
-    """Boosted trees plus Platt calibration and the decision threshold.
+class Trees:
+    """One boosted-tree ensemble as padded node arrays (one row per tree).
 
-    Attributes:
-        features: feature names, in the column order the trees expect.
-        feature: (trees, nodes) int array: split feature per node.
-        threshold: (trees, nodes) float array: go left when ``x <= threshold``.
-        left, right: (trees, nodes) child indices (a leaf points to itself).
-        value: (trees, nodes) leaf values (already shrunk by the learning rate).
-        depth: the deepest leaf, i.e. how many steps evaluation takes.
-        baseline: the raw score before any tree.
-        platt: (a, b): ``p = 1 / (1 + exp(-(a * raw + b)))``.
-        decision: p_changed at or above which the verdict is "changed".
-        meta: training provenance (data, seeds, figures).
+    ``feature``/``threshold``: the split (go left when ``x <= threshold``);
+    ``left``/``right``: child indices (a leaf points to itself); ``value``: leaf
+    values (already shrunk by the learning rate); ``depth``: the deepest leaf;
+    ``baseline``: the raw score before any tree.
     """
 
-    features: tuple[str, ...]
     feature: np.ndarray
     threshold: np.ndarray
     left: np.ndarray
@@ -46,30 +39,21 @@ class VerdictModel:
     value: np.ndarray
     depth: int
     baseline: float
-    platt: tuple[float, float]
-    decision: float
-    meta: dict[str, object]
 
     @classmethod
-    def from_dict(cls, d: dict[str, object]) -> VerdictModel:
-        trees = d["trees"]
-        assert isinstance(trees, dict)
+    def from_dict(cls, t: dict[str, Any], baseline: float) -> Trees:
         return cls(
-            features=tuple(d["features"]),  # type: ignore[arg-type]
-            feature=np.asarray(trees["feature"], dtype=np.int64),
-            threshold=np.asarray(trees["threshold"], dtype=np.float64),
-            left=np.asarray(trees["left"], dtype=np.int64),
-            right=np.asarray(trees["right"], dtype=np.int64),
-            value=np.asarray(trees["value"], dtype=np.float64),
-            depth=int(trees["depth"]),
-            baseline=float(d["baseline"]),  # type: ignore[arg-type]
-            platt=(float(d["platt"][0]), float(d["platt"][1])),  # type: ignore[index]
-            decision=float(d["decision"]),  # type: ignore[arg-type]
-            meta=dict(d.get("meta", {})),  # type: ignore[call-overload]
+            feature=np.asarray(t["feature"], dtype=np.int64),
+            threshold=np.asarray(t["threshold"], dtype=np.float64),
+            left=np.asarray(t["left"], dtype=np.int64),
+            right=np.asarray(t["right"], dtype=np.int64),
+            value=np.asarray(t["value"], dtype=np.float64),
+            depth=int(t["depth"]),
+            baseline=float(baseline),
         )
 
     def raw(self, x: np.ndarray) -> np.ndarray:
-        """Raw (uncalibrated log-odds) scores for a feature matrix ``x`` (n × features)."""
+        """Raw (log-odds) scores for a feature matrix ``x`` (n × features)."""
         x = np.asarray(x, dtype=np.float64)
         n, t = x.shape[0], self.feature.shape[0]
         node = np.zeros((n, t), dtype=np.int64)
@@ -83,10 +67,62 @@ class VerdictModel:
             node = np.where(go_left, self.left[tree, node], self.right[tree, node])
         return self.baseline + self.value[tree, node].sum(axis=1)
 
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictModel:
+    """Boosted trees (one ensemble, or a gated pair of experts) plus Platt calibration.
+
+    ``format`` ``storydiff.verdict.gbdt.v1`` has one ensemble; ``…mixture.v1``
+    has a *gate* (how much a pair looks like a same-words pair where order
+    decides the meaning, as in PAWS) mixing a *strict* expert and a *lenient*
+    one (re-worded news, MSRP/IteraTeR): ``p = g·strict + (1 − g)·lenient``;
+    the calibrated probability is then ``sigmoid(a · logit(p) + b)``.
+
+    Attributes:
+        features: feature names, in the column order the trees expect.
+        trees: ``{"main": …}`` or ``{"gate": …, "strict": …, "lenient": …}``.
+        platt: (a, b) of the calibration.
+        decision: p_changed at or above which the verdict is "changed".
+        meta: training provenance (data, seeds, figures).
+    """
+
+    features: tuple[str, ...]
+    trees: dict[str, Trees]
+    platt: tuple[float, float]
+    decision: float
+    meta: dict[str, Any]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> VerdictModel:
+        if "experts" in d:
+            trees = {k: Trees.from_dict(v["trees"], v["baseline"]) for k, v in d["experts"].items()}
+        else:
+            trees = {"main": Trees.from_dict(d["trees"], d["baseline"])}
+        return cls(
+            features=tuple(d["features"]),
+            trees=trees,
+            platt=(float(d["platt"][0]), float(d["platt"][1])),
+            decision=float(d["decision"]),
+            meta=dict(d.get("meta", {})),
+        )
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """Uncalibrated log-odds of "changed" for a feature matrix ``x``."""
+        if "main" in self.trees:
+            return self.trees["main"].raw(x)
+        g = _sigmoid(self.trees["gate"].raw(x))
+        p = g * _sigmoid(self.trees["strict"].raw(x)) + (1 - g) * _sigmoid(self.trees["lenient"].raw(x))
+        p = np.clip(p, 1e-9, 1 - 1e-9)
+        return np.log(p / (1 - p))
+
     def p_changed(self, x: np.ndarray) -> np.ndarray:
         """Calibrated probability that each pair's meaning changed."""
         a, b = self.platt
-        return 1.0 / (1.0 + np.exp(-(a * self.raw(x) + b)))
+        return _sigmoid(a * self.raw(x) + b)
 
 
 @functools.cache

@@ -44,6 +44,20 @@ def test_tree_walk_matches_a_hand_built_tree():
     assert raw.tolist() == [-0.75, 2.25]  # a value equal to the threshold goes left, as in scikit-learn
 
 
+def _leaf(value: float) -> dict[str, object]:
+    return {"trees": {"feature": [[0]], "threshold": [[0.0]], "left": [[0]], "right": [[0]],
+                      "value": [[value]], "depth": 0}, "baseline": 0.0}
+
+
+def test_mixture_mixes_experts_by_the_gate():
+    d = {"features": ["f0"], "platt": [1.0, 0.0], "decision": 0.5,
+         "experts": {"gate": _leaf(0.0), "strict": _leaf(2.0), "lenient": _leaf(-2.0)}}
+    m = VerdictModel.from_dict(d)
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    want = 0.5 * sig(2.0) + 0.5 * sig(-2.0)  # gate 0.5: the mean of the two experts
+    np.testing.assert_allclose(m.p_changed(np.zeros((1, 1))), [want])
+
+
 def test_probabilities_are_in_unit_interval_and_batch_equals_single(encoder):
     m = load_model()
     x = batch_features(PAIRS, encoder)

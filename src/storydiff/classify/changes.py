@@ -256,7 +256,7 @@ def _present(ctx: Context, e: Entity, others: list[Entity], side: str) -> bool:
 
 def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> None:
     toks, used, mapping = (ctx.a, ctx.used_a, ctx.wa.a2b) if side == "a" else (ctx.b, ctx.used_b, ctx.wa.b2a)
-    if used.intersection(e.indices()) or _defined_here(toks, e):
+    if used.intersection(e.indices()) or _defined_here(toks, e) or _currency_tag(toks, e):
         return
     facing = _facing_range(ctx, side, e.first, e.last)
     if facing and (ctx.b if side == "a" else ctx.a)[facing[0]].low in _REFERENCE:
@@ -292,6 +292,20 @@ def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> No
     else:
         cat, name = (Category.ATTRIBUTION, "source") if _attributed(toks, e) else (Category.ENTITY, kind)
     ctx.add(Finding(cat, Severity.HIGH if cat is Category.ENTITY else Severity.MEDIUM, a, b, name, confidence=0.75))
+
+
+_CURRENCY = frozenset("$€£¥")
+
+
+def _currency_tag(toks: tuple[Token, ...], e: Entity) -> bool:
+    """A country code that only says which dollar: "US$ 5", "US $5", "$1.9 billion US"."""
+    core = e.text.replace(".", "")
+    if e.first != e.last or not (core.isupper() and len(core) <= 3):
+        return False
+    after = toks[e.last + 1].text if e.last + 1 < len(toks) else ""
+    before = [t for t in toks[max(0, e.first - 3) : e.first]]
+    return after in _CURRENCY or (bool(before) and any(t.text in _CURRENCY for t in before)
+                                  and (before[-1].text[0].isdigit() or before[-1].low in num.SCALE_WORDS))
 
 
 def _defined_here(toks: tuple[Token, ...], e: Entity) -> bool:

@@ -147,8 +147,9 @@ def _initials(words: list[str]) -> tuple[str, str]:
 def same_name(x: Entity, y: Entity) -> bool:
     """Equal names: same canonical key, initials of one spell the other, or a demonym ("Russian" ~ "Russia")."""
     cx, cy = canonical(x), canonical(y)
-    if cx == cy or sorted(re.split(r"[-\s]+", cx)) == sorted(re.split(r"[-\s]+", cy)):
-        return True  # "High Velocity"/"High-Velocity", "German-English"/"English-German"
+    if cx == cy or sorted(re.split(r"[-\s]+", cx)) == sorted(re.split(r"[-\s]+", cy)) \
+            or re.sub(r"[-\s]+", "", cx) == re.sub(r"[-\s]+", "", cy):
+        return True  # "High Velocity"/"High-Velocity", "German-English"/"English-German", "Bing Dian"/"BingDian"
     wx, wy = x.text.split(), y.text.split()
     # Set aside the words both share at either end: "INF Treaty" vs "Intermediate-Range Nuclear Forces Treaty".
     while len(wx) > 1 and len(wy) > 1 and fold(wx[-1]) == fold(wy[-1]):

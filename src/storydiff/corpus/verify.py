@@ -113,6 +113,20 @@ def _one_blas_thread():  # type: ignore[no-untyped-def]
     return threadpool_limits(1, user_api="blas")
 
 
+def _locality_order(pairs: np.ndarray) -> np.ndarray:
+    """Pairs grouped by connected component, so that a chunk's documents are
+    mostly its own and each document is embedded about once (ordering by the
+    first index alone re-embeds the second documents in every chunk)."""
+    if not len(pairs):
+        return np.zeros(0, dtype=np.int64)
+    from storydiff.corpus.cluster import union_find
+
+    docs, inverse = np.unique(pairs, return_inverse=True)
+    local = inverse.reshape(-1, 2)
+    labels = union_find(len(docs), local)
+    return np.lexsort((local[:, 1], local[:, 0], labels[local[:, 0]]))
+
+
 def verify_pair(text_a: str, text_b: str, *, encoder: str | Encoder = "wordllama",
                 sentence_cos: float = 0.6) -> float:
     """Share of the shorter text's sentences (weighted by words) aligned to the other text (0..1).
@@ -134,7 +148,7 @@ def verify_pairs(texts: Sequence[str] | Mapping[int, str], pairs: np.ndarray, *,
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     out = np.zeros(len(pairs), dtype=np.float32)
-    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+    order = _locality_order(pairs)
     start = 0
     while start < len(order):
         # grow the chunk until it touches chunk_docs distinct documents

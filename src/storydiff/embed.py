@@ -117,3 +117,27 @@ def get_encoder(name: str = "wordllama") -> Encoder:
     if name == "minilm":
         return MiniLMEncoder()
     raise OptionError(f"unknown engine {name!r}: expected 'wordllama' or 'minilm'")
+
+
+class MemoEncoder:
+    """Wraps an encoder for the span of one comparison so no text is encoded twice.
+
+    Alignment and change detection both embed the same sentences; this keeps
+    the vectors of one ``compare`` call (and nothing beyond it: a new wrapper
+    is made per call, so no state outlives the call).
+    """
+
+    def __init__(self, encoder: Encoder) -> None:
+        self._encoder = encoder
+        self.name = encoder.name
+        self.dim = encoder.dim
+        self._vecs: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vecs))
+        if missing:
+            for t, v in zip(missing, self._encoder.encode(missing), strict=True):
+                self._vecs[t] = v
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._vecs[t] for t in texts])

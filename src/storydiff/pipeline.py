@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from storydiff.comparison import Comparison
-from storydiff.embed import get_encoder
+from storydiff.embed import MemoEncoder, get_encoder
 from storydiff.model import Document, PairJudgement, Segmentation
 from storydiff.options import Options
 
@@ -69,7 +69,7 @@ def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: A
     opts = Options.from_kwargs(options, **kwargs)
     sa = as_segmentation(a, options=opts)
     sb = as_segmentation(b, options=opts)
-    encoder = get_encoder(opts.engine)
+    encoder = MemoEncoder(get_encoder(opts.engine))
     alignment = align(sa, sb, options=opts, encoder=encoder)
     alignment, changes = classify(sa, sb, alignment, options=opts, encoder=encoder)
     return Comparison(sa, sb, alignment, changes, opts)

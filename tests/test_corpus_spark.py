@@ -53,14 +53,18 @@ def _clusters_from_rows(rows: list[tuple[str, str]]) -> set[frozenset[str]]:
     return {frozenset(g) for g in groups.values()}
 
 
-def _store_clusters(store_path: str) -> set[frozenset[str]]:
+def _store_rows(store_path: str) -> set[tuple[str, str, bool]]:
     import duckdb
 
     con = duckdb.connect(store_path, read_only=True)
     try:
-        return _clusters_from_rows(con.execute("SELECT cluster_id, doc_id FROM clusters").fetchall())
+        return set(con.execute("SELECT cluster_id, doc_id, is_origin FROM clusters").fetchall())
     finally:
         con.close()
+
+
+def _store_clusters(store_path: str) -> set[frozenset[str]]:
+    return _clusters_from_rows([(c, d) for c, d, _ in _store_rows(store_path)])
 
 
 def _parquet_clusters(path: str) -> set[frozenset[str]]:
@@ -88,7 +92,7 @@ def corpus_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def lexical_store(corpus_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, set[frozenset[str]]]:
+def lexical_store(corpus_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, set[frozenset[str]], set]:
     """A store clustered by the embedded engine (no semantic step), and its clusters."""
     from storydiff.corpus.add import add_documents
     from storydiff.corpus.engine import cluster_store
@@ -97,25 +101,25 @@ def lexical_store(corpus_file: Path, tmp_path_factory: pytest.TempPathFactory) -
     add_documents(store, [str(corpus_file)])
     # max_bucket=3 forces star edges in some buckets, so that rule is compared too
     cluster_store(store, config=ClusterConfig(semantic=False, max_bucket=3))
-    return store, _store_clusters(store)
+    return store, _store_clusters(store), _store_rows(store)
 
 
 def test_spark_gives_the_embedded_clusters(spark, lexical_store, tmp_path: Path) -> None:
     from storydiff.corpus.spark import run_spark_cluster
 
-    store, embedded = lexical_store
+    store, embedded, rows = lexical_store
     assert len(embedded) >= 20  # the planted clusters were found, so the comparison means something
     summary = run_spark_cluster(store, config=ClusterConfig(semantic=False, max_bucket=3),
                                 output=str(tmp_path / "out"), spark=spark)
     assert _parquet_clusters(str(tmp_path / "out")) == embedded
-    assert _store_clusters(store) == embedded  # written back as the engine writes it
+    assert _store_rows(store) == rows  # written back as the engine writes it: same ids and origins
     assert summary.clusters == len(embedded)
 
 
 def test_spark_reads_an_input_file_directly(spark, lexical_store, corpus_file: Path, tmp_path: Path) -> None:
     from storydiff.corpus.spark import run_spark_cluster
 
-    _, embedded = lexical_store
+    _, embedded, _ = lexical_store
     run_spark_cluster(str(tmp_path / "unused.db"), config=ClusterConfig(semantic=False, max_bucket=3),
                       output=str(tmp_path / "out"), input_path=str(corpus_file), spark=spark)
     assert _parquet_clusters(str(tmp_path / "out")) == embedded

@@ -163,3 +163,12 @@ def test_unknown_input_extension_is_refused(tmp_path):
     p.write_text("<a/>")
     with pytest.raises(CorpusError, match="--format"):
         add_documents(str(tmp_path / "c.db"), [str(p)])
+
+
+def test_empty_text_and_wrong_format_are_reported(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\na,Some words here.\nb,\n", encoding="utf-8")
+    s = add_documents(str(tmp_path / "c.db"), [str(src)], on_error="skip")
+    assert s.added == 1 and s.problems == ((f"{src}:3", "empty 'text'"),)
+    with pytest.raises(CorpusError, match="not a directory"):
+        add_documents(str(tmp_path / "d.db"), [str(src)], fmt="dir")

@@ -71,6 +71,8 @@ def read_input(path: str, fmt: str = "auto") -> Iterator[Record | Problem]:
     if fmt not in FORMATS:
         raise CorpusError(f"unknown input format {fmt!r}: expected one of {', '.join(FORMATS)}")
     fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt == "dir" and not Path(path).is_dir():
+        raise CorpusError(f"{path}: not a directory; --format dir expects a directory of text files")
     if fmt != "dir" and not Path(path).is_file():
         raise CorpusError(f"{path}: not a file; --format {fmt} expects a file")
     return {"dir": _read_dir, "jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet}[fmt](path)
@@ -89,6 +91,8 @@ def _record(row: Any, where: str) -> Record | Problem:
     if not isinstance(text, str):
         what = "missing 'text'" if text is None else f"'text' must be a string (got {type(text).__name__})"
         return Problem(where, what)
+    if not text.strip():
+        return Problem(where, "empty 'text'")
     return Record(id=str(doc_id), text=text, where=where, **_optional(row))
 
 

@@ -328,6 +328,30 @@ def _cluster(store_path: str, cfg: ClusterConfig, reporter: Reporter, executor: 
     return dataclasses.replace(summary, seconds=secs)
 
 
+def triage(cfg: ClusterConfig, method: np.ndarray, j3: np.ndarray, j1: np.ndarray, size_a: np.ndarray,
+           size_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The decision rule before sentence checks: which pairs are accepted, which need a check.
+
+    Shared by every backend so that they cluster identically.
+
+    Args:
+        cfg: thresholds (``accept_jaccard``, ``accept_containment``, ``prefilter_*``).
+        method: int8 method codes (exact 0, minhash 1, semantic 2) from the merge of candidate sets.
+        j3, j1: estimated n-gram and content-unigram Jaccard (zeros when unigrams are off).
+        size_a, size_b: distinct n-gram counts of each pair's documents.
+
+    Returns:
+        ``(accept, check)`` boolean masks; pairs in neither are dropped unchecked.
+    """
+    sa, sb = size_a.astype(np.float64), size_b.astype(np.float64)
+    inter = j3 / (1.0 + j3) * (sa + sb)
+    containment = np.where(np.minimum(sa, sb) > 0, inter / np.maximum(np.minimum(sa, sb), 1), 0.0)
+    accept = (method == _METHOD_CODE[EXACT]) | (j3 >= cfg.accept_jaccard) | (
+        (containment >= cfg.accept_containment) & (j3 >= cfg.prefilter_jaccard))
+    worth = (j3 >= cfg.prefilter_jaccard) | (j1 >= cfg.prefilter_unigram) | (method == _METHOD_CODE[SEMANTIC])
+    return accept, ~accept & worth
+
+
 def _decide(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray, method: np.ndarray,
             sig3: np.ndarray, size3: np.ndarray, sig1: np.ndarray | None, vecs: np.ndarray | None,
             reporter: Reporter, executor: Any = None) -> dict[str, np.ndarray]:
@@ -337,21 +361,13 @@ def _decide(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray, m
     j3 = estimate_jaccard(sig3, pairs)
     j1 = estimate_jaccard(sig1, pairs) if sig1 is not None else np.zeros(len(pairs), np.float32)
     cos = pair_cosines(vecs, pairs) if vecs is not None else np.full(len(pairs), np.nan, np.float32)
-    sa, sb = size3[pairs[:, 0]].astype(np.float64), size3[pairs[:, 1]].astype(np.float64)
-    inter = j3 / (1.0 + j3) * (sa + sb)
-    containment = np.where(np.minimum(sa, sb) > 0, inter / np.maximum(np.minimum(sa, sb), 1), 0.0)
-    exact = method == _METHOD_CODE[EXACT]
-    accept = exact | (j3 >= cfg.accept_jaccard) | ((containment >= cfg.accept_containment)
-                                                   & (j3 >= cfg.prefilter_jaccard))
-    worth = (j3 >= cfg.prefilter_jaccard) | (j1 >= cfg.prefilter_unigram) | (method == _METHOD_CODE[SEMANTIC])
-    check = ~accept & worth
+    accept, check = triage(cfg, method, j3, j1, size3[pairs[:, 0]], size3[pairs[:, 1]])
     share = np.full(len(pairs), np.nan, np.float32)
     idx = np.flatnonzero(check)
     if idx.size:
         share[idx] = _sentence_check(con, cfg, seqs, pairs[idx], reporter, executor)
     verified = accept | (check & (share >= cfg.verify_threshold))
-    keep = accept | check
-    return {"keep": keep, "verified": verified, "jaccard": j3, "cosine": cos, "share": share,
+    return {"keep": accept | check, "verified": verified, "jaccard": j3, "cosine": cos, "share": share,
             "checked": check}
 
 

@@ -173,3 +173,21 @@ def test_compare_mirror():
     kinds = {ChangeKind.ADDED: ChangeKind.REMOVED, ChangeKind.REMOVED: ChangeKind.ADDED}
     assert sorted(kinds.get(c.kind, c.kind) for c in ab.changes if c.kind in kinds) == \
         sorted(c.kind for c in ba.changes if c.kind in kinds)
+
+
+def test_seed_pair_classifies_quickly(seed_pair, enc):
+    import time
+
+    from storydiff.align import align
+    from storydiff.pipeline import as_segmentation
+
+    sa, sb = (as_segmentation(p.read_text(encoding="utf-8"), options=OPTS) for p in seed_pair)
+    al = align(sa, sb, options=OPTS, encoder=enc)
+    classify(sa, sb, al, options=OPTS, encoder=enc)  # warm caches (model, lexicons)
+    t = time.perf_counter()
+    al2, changes = classify(sa, sb, al, options=OPTS, encoder=enc)
+    elapsed = time.perf_counter() - t
+    assert len(al2.groups) >= 30
+    assert elapsed < 1.5  # ~0.1 s for ~60 groups on 2 busy cores; generous for CI
+    assert all(g.confidence >= 0.5 for g in al2.groups)
+    assert any(g.verdict is Verdict.CHANGED for g in al2.groups)

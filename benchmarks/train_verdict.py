@@ -10,7 +10,8 @@ Usage::
 
     .venv/bin/python benchmarks/train_verdict.py                 # default engine (WordLlama)
     .venv/bin/python benchmarks/train_verdict.py --engine minilm # + MiniLM cosine (needs torch)
-    .venv/bin/python benchmarks/train_verdict.py --kind joint    # one model on all corpora (comparison)
+    .venv/bin/python benchmarks/train_verdict.py --kind joint    # one model on all corpora (comparison;
+                                                                 # its model goes to the temp folder)
 
 Writes ``src/storydiff/data/verdict_model[_minilm].json`` and
 ``benchmarks/results/verdict_train[_minilm].json`` (cross-validated figures).
@@ -22,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -289,7 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         reference = clf.decision_function(x[:2000])
     model.update({"platt": [a, b], "decision": decision, "meta": meta})
     suffix = "" if args.engine == "wordllama" else "_minilm"
-    out = ROOT / "src" / "storydiff" / "data" / f"verdict_model{suffix}.json"
+    # Only the shipped kind goes into the package; the joint model is for comparison.
+    out = (ROOT / "src" / "storydiff" / "data" / f"verdict_model{suffix}.json" if args.kind == "mixture"
+           else Path(tempfile.gettempdir()) / f"verdict_model{suffix}_joint.json")
     out.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
     # The exported trees must reproduce scikit-learn's scores exactly.
     from storydiff.classify.verdict import VerdictModel

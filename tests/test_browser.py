@@ -162,7 +162,7 @@ def test_compare_lists_the_changes_and_clicking_one_scrolls_to_it(page: Page, ba
     assert item.is_hidden()
 
 
-@pytest.mark.xfail(strict=True, reason="the change engine does not name a replaced person (Ruiz -> Becker) yet")
+@pytest.mark.issue(4)
 def test_changed_name_is_listed(page: Page, base_url: str) -> None:
     _compare(page, base_url, STORY_A, STORY_B)
     assert "Becker" in page.locator("#change-list").inner_text()

@@ -9,7 +9,12 @@ into paragraphs of 3–6. Conditions on B:
 * ``shuffled``: paragraphs in a random order;
 * ``shuffled+edits``: shuffled, and some verses split in two at a comma or
   semicolon near the middle, some adjacent verse pairs merged into one unit,
-  a few verses deleted and a few verses from another chapter inserted.
+  a few verses deleted and a few verses from another chapter inserted;
+* ``shuffled+shifts``: shuffled, and in some adjacent verse pairs the
+  boundary shifts: the second half of the first verse moves to the start of
+  the second, or the first half of the second to the end of the first (two
+  units whose content is redistributed over two; the aligner should make a
+  2:2 group or two 1:1 pairs, not a 2:1 group and an added unit).
 
 Units go straight into ``storydiff.align.align`` (no segmenter). A predicted
 link is a pair (A unit, B unit) inside one group; it is correct when the two
@@ -149,6 +154,8 @@ def _make_pair(
     b = [b[k] for k in order]
     if condition == "shuffled":
         return a, b, order
+    if condition == "shuffled+shifts":
+        return a, [shift_boundaries(p, rng) for p in b], order
     edited: list[list[Unit]] = []
     for p in b:
         out: list[Unit] = []
@@ -171,6 +178,28 @@ def _make_pair(
         if out:
             edited.append(out)
     return a, edited, order
+
+
+def shift_boundaries(p: list[Unit], rng: random.Random, rate: float = 0.2) -> list[Unit]:
+    """Shift the boundary between some adjacent units (half of one unit moves to its neighbour)."""
+    out: list[Unit] = []
+    k = 0
+    while k < len(p):
+        u = p[k]
+        if k + 1 < len(p) and rng.random() < rate:
+            v = p[k + 1]
+            if rng.random() < 0.5:
+                if halves := split_text(u.text):  # the tail of u moves to v
+                    out += [Unit(halves[0], u.verses), Unit(halves[1] + " " + v.text, u.verses | v.verses)]
+                    k += 2
+                    continue
+            elif halves := split_text(v.text):  # the head of v moves to u
+                out += [Unit(u.text + " " + halves[0], u.verses | v.verses), Unit(halves[1], v.verses)]
+                k += 2
+                continue
+        out.append(u)
+        k += 1
+    return out
 
 
 def segmentation(paras: list[list[Unit]], name: str) -> Segmentation:
@@ -533,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         out["verses"] = sum(len(data[k]) for k in test)
         out["bible"] = {}
         for col_b in ("kjv", "ylt"):
-            for cond in ("plain", "shuffled", "shuffled+edits"):
+            for cond in ("plain", "shuffled", "shuffled+edits", "shuffled+shifts"):
                 r = run_bible(test, data, "web", col_b, cond, foreign_pool[col_b])
                 out["bible"][f"web-{col_b}/{cond}"] = r
                 print(f"web-{col_b:4s} {cond:15s} {r}", flush=True)

@@ -212,6 +212,95 @@ def test_three_sentences_merged_into_one_are_three_to_one(encoder: Encoder) -> N
     assert al.added == () and al.removed == ()
 
 
+# A sentence boundary that shifted between versions: the content of two A
+# sentences redistributed over two B sentences (examples/bridge-*.txt).
+BRIDGE_A = [
+    ["Riverton council approves new Danube bridge"],
+    [
+        "RIVERTON, 14 March 2026 – The city council on Thursday approved a plan to build a second bridge "
+        "across the Danube, ending a debate that has lasted nearly three years."
+    ],
+    [
+        "The bridge will cost €120 million, of which the European Investment Bank has agreed to lend 60 million.",
+        "The rest will come from the city budget and from EU regional funds.",
+        "Construction will begin in September 2026 and should be finished within three years.",
+    ],
+    [
+        'Mayor Ana Petrović said the project was "a bridge for everyone" and promised that cyclists and '
+        "pedestrians would get their own lanes.",
+        "Council members voted 31 to 9 in favour of the plan.",
+    ],
+]
+BRIDGE_B = [
+    ["Riverton votes for second bridge over the Danube"],
+    [
+        "Riverton's city council voted on Thursday to build a second bridge over the Danube, closing a dispute "
+        "that had gone on for almost three years."
+    ],
+    [
+        "The project is expected to cost €210 million.",
+        "The World Bank has agreed to lend 60 million; the remainder will be paid from the municipal budget "
+        "and from European Union regional funds.",
+        "Construction may start in September 2026 and is due to be completed in three years.",
+    ],
+    [
+        'Calling it "a bridge for drivers", Mayor Ana Petrovic promised separate lanes for cyclists and pedestrians.',
+        "The plan passed with 31 votes to 9.",
+    ],
+]
+# the same in the Marlow story: the head of A sentence 6 moves into B sentence 5
+SHIFTED = [list(p) for p in REWORDED]
+SHIFTED[2][0:2] = [
+    "Traders on Mill Street worry that most of their clients will disappear, and one baker reported "
+    "that his takings had dropped.",
+    "They have fallen by a third since the warning.",
+]
+
+
+@pytest.mark.parametrize(
+    "a_paras,b_paras,a_run,b_run",
+    [(BRIDGE_A, BRIDGE_B, (2, 3), (2, 3)), (PARAGRAPHS, SHIFTED, (5, 6), (5, 6))],
+    ids=["bridge", "marlow"],
+)
+def test_shifted_sentence_boundary_is_two_to_two_or_two_pairs(
+    encoder: Encoder, a_paras: list, b_paras: list, a_run: tuple[int, int], b_run: tuple[int, int]
+) -> None:
+    a, b = seg(a_paras), seg(b_paras)
+    al = align(a, b, options=OPTIONS, encoder=encoder)
+    got = sorted((g.a, g.b) for g in al.groups if set(g.a) & set(a_run) or set(g.b) & set(b_run))
+    two_pairs = [((a_run[0],), (b_run[0],)), ((a_run[1],), (b_run[1],))]
+    assert got in ([(a_run, b_run)], two_pairs), got
+    assert al.added == () and al.removed == ()
+    n, m = len(a.sentences), len(b.sentences)
+    check_invariants(al, n, m)
+    ba = align(b, a, options=OPTIONS, encoder=encoder)
+    check_invariants(ba, m, n)
+    assert {(g.a, g.b, g.score, g.moved) for g in al.groups} == {(g.b, g.a, g.score, g.moved) for g in ba.groups}
+    assert align(a, b, options=OPTIONS, encoder=encoder) == al
+
+
+def test_bridge_shift_is_one_two_to_two_group(encoder: Encoder) -> None:
+    # the two diagonal pairs are weak (€120 million vs €210 million is only half of B's second sentence)
+    al = align(seg(BRIDGE_A), seg(BRIDGE_B), options=OPTIONS, encoder=encoder)
+    assert ((2, 3), (2, 3)) in {(g.a, g.b) for g in al.groups}
+
+
+def test_merged_texts_are_encoded_in_one_call(encoder: Encoder) -> None:
+    calls: list[int] = []
+
+    class Counting:
+        name, dim = encoder.name, encoder.dim
+
+        def encode(self, texts: list[str]):  # type: ignore[no-untyped-def]
+            calls.append(len(texts))
+            return encoder.encode(texts)
+
+    a, b = seg(BRIDGE_A), seg(BRIDGE_B)
+    align(a, b, options=OPTIONS, encoder=Counting())  # type: ignore[arg-type]
+    # the sentences, then every merged text growth may need
+    assert len(calls) == 2 and calls[0] == len(a.sentences) + len(b.sentences)
+
+
 def test_inserted_and_deleted_sentences(encoder: Encoder) -> None:
     b_paras = [list(p) for p in REWORDED]
     del b_paras[1][1]  # A sentence 4 is gone from B

@@ -12,7 +12,7 @@ The method (``storydiff.align.v1``), in four passes:
    ``Options.align_threshold`` are left unaligned.
 3. **Growing** (:mod:`.assign`): unaligned neighbours join a group when the
    merged text scores clearly better (sentence splits and merges: 1:2, 2:1,
-   up to 1:3).
+   up to 1:3; a sentence boundary that shifted between versions: 2:2).
 4. **Moves** (:mod:`.moves`): groups off the heaviest increasing chain of B
    positions moved; adjacent moved groups form one move.
 

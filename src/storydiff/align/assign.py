@@ -1,4 +1,4 @@
-"""Who goes with whom: one global 1:1 matching, then 1:2 / 2:1 groups.
+"""Who goes with whom: one global 1:1 matching, then 1:2 / 2:1 / 2:2 groups.
 
 1. Every A × B pair has a calibrated score ``P`` (see :mod:`.similarity`).
    A pair inside a run of good pairs is more believable than an isolated one,
@@ -14,6 +14,14 @@
    taken when the merged text scores clearly better than the group did and
    clears the threshold. A sentence held only by a weak, context-made pair
    may leave it for such a group.
+   A sentence boundary that shifted between versions (the content of two
+   sentences redistributed over two) makes a 2:2 group: from a 1:2 or 2:1
+   group and a free neighbour, from a pair and a free neighbour on each side,
+   or from two adjacent 1:1 pairs of which one is shaky. Two merged sentences
+   score a little higher than either pair on length alone, so a 2:2 group
+   must beat two adjacent pairs by ``MERGE_MARGIN``; when its two diagonal
+   pairs hold up on their own and do about as well, they are taken instead.
+   Every merged text this step may score is encoded in one batch up front.
 4. Gaps inside an unbroken run are filled: one unaligned sentence on each
    side between the same two groups is paired if at all similar (a free
    paraphrase); one on a single side joins a neighbour if that costs the
@@ -22,7 +30,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +50,17 @@ CONTEXT_OFFSETS = ((-1, -1), (1, 1), (-1, -2), (-2, -1), (1, 2), (2, 1))
 # A merged group must beat the group it grows from by this much (logit units).
 GROW_MARGIN = 0.25
 MAX_GROUP_SIDE = 3
+# Two adjacent 1:1 pairs merge into one 2:2 group (a sentence boundary that
+# shifted: the content of two sentences redistributed over two) only when the
+# merged texts beat the better pair by this much: two merged sentences score
+# a little higher than either pair on length alone.
+MERGE_MARGIN = 1.5
+# A 2:2 group is at least this clearly aligned (logit above the threshold).
+SHIFT_FLOOR = 1.0
+# ... and only when one of the two pairs is shaky (a logit at most this much
+# above the threshold): a shifted boundary leaves both pairs half-matched,
+# and this keeps the number of merged texts to encode small.
+MERGE_SHAKY = 1.0
 # Free-sentence pairs tried as the seed of a new 1:2 group: the best few
 # partners, and only those with some similarity (logit, i.e. score ≈ 0.05).
 PARTNERS = 2
@@ -135,12 +154,15 @@ class RunScorer:
         self._vec: dict[tuple[str, Run], np.ndarray] = {}
 
     def prepare(self, runs: Sequence[tuple[Run, Run]]) -> None:
-        """Encode every multi-sentence run in one batch."""
+        """Encode every multi-sentence run of these groups not yet encoded, in one batch."""
+        self.prefetch(key for ra, rb in runs for key in (("a", ra), ("b", rb)))
+
+    def prefetch(self, keys: Iterable[tuple[str, Run]]) -> None:
+        """Encode the merged texts of these (side, run) keys not yet encoded, in one batch."""
         todo: dict[tuple[str, Run], None] = {}  # ordered set
-        for ra, rb in runs:
-            for key in (("a", ra), ("b", rb)):
-                if len(key[1]) > 1 and key not in self._vec:
-                    todo[key] = None
+        for key in keys:
+            if len(key[1]) > 1 and key not in self._vec:
+                todo[key] = None
         if not todo:
             return
         texts = [" ".join((self.texts_a if s == "a" else self.texts_b)[k] for k in r) for s, r in todo]
@@ -192,14 +214,19 @@ class _Candidate:
     old: Pair | None  # the group it grows from
     new: Pair
     logit: float
-    evict: Pair | None  # a weak 1:1 pair the joining sentence leaves
+    evict: Pair | None  # a weak 1:1 pair the joining sentence leaves (or the second pair merged)
+    # a 2:2 group whose diagonal pairs both hold up on their own, and do about
+    # as well as the merged texts, is taken as those two 1:1 pairs instead
+    split: tuple[tuple[Pair, float], ...] = ()
 
 
 def grow(
     pairs: Sequence[tuple[int, int]], n: int, m: int, scorer: RunScorer, threshold_logit: float
 ) -> list[tuple[Run, Run, float]]:
-    """Grow 1:1 pairs into 1:2 / 2:1 (up to 1:3) groups; returns (a-run, b-run, logit) sorted by A."""
+    """Grow 1:1 pairs into 1:2 / 2:1 (up to 1:3) and 2:2 groups; returns (a-run, b-run, logit) sorted by A."""
     groups: dict[tuple[Run, Run], float] = {((i,), (j,)): scorer.pair_logit(i, j) for i, j in pairs}
+    # every merged text growth and gap filling can ask for, encoded in one call
+    scorer.prefetch(_reachable_runs(groups, n, m, threshold_logit))
     for _ in range(MAX_GROUP_SIDE):
         owner_a = {i: g for g in groups for i in g[0]}
         owner_b = {j: g for g in groups for j in g[1]}
@@ -208,10 +235,9 @@ def grow(
         scored: list[_Candidate] = []
         for old, new, evict in cands:
             z = scorer.logit(*new)
-            # a grown group must also stand on its own: above the threshold
-            base = max(groups[old] + GROW_MARGIN, threshold_logit) if old is not None else threshold_logit
+            base = _base(groups, old, new, evict, scorer, threshold_logit)
             if z > base:
-                scored.append(_Candidate(z - base, old, new, z, evict))
+                scored.append(_Candidate(z - base, old, new, z, evict, _split(new, z, scorer, threshold_logit)))
         if not scored:
             break
         # best first; ties broken by position so the result is deterministic
@@ -227,9 +253,93 @@ def grow(
             for gone in (c.old, c.evict):
                 if gone is not None:
                     del groups[gone]
-            groups[c.new] = c.logit
+            groups.update(c.split or {c.new: c.logit})
     _fill_gaps(groups, n, m, scorer, threshold_logit)
     return sorted(((a, b, z) for (a, b), z in groups.items()), key=lambda g: g[0])
+
+
+def _split(new: Pair, z: float, scorer: RunScorer, threshold_logit: float) -> tuple[tuple[Pair, float], ...]:
+    """The two diagonal 1:1 pairs of a 2:2 group, when they explain it about as well (else ``()``)."""
+    if len(new[0]) != 2 or len(new[1]) != 2:
+        return ()
+    pairs = tuple(((i,), (j,)) for i, j in zip(*new, strict=True))
+    zs = [scorer.pair_logit(i[0], j[0]) for i, j in pairs]
+    if min(zs) < threshold_logit or z >= max(zs) + MERGE_MARGIN:
+        return ()
+    return tuple(zip(pairs, zs, strict=True))
+
+
+def _shape_ok(k: int, other: int) -> bool:
+    """Group shapes growth may make: 1:k and k:1 up to ``MAX_GROUP_SIDE``, and 2:2."""
+    return (k == 1 or other == 1) and max(k, other) <= MAX_GROUP_SIDE or k == other == 2
+
+
+def _base(
+    groups: dict[Pair, float],
+    old: Pair | None,
+    new: Pair,
+    evict: Pair | None,
+    scorer: RunScorer,
+    threshold_logit: float,
+) -> float:
+    """The logit a candidate group must beat: what it replaces, plus a margin, and the threshold."""
+    if old is None:
+        return threshold_logit
+    base = groups[old] + GROW_MARGIN
+    if len(old[0]) == len(old[1]) == 1 and len(new[0]) == len(new[1]) == 2:
+        if evict is not None:  # two adjacent 1:1 pairs merged
+            base = max(groups[old], groups[evict]) + MERGE_MARGIN
+        else:  # a pair and a free sentence on each side: must also beat the 2:1 and 1:2 in between
+            (i,), (j,) = old
+            base = max(base, *(scorer.logit(*g) + GROW_MARGIN for g in ((new[0], (j,)), ((i,), new[1]))))
+    if len(new[0]) == len(new[1]) == 2:
+        base = max(base, threshold_logit + SHIFT_FLOOR)
+    # a grown group must also stand on its own: above the threshold
+    return max(base, threshold_logit)
+
+
+def _movable(groups: dict[Pair, float], n: int, m: int, threshold_logit: float) -> tuple[list[int], list[int]]:
+    """Sentences that may join a group: free ones, and those held only by a weak 1:1 pair.
+
+    A weak pair (below the threshold, taken on context) may be left for a
+    neighbour the sentence is a split-off piece of.
+    """
+    weak = [g for g, z in groups.items() if z < threshold_logit and len(g[0]) == len(g[1]) == 1]
+    in_a = {i for g in groups for i in g[0]}
+    in_b = {j for g in groups for j in g[1]}
+    return (
+        sorted([*(i for i in range(n) if i not in in_a), *(g[0][0] for g in weak)]),
+        sorted([*(j for j in range(m) if j not in in_b), *(g[1][0] for g in weak)]),
+    )
+
+
+def _reachable_runs(groups: dict[Pair, float], n: int, m: int, threshold_logit: float) -> list[tuple[str, Run]]:
+    """Every multi-sentence run that growth and gap filling may score, given the 1:1 pairs.
+
+    Only movable sentences ever join a group, so a run holds at most one
+    sentence that is not movable; merging two adjacent 1:1 pairs adds their runs.
+    """
+    out: list[tuple[str, Run]] = []
+    for side, size, movable in zip(("a", "b"), (n, m), _movable(groups, n, m, threshold_logit), strict=True):
+        mov = set(movable)
+        for k in range(size - 1):
+            for run in ((k, k + 1), (k, k + 1, k + 2)):
+                if run[-1] < size and sum(x not in mov for x in run) <= 1:
+                    out.append((side, run))
+    for i, j in _shaky_neighbours(groups, threshold_logit):
+        out += [("a", (i, i + 1)), ("b", (j, j + 1))]
+    return out
+
+
+def _shaky_neighbours(groups: dict[Pair, float], threshold_logit: float) -> list[tuple[int, int]]:
+    """(i, j) for adjacent 1:1 pairs (i, j), (i+1, j+1) of which at least one is shaky."""
+    single = {g[0][0]: (g[1][0], z) for g, z in groups.items() if len(g[0]) == len(g[1]) == 1}
+    out = []
+    for i, (j, z) in sorted(single.items()):
+        nxt = single.get(i + 1)
+        if nxt is not None and nxt[0] == j + 1 and min(z, nxt[1]) <= threshold_logit + MERGE_SHAKY:
+            out.append((i, j))
+    return out
 
 
 def _fill_gaps(
@@ -305,11 +415,7 @@ def _candidates(
     out: list[tuple[Pair | None, Pair, Pair | None]] = []
     free_a = [i for i in range(n) if i not in owner_a]
     free_b = [j for j in range(m) if j not in owner_b]
-    # a sentence held only by a weak 1:1 pair (below the threshold, taken on
-    # context) may leave it for a neighbour it is a split-off piece of
-    weak = {g for g, z in groups.items() if z < threshold_logit and len(g[0]) == len(g[1]) == 1}
-    movable_a = sorted([*free_a, *(g[0][0] for g in weak)])
-    movable_b = sorted([*free_b, *(g[1][0] for g in weak)])
+    movable_a, movable_b = _movable(groups, n, m, threshold_logit)
     for side, movable, owner in (("a", movable_a, owner_a), ("b", movable_b, owner_b)):
         for u in movable:
             evict = owner.get(u)
@@ -318,10 +424,23 @@ def _candidates(
                 if g is None or g == evict:
                     continue
                 mine, other = (g[0], g[1]) if side == "a" else (g[1], g[0])
-                if len(other) != 1 or len(mine) >= MAX_GROUP_SIDE:
+                if not _shape_ok(len(mine) + 1, len(other)):
                     continue
                 grown = tuple(sorted((*mine, u)))
                 out.append((g, (grown, other) if side == "a" else (other, grown), evict))
+    # a shifted sentence boundary: two adjacent 1:1 pairs, or one pair and a
+    # free neighbour on each side, become one 2:2 group
+    for i, j in _shaky_neighbours(groups, threshold_logit):
+        out.append((((i,), (j,)), ((i, i + 1), (j, j + 1)), ((i + 1,), (j + 1,))))
+    set_a, set_b = set(free_a), set(free_b)
+    for g in groups:
+        if len(g[0]) != 1 or len(g[1]) != 1:
+            continue
+        (i,), (j,) = g
+        for u in (i - 1, i + 1):
+            for v in (j - 1, j + 1):
+                if u in set_a and v in set_b:
+                    out.append((g, ((min(i, u), max(i, u)), (min(j, v), max(j, v))), None))
     # one free sentence against two adjacent free sentences on the other side,
     # tried only next to its best free partners (keeps this linear)
     for side, free, other_free in (("a", free_a, set(free_b)), ("b", free_b, set(free_a))):

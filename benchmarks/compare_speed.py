@@ -56,6 +56,18 @@ def main() -> None:
     storydiff.compare(text_a, text_b, engine=args.engine)  # loads the models once
     first_ms = (time.perf_counter() - t) * 1000
     warm = _timeit(lambda: storydiff.compare(text_a, text_b, engine=args.engine), args.runs)
+    from storydiff.align import align
+    from storydiff.embed import MemoEncoder, get_encoder
+    from storydiff.options import Options
+    from storydiff.pipeline import as_segmentation
+
+    opts = Options(engine=args.engine)
+
+    def foundation() -> None:  # read + segment + align, without change detection (issue 2's target)
+        sa, sb = as_segmentation(text_a, options=opts), as_segmentation(text_b, options=opts)
+        align(sa, sb, options=opts, encoder=MemoEncoder(get_encoder(args.engine)))
+
+    align_only = _timeit(foundation, args.runs)
     words_a, words_b = text_a.split(), text_b.split()
     diff = _timeit(lambda: difflib.SequenceMatcher(None, words_a, words_b, autojunk=False).get_opcodes(), args.runs)
     cli = [sys.executable, "-m", "storydiff", "compare", args.a, args.b, "--format", "json", "--engine", args.engine]
@@ -70,6 +82,7 @@ def main() -> None:
         "engine": args.engine,
         "first_call_in_process_ms": round(first_ms, 1),
         "compare_warm": _stats(warm),
+        "segment_and_align_warm": _stats(align_only),
         "cli_cold": _stats(cold),
         "difflib_words_warm": _stats(diff),
         "runs": args.runs,

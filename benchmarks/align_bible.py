@@ -247,6 +247,7 @@ def run_bible(chapters, data, col_a: str, col_b: str, condition: str, foreign: l
     mv = [0, 0, 0]  # moved A units: flagged by both, flagged by the aligner, expected
     whole = 0  # chapters whose moved units are whole paragraphs, as few as the shuffle needs
     secs = 0.0
+    orphans = 0
     for ci, key in enumerate(chapters):
         a, b, order = _make_pair(data[key], col_a, col_b, condition, seed=TEST_SEED + ci, foreign=foreign)
         sa, sb = segmentation(a, "a"), segmentation(b, "b")
@@ -257,6 +258,11 @@ def run_bible(chapters, data, col_a: str, col_b: str, condition: str, foreign: l
         ub = [u for p in b for u in p]
         for k, v in enumerate(score_links(al, ua, ub)):
             tot[k] += v
+        # units reported added or removed although they have a counterpart
+        verses_a = {v for u in ua for v in u.verses}
+        verses_b = {v for u in ub for v in u.verses}
+        orphans += sum(1 for i in al.removed if ua[i].verses & verses_b)
+        orphans += sum(1 for j in al.added if ub[j].verses & verses_a)
         moves += len(al.moves)
         n_exp, exp_units = expected_moves(a, order)
         exp_moves += n_exp
@@ -273,6 +279,7 @@ def run_bible(chapters, data, col_a: str, col_b: str, condition: str, foreign: l
     return {
         **prf(*tot),
         "links_gold": tot[2],
+        "unaligned_with_counterpart": orphans,
         "moves": moves,
         "moves_expected": exp_moves,
         "moved_units": moved,

@@ -90,3 +90,38 @@ def test_seed_pair_alignments_a_person_can_check(seed_pair, a_start, b_start):
     ia = next(s.index for s in c.a.sentences if s.text.startswith(a_start))
     jb = next(s.index for s in c.b.sentences if s.text.startswith(b_start))
     assert jb in c.alignment.a2b()[ia]
+
+
+@pytest.fixture(scope="module")
+def example_changes(example_pair):
+    return storydiff.compare(*example_pair).changes
+
+
+@pytest.mark.issue(3)
+@pytest.mark.parametrize(
+    "category, severity, a_word, b_word",
+    [
+        ("number", "high", "€120 million", "€210 million"),
+        ("entity", "high", "European Investment Bank", "World Bank"),
+        ("negation", "high", "not", None),
+        ("quote", "medium", "everyone", "a bridge for drivers"),
+        ("term", "medium", "protesters", "rioters"),
+    ],
+)
+def test_example_pair_planted_changes_are_found(example_changes, category, severity, a_word, b_word):
+    hits = [c for c in example_changes if c.category == category and c.severity.value == severity
+            and (a_word is None or a_word in (c.a_text or "")) and (b_word is None or b_word in (c.b_text or ""))]
+    assert hits, [(c.category, c.a_text, c.b_text) for c in example_changes]
+
+
+@pytest.mark.issue(3)
+def test_example_pair_modality_shift_is_on_record(example_changes):
+    assert any(c.category == "modality" and c.a_text == "will" and c.b_text == "may" for c in example_changes)
+
+
+@pytest.mark.issue(3)
+@pytest.mark.parametrize("a_word, b_word", [("300", "three hundred"), ("EU", "European Union"),
+                                            ("Petrović", "Petrovic"), ("31 to 9", "31 votes to 9")])
+def test_example_pair_equivalent_renderings_are_not_changes(example_changes, a_word, b_word):
+    assert not any(c.severity.rank >= 2 and (a_word in (c.a_text or "") or b_word in (c.b_text or ""))
+                   for c in example_changes if c.kind is ChangeKind.CHANGED)

@@ -265,7 +265,8 @@ def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> No
     rival = next((r for r in rivals if (facing and r.first <= facing[1] and facing[0] <= r.last)
                   or twins.intersection(r.indices())), None)
     if rival is not None:
-        facing = (min(facing[0], rival.first), max(facing[1], rival.last)) if facing else (rival.first, rival.last)
+        # The rival name is the substitute; the slot around it may hold a whole clause of other words.
+        facing = (rival.first, rival.last)
         rivals.remove(rival)
     elif facing is not None:
         facing = _trim(ctx.b if side == "a" else ctx.a, facing)

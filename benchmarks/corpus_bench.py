@@ -283,7 +283,7 @@ def store_clusters(store: Path) -> list[list[str]]:
 def run_spark(store: Path, out_dir: Path, extra: Sequence[str]) -> dict[str, object]:
     """``storydiff corpus cluster --engine spark`` (local[2]) as a subprocess; clusters from its Parquet."""
     res = run_cmd([PY, "-m", "storydiff", "corpus", "cluster", str(store), "--engine", "spark",
-                   "--master", "local[2]", "--output", str(out_dir), "-q", *extra])
+                   "--master", "local[2]", "--output", str(out_dir), *extra])
     t = pq.read_table(out_dir).to_pandas()
     res["clusters"] = [list(g.doc_id) for _, g in t.groupby("cluster_id")]
     return res

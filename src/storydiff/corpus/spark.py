@@ -408,6 +408,13 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
     cfg = config or ClusterConfig()
     t0 = time.perf_counter()
     secs: dict[str, float] = {}
+    last = [t0]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        secs[name] = round(now - last[0], 3)
+        last[0] = now
+
     tmp = tempfile.mkdtemp(prefix="storydiff_spark_")
     own = spark is None
     try:
@@ -451,7 +458,7 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
         size3 = sig_pd["n_shingles"].to_numpy(np.int64)
         sig1 = (np.frombuffer(b"".join(sig_pd["sig_unigram"].tolist()), dtype="<u4").reshape(n, cfg.num_perm)
                 if cfg.unigrams else None)
-        secs["signatures"] = round(time.perf_counter() - t0, 3)
+        lap("signatures")
         exact_keys = docs.where("text_key <> 0").selectExpr("idx", "0 AS band", "text_key AS key")
         parts: list[tuple[str, np.ndarray]] = [(EXACT, collect_pairs(banded_pairs(exact_keys, 1)))]
         b, r = cfg.banding("ngram")
@@ -462,19 +469,19 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
             keys = sigs.select("idx", "sig_unigram").mapInPandas(
                 _key_batches("sig_unigram", b, r), "idx long, band int, key long")
             parts.append((MINHASH, collect_pairs(banded_pairs(keys, cfg.max_bucket))))
-        secs["lsh"] = round(time.perf_counter() - t0 - sum(secs.values()), 3)
+        lap("lsh")
         vecs = None
         if cfg.semantic and n > 1:
             vecs, sem = _semantic(docs, cfg, n)
             parts.append((SEMANTIC, sem))
-        secs["semantic"] = round(time.perf_counter() - t0 - sum(secs.values()), 3)
+        lap("semantic")
         counts = {"exact": len(parts[0][1]), "ngram": len(parts[1][1]),
                   "unigram": len(parts[2][1]) if cfg.unigrams else 0,
                   "semantic": len(parts[-1][1]) if vecs is not None else 0}
         pairs, method = _merge(n, parts)
         counts["all"] = len(pairs)
         verdict = _decide(spark, docs, cfg, pairs, method, sig3, size3, sig1, vecs)
-        secs["verify"] = round(time.perf_counter() - t0 - sum(secs.values()), 3)
+        lap("verify")
         labels = union_find(n, pairs[verdict["verified"]])
         table = _cluster_rows(meta, ids, labels)
         if output:
@@ -493,7 +500,7 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
                                      verified=int(verdict["verified"].sum()), clusters=len(sizes),
                                      clustered_documents=int(sum(sizes)),
                                      sizes=dict(sorted(Counter(sizes).items())), seconds=secs)
-        secs["write"] = round(time.perf_counter() - t0 - sum(secs.values()), 3)
+        lap("write")
         secs["total"] = round(time.perf_counter() - t0, 3)
         import dataclasses
 

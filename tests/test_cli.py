@@ -134,3 +134,23 @@ def test_pairs_without_required_columns(tmp_path):
     p = run("pairs", str(tsv))
     assert p.returncode == 2
     assert "'a' and 'b'" in p.stderr.decode()
+
+
+@pytest.mark.issue(2)
+def test_html_page_against_a_plain_text_version(tmp_path):
+    """An HTML page is read for its main text and compared with a re-worded plain-text copy."""
+    page = Path(__file__).parent / "data" / "read" / "article.html"
+    copy = tmp_path / "copy.txt"
+    copy.write_text(
+        "The old harbour bridge will be closed to all traffic for eight weeks from 1 April, the council said on "
+        "Thursday. During a routine inspection last autumn, engineers found corrosion in two steel girders.\n",
+        encoding="utf-8",
+    )
+    p = run("compare", str(page), str(copy), "--format", "json")
+    assert p.returncode == 0, p.stderr.decode()
+    out = json.loads(p.stdout)
+    a = out["documents"][0]
+    assert a["media_type"] == "text/html" and a["title"] == "Harbour bridge to close for repairs"
+    assert "<" not in a["text"]  # markup is gone, only the main text is compared
+    assert any(c["category"] == "number" and "six" in (c["a_text"] or "") and "eight" in (c["b_text"] or "")
+               for c in out["changes"]), out["changes"]

@@ -273,9 +273,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--row-group", type=int, default=20_000)
+    ap.add_argument("--name", default=None, help="file name part (default: the size), e.g. 30k_s3 for a held-out seed")
     args = ap.parse_args(argv)
     n = SIZES.get(args.size) or int(args.size)
-    name = args.size if args.size in SIZES else None
+    name = args.name or (args.size if args.size in SIZES else None)
     print(json.dumps(generate(n, seed=args.seed, out=args.out, row_group=args.row_group, name=name), indent=2))
 
 

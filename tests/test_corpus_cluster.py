@@ -197,3 +197,43 @@ def test_two_workers_give_identical_clusters(clustered, tmp_path):
     con.close()
     cluster_store(str(db), config=ClusterConfig(workers=2))
     assert [c.to_dict() for c in read_clusters(str(db))] == [c.to_dict() for c in read_clusters(str(clustered))]
+
+
+def _bridge_corpus(rows: list[dict[str, str]], path: Path) -> None:
+    """Two stories; story B's documents also quote four of story A's five paragraphs (KJV wording)."""
+    rng = random.Random(11)
+    starts = rng.sample(range(0, len(rows) - 60, 60), 2 + 20)
+    vocab = [w for r in rows[:3000] for w in r["web"].split()]
+
+    def paras(start: int, n: int, col: str) -> list[str]:
+        return [" ".join(v[col] for v in rows[start + 6 * p : start + 6 * p + 5]) for p in range(n)]
+
+    def edited(text: str) -> str:
+        words = text.split(" ")
+        for k in rng.sample(range(len(words)), int(len(words) * 0.1)):
+            words[k] = rng.choice(vocab)
+        return " ".join(words)
+
+    a = "\n\n".join(paras(starts[0], 5, "web"))
+    b = "\n\n".join(paras(starts[1], 4, "web") + paras(starts[0], 4, "kjv"))
+    out = [{"id": "a/base", "text": a}, {"id": "a/exact", "text": a}, {"id": "a/edited", "text": edited(a)},
+           {"id": "b/base", "text": b}, {"id": "b/exact", "text": b}, {"id": "b/edited", "text": edited(b)}]
+    for i, start in enumerate(starts[2:]):
+        out.append({"id": f"single{i}", "text": "\n\n".join(paras(start, 5, "web"))})
+    path.write_text("".join(json.dumps(r) + "\n" for r in out), encoding="utf-8")
+
+
+def test_shared_passage_does_not_chain_two_groups(tmp_path):
+    # a/* and b/* share four paragraphs: 0.8 of the shorter aligns, but they cover only ~half
+    # of the longer; the old rule (cover_threshold=0) merges the groups, the default keeps them apart
+    src = tmp_path / "bridge.jsonl"
+    _bridge_corpus(_verses(), src)
+    groups = {}
+    for cover in (0.0, ClusterConfig().cover_threshold):
+        db = tmp_path / f"bridge{cover}.db"
+        add_documents(str(db), [str(src)])
+        cluster_store(str(db), config=ClusterConfig(cover_threshold=cover))
+        groups[cover] = sorted(sorted(c.members) for c in read_clusters(str(db)))
+    assert groups[0.0] == [sorted(f"{s}/{k}" for s in "ab" for k in ("base", "exact", "edited"))]
+    assert groups[ClusterConfig().cover_threshold] == [[f"a/{k}" for k in ("base", "edited", "exact")],
+                                                       [f"b/{k}" for k in ("base", "edited", "exact")]]

@@ -44,6 +44,11 @@ class ClusterConfig:
         prefilter_jaccard: n-gram pairs below this (and below ``prefilter_unigram``) are rejected unchecked.
         prefilter_unigram: unigram Jaccard floor of the prefilter.
         verify_threshold: share of the shorter document's words (in aligned sentences) that must align.
+        cover_threshold: ... and that share times the length ratio (shorter / longer, in characters),
+            about the share of the longer document accounted for, must reach this: a passage shared by
+            two otherwise different documents is not a version (it chained clusters together).
+        check_unigram: a lexical pair goes to the sentence check only at this estimated content-unigram
+            Jaccard or more (when ``unigrams`` is on); below it, pairs are dropped unchecked.
         sentence_cos: cosine at which two sentences count as aligned in verification.
         batch_size: documents per signature batch (64-128 keeps a batch in cache).
         workers: worker processes for signatures (1 = in process).
@@ -74,6 +79,8 @@ class ClusterConfig:
     prefilter_jaccard: float = 0.2
     prefilter_unigram: float = 0.3
     verify_threshold: float = 0.6
+    cover_threshold: float = 0.55
+    check_unigram: float = 0.25
     sentence_cos: float = 0.6
     batch_size: int = 128
     workers: int = 1

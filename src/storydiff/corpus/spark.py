@@ -307,32 +307,14 @@ def _sentence_check_spark(spark: SparkSession, docs: DataFrame, cfg: ClusterConf
 
 
 def _decide(spark: SparkSession, docs: DataFrame, cfg: ClusterConfig, pairs: np.ndarray, method: np.ndarray,
-            sig3: np.ndarray, size3: np.ndarray, sig1: np.ndarray | None, vecs: np.ndarray | None) -> dict[str, np.ndarray]:
-    """The embedded engine's decision rule (``engine._decide``), sentence checks run by Spark.
+            sig3: np.ndarray, size3: np.ndarray, sig1: np.ndarray | None, vecs: np.ndarray | None,
+            lengths: np.ndarray) -> dict[str, np.ndarray]:
+    """The embedded engine's decision (:func:`storydiff.corpus.engine.decide`), sentence checks run by Spark."""
+    from storydiff.corpus.engine import decide, evidence
 
-    Keep in step with :func:`storydiff.corpus.engine._decide`; the test
-    ``tests/test_corpus_spark.py`` fails when the two backends disagree.
-    """
-    from storydiff.corpus.engine import _METHOD_CODE, EXACT, SEMANTIC
-    from storydiff.corpus.minhash import estimate_jaccard
-    from storydiff.corpus.semantic import pair_cosines
-
-    j3 = estimate_jaccard(sig3, pairs)
-    j1 = estimate_jaccard(sig1, pairs) if sig1 is not None else np.zeros(len(pairs), np.float32)
-    cos = pair_cosines(vecs, pairs) if vecs is not None else np.full(len(pairs), np.nan, np.float32)
-    sa, sb = size3[pairs[:, 0]].astype(np.float64), size3[pairs[:, 1]].astype(np.float64)
-    inter = j3 / (1.0 + j3) * (sa + sb)
-    containment = np.where(np.minimum(sa, sb) > 0, inter / np.maximum(np.minimum(sa, sb), 1), 0.0)
-    exact = method == _METHOD_CODE[EXACT]
-    accept = exact | (j3 >= cfg.accept_jaccard) | ((containment >= cfg.accept_containment) & (j3 >= cfg.prefilter_jaccard))
-    worth = (j3 >= cfg.prefilter_jaccard) | (j1 >= cfg.prefilter_unigram) | (method == _METHOD_CODE[SEMANTIC])
-    check = ~accept & worth
-    share = np.full(len(pairs), np.nan, np.float32)
-    idx = np.flatnonzero(check)
-    if idx.size:
-        share[idx] = _sentence_check_spark(spark, docs, cfg, pairs[idx])
-    verified = accept | (check & (share >= cfg.verify_threshold))
-    return {"keep": accept | check, "verified": verified, "jaccard": j3, "cosine": cos, "share": share, "checked": check}
+    j3, j1, cos = evidence(pairs, sig3, sig1, vecs)
+    return decide(cfg, pairs, method, j3, j1, size3, lengths, cos,
+                  lambda p: _sentence_check_spark(spark, docs, cfg, p))
 
 
 def _semantic(docs: DataFrame, cfg: ClusterConfig, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -480,7 +462,8 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
                   "semantic": len(parts[-1][1]) if vecs is not None else 0}
         pairs, method = _merge(n, parts)
         counts["all"] = len(pairs)
-        verdict = _decide(spark, docs, cfg, pairs, method, sig3, size3, sig1, vecs)
+        verdict = _decide(spark, docs, cfg, pairs, method, sig3, size3, sig1, vecs,
+                          meta.column("length").to_numpy().astype(np.int64))
         lap("verify")
         labels = union_find(n, pairs[verdict["verified"]])
         table = _cluster_rows(meta, ids, labels)

@@ -237,3 +237,26 @@ def test_shared_passage_does_not_chain_two_groups(tmp_path):
     assert groups[0.0] == [sorted(f"{s}/{k}" for s in "ab" for k in ("base", "exact", "edited"))]
     assert groups[ClusterConfig().cover_threshold] == [[f"a/{k}" for k in ("base", "edited", "exact")],
                                                        [f"b/{k}" for k in ("base", "edited", "exact")]]
+
+
+def test_decide_checks_only_triaged_pairs_and_applies_cover():
+    from storydiff.corpus.engine import decide
+
+    cfg = ClusterConfig()
+    pairs = np.array([[0, 1], [0, 2], [0, 3]])
+    method = np.array([1, 1, 2], np.int8)  # minhash, minhash, semantic
+    j3 = np.array([0.3, 0.25, 0.0], np.float32)
+    j1 = np.array([0.4, 0.1, 0.0], np.float32)  # pair 1: lexical under check_unigram → dropped
+    size3 = np.array([100, 100, 100, 100])
+    lengths = np.array([1000, 1000, 1000, 2000])
+    asked = []
+
+    def check(p):
+        asked.append(p.tolist())
+        return np.array([0.9, 0.9], np.float32)
+
+    v = decide(cfg, pairs, method, j3, j1, size3, lengths, np.zeros(3, np.float32), check)
+    assert asked == [[[0, 1], [0, 3]]]
+    # pair 0: share 0.9, equal lengths → version; pair 2: 0.9 x 0.5 = 0.45 < cover → not one
+    assert v["verified"].tolist() == [True, False, False]
+    assert v["keep"].tolist() == [True, False, True]

@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--size", required=True, help="corpus name part: benchmarks/out/corpus_<size>.parquet")
     ap.add_argument("--variant", action="append", required=True, help="name:key=value,... (ClusterConfig overrides)")
     ap.add_argument("--tag", default="")
+    ap.add_argument("--keep", type=Path, default=None, help="copy each variant's store here (for analysis)")
     args = ap.parse_args(argv)
     corpus, gold_path = OUT / f"corpus_{args.size}.parquet", OUT / f"corpus_{args.size}_gold.parquet"
     gold = load_gold(gold_path)
@@ -65,6 +66,9 @@ def main(argv: list[str] | None = None) -> None:
             if not (work / "warm").exists():  # keep the signatures and vectors for the next variants
                 shutil.copy(path, base)
                 (work / "warm").touch()
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, args.keep / f"{args.size}_{name}.duckdb")
             q = quality(gold, labels_from_clusters(gold.ids, store_clusters(path)))
             result["variants"][name] = {"overrides": over, "loadavg_before": load, "checked": s.checked,
                                         "verified": s.verified, "candidates": s.candidates,

@@ -260,3 +260,20 @@ def test_decide_checks_only_triaged_pairs_and_applies_cover():
     # pair 0: share 0.9, equal lengths → version; pair 2: 0.9 x 0.5 = 0.45 < cover → not one
     assert v["verified"].tolist() == [True, False, False]
     assert v["keep"].tolist() == [True, False, True]
+
+
+def test_guarded_union_refuses_a_bridge_between_two_clusters():
+    from storydiff.corpus.cluster import guarded_union, union_find
+
+    pairs = np.array([[0, 1], [1, 2], [3, 4], [4, 5], [2, 3]])
+    strength = np.array([1.0, 0.9, 1.0, 0.9, 0.61])  # the bridge 2-3 is the weakest pair
+    asked = []
+
+    def never(p):
+        asked.append(tuple(p[0].tolist()))
+        return np.zeros(len(p), bool)
+
+    labels = guarded_union(6, pairs, strength, never)
+    assert labels.tolist() == [0, 0, 0, 1, 1, 1]
+    assert asked == [(0, 3)]  # the roots; (2, 3) itself is the pair being judged
+    assert guarded_union(6, pairs, strength, lambda p: np.ones(len(p), bool)).tolist() == union_find(6, pairs).tolist()

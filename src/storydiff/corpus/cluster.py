@@ -9,7 +9,7 @@ with the earliest date when any member has one, else the most complete member
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,3 +107,54 @@ def components(labels: np.ndarray) -> list[np.ndarray]:
     edge = np.flatnonzero(sl[1:] != sl[:-1]) + 1
     groups = np.split(order, edge)
     return sorted((g for g in groups if g.size >= 2), key=lambda g: int(g.min()))
+
+
+def guarded_union(n: int, pairs: np.ndarray, strength: np.ndarray,
+                  are_versions: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Components of verified ``pairs`` where a merge of two clusters must be confirmed.
+
+    Pairs are taken strongest first. Joining a lone document to a cluster is
+    free; joining two clusters (two or more members each) also needs one of
+    (root A, root B), (root A, b), (a, root B) to be versions, the root
+    being the member a cluster started from, its strongest pair's end. One
+    wrong pair then no longer strings two clusters together, which plain
+    union-find does at scale (the medoid check of the feasibility study).
+
+    Args:
+        n: documents.
+        pairs: ``(m, 2)`` verified pairs.
+        strength: per pair, larger = merged earlier (ties by the pair's indices).
+        are_versions: ``are_versions(pairs (k, 2)) -> bool (k,)``, the verification rule.
+
+    Returns:
+        Labels as :func:`union_find` numbers them.
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0], -np.asarray(strength, dtype=np.float64)))
+    parent = np.arange(n, dtype=np.int64)
+    size = np.ones(n, dtype=np.int64)
+    root = np.arange(n, dtype=np.int64)  # the member each component started from
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = int(parent[x])
+        return x
+
+    for a, b in pairs[order].tolist():
+        ca, cb = find(a), find(b)
+        if ca == cb:
+            continue
+        if size[ca] > 1 and size[cb] > 1:
+            ra, rb = int(root[ca]), int(root[cb])
+            tries = list(dict.fromkeys((x, y) for x, y in ((ra, rb), (ra, b), (a, rb)) if (x, y) != (a, b) and x != y))
+            if tries and not any(bool(are_versions(np.array([t], dtype=np.int64))[0]) for t in tries):
+                continue
+        keep = ca if size[ca] > size[cb] or (size[ca] == size[cb] and ca < cb) else cb
+        other = cb if keep == ca else ca
+        if size[keep] == 1:  # a pair of lone documents: the first end is the root
+            root[keep] = a
+        parent[other] = keep
+        size[keep] += size[other]
+    comp = np.array([find(i) for i in range(n)], dtype=np.int64)
+    return union_find(n, np.stack([np.arange(n, dtype=np.int64), comp], axis=1))

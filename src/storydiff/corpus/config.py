@@ -47,6 +47,8 @@ class ClusterConfig:
         cover_threshold: ... and that share times the length ratio (shorter / longer, in characters),
             about the share of the longer document accounted for, must reach this: a passage shared by
             two otherwise different documents is not a version (it chained clusters together).
+        merge_guard: joining two clusters also needs a version pair between their roots
+            (:func:`storydiff.corpus.cluster.guarded_union`); off = plain union-find.
         check_unigram: a lexical pair goes to the sentence check only at this estimated content-unigram
             Jaccard or more (when ``unigrams`` is on); below it, pairs are dropped unchecked.
         sentence_cos: cosine at which two sentences count as aligned in verification.
@@ -81,6 +83,7 @@ class ClusterConfig:
     verify_threshold: float = 0.6
     cover_threshold: float = 0.55
     check_unigram: float = 0.25
+    merge_guard: bool = True
     sentence_cos: float = 0.6
     batch_size: int = 128
     workers: int = 1

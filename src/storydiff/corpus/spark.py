@@ -17,8 +17,8 @@ at a time, so both backends produce the same signatures, keys and pairs.
 * on the **driver**: the stop list (from a seeded sample), the exact-text step,
   the semantic kNN step (embeddings of all documents are computed on the
   driver, as the embedded engine does, so the neighbour lists are identical),
-  and connected components of the verified pairs (``union_find``; fine up to
-  tens of millions of edges).
+  and the clusters of the verified pairs (the engine's ``cluster_labels``; the
+  merge guard's few root-pair checks run on the driver, one small job each).
 
 Document order (``idx``) is the store's order (the engine's), or the input
 file's order, so star hubs and labels match the embedded engine.
@@ -306,6 +306,17 @@ def _sentence_check_spark(spark: SparkSession, docs: DataFrame, cfg: ClusterConf
     return out
 
 
+def _driver_check(docs: DataFrame, cfg: ClusterConfig, pairs: np.ndarray) -> np.ndarray:
+    """Aligned shares of a few pairs, checked on the driver (the merge guard asks one pair at a time)."""
+    from pyspark.sql import functions as F
+
+    from storydiff.corpus.verify import verify_pairs
+
+    want = sorted({int(x) for x in np.asarray(pairs).ravel()})
+    texts = {int(r["idx"]): r["text"] for r in docs.where(F.col("idx").isin(want)).select("idx", "text").collect()}
+    return verify_pairs(texts, pairs, encoder=cfg.encoder, sentence_cos=cfg.sentence_cos)
+
+
 def _decide(spark: SparkSession, docs: DataFrame, cfg: ClusterConfig, pairs: np.ndarray, method: np.ndarray,
             sig3: np.ndarray, size3: np.ndarray, sig1: np.ndarray | None, vecs: np.ndarray | None,
             lengths: np.ndarray) -> dict[str, np.ndarray]:
@@ -382,8 +393,7 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
     import pyarrow as pa
 
     from storydiff.corpus import store
-    from storydiff.corpus.cluster import union_find
-    from storydiff.corpus.engine import EXACT, MINHASH, SEMANTIC, ClusterSummary, _merge, _stoplist, _write
+    from storydiff.corpus.engine import EXACT, MINHASH, SEMANTIC, ClusterSummary, _merge, _stoplist, _write, cluster_labels
     from storydiff.corpus.progress import Reporter
 
     _require_pyspark()
@@ -462,10 +472,11 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
                   "semantic": len(parts[-1][1]) if vecs is not None else 0}
         pairs, method = _merge(n, parts)
         counts["all"] = len(pairs)
-        verdict = _decide(spark, docs, cfg, pairs, method, sig3, size3, sig1, vecs,
-                          meta.column("length").to_numpy().astype(np.int64))
+        lengths = meta.column("length").to_numpy().astype(np.int64)
+        verdict = _decide(spark, docs, cfg, pairs, method, sig3, size3, sig1, vecs, lengths)
+        verdict["labels"] = labels = cluster_labels(cfg, n, pairs, verdict, lengths,
+                                                    lambda p: _driver_check(docs, cfg, p))
         lap("verify")
-        labels = union_find(n, pairs[verdict["verified"]])
         table = _cluster_rows(meta, ids, labels)
         if output:
             spark.createDataFrame(table.to_pandas()).coalesce(1).write.mode("overwrite").parquet(output)

@@ -140,7 +140,7 @@ def verify_pair(text_a: str, text_b: str, *, encoder: str | Encoder = "wordllama
 
 def verify_pairs(texts: Sequence[str] | Mapping[int, str], pairs: np.ndarray, *,
                  encoder: str | Encoder = "wordllama", sentence_cos: float = 0.6,
-                 chunk_docs: int = 8192) -> np.ndarray:
+                 chunk_docs: int = 4096) -> np.ndarray:
     """:func:`verify_pair` for every row of ``pairs`` (indices into ``texts``), float32.
 
     Each document is tokenised and its sentences and clauses embedded once per

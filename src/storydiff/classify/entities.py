@@ -1,6 +1,6 @@
 """Names without NER: capitalised runs, acronyms and head-noun patterns, and when two of them are the same name.
 
-"Treaty on the Functioning of the European Union" is one name (connectors
+"Treaty on the Non-Proliferation of Nuclear Weapons" is one name (connectors
 between capitalised words); "INF" equals "Intermediate-Range Nuclear Forces"
 by initials; "UN" equals "United Nations" by a small table of general
 knowledge; "Kiev"/"Kyiv" are spellings of one name (skeleton or similarity).

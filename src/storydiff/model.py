@@ -117,7 +117,7 @@ class Sentence:
 
     ``turn`` numbers question/answer turns when the document has them;
     ``role`` is ``"question"``, ``"answer"`` or ``None``; ``speaker`` is the
-    label that introduced the turn ("Question", "Sergey Lavrov", "Q") if any.
+    label that introduced the turn ("Question", "Anna Moreau", "Q") if any.
     """
 
     index: int

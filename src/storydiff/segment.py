@@ -7,7 +7,7 @@ Three steps, each linear in the length of the text:
    unless the block is hard-wrapped prose (lines often break mid-sentence),
    in which case the block is one paragraph.
 2. **Markers.** A paragraph may open with a speaker label ("Question:",
-   "Sergey Lavrov:") or a dialogue dash ("– We agree"). The marker is cut off
+   "Anna Moreau:") or a dialogue dash ("– We agree"). The marker is cut off
    (sentence offsets start after it) and recorded as ``Sentence.speaker``.
 3. **Sentences.** A paragraph without sentence-final punctuation (a title) is
    one sentence. Otherwise nupunkt (a maintained, pure-Python Punkt
@@ -174,7 +174,7 @@ def _marker(ptext: str) -> tuple[str, str | None, int]:
 
 
 def _speaker_label(ptext: str) -> tuple[str, int] | None:
-    """A short capitalised name or role followed by a colon, e.g. ``Sergey Lavrov:``."""
+    """A short capitalised name or role followed by a colon, e.g. ``Anna Moreau:``."""
     m = _LABEL.match(ptext)
     if not m:
         return None
@@ -304,7 +304,7 @@ def _keep_together(body: str, start: int, cut: int) -> bool:
     if abbrev in R.TIME_ABBREVIATIONS and word.rstrip(".,;:").casefold() in R.TIME_WORDS:
         return True
     if _INITIAL.match(bare) and word[:1].isupper() and word.rstrip(".,").casefold() not in R.SENTENCE_STARTERS:
-        return True  # "J. R. R. Tolkien", "Sergey V. Lavrov"
+        return True  # "J. R. R. Tolkien", "Anna M. Moreau"
     return _unclosed_bracket(left, right)
 
 

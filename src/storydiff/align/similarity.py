@@ -61,8 +61,8 @@ def tokens(text: str) -> list[str]:
     the matching: both ``^paris`` and ``paris`` count as ``paris``).
 
     Example:
-        >>> tokens("In 2023, Lavrov met 4,000 people.")
-        ['in', '^2023', '^lavrov', 'met', '^4000', 'people']
+        >>> tokens("In 2023, Moreau met 4,000 people.")
+        ['in', '^2023', '^moreau', 'met', '^4000', 'people']
     """
     out: list[str] = []
     for k, w in enumerate(_WORD.findall(_DIGIT_SEP.sub("", text))):

@@ -20,7 +20,7 @@ for modality, term, quote, attribution, content; low for spelling and for
 swaps whose words are only moderately dissimilar (see ``TERM_SIM``) or
 involve a rarer word whose vector says little (see ``_same_register``).
 A person named instead of another (by form: "Elena Ruiz", "President
-Vucic") is a high entity change even where that person is the source.
+Moreau") is a high entity change even where that person is the source.
 Loaded terms (data/change_lexicon.json) are checked against their neutral
 counterparts ("said" vs "claimed") and equivalence groups.
 
@@ -250,7 +250,7 @@ def _present(ctx: Context, e: Entity, others: list[Entity], side: str) -> bool:
         theirs = {other_toks[k].low for k in o.indices() if other_toks[k].low not in CONNECTORS}
         small, big = (mine, theirs) if len(mine) < len(theirs) else (theirs, mine)
         if small and small < big and not any(w in head_words for w in big - small):
-            return True  # "Vucic" and "Aleksandar Vucic"
+            return True  # "Moreau" and "Anna Moreau"
     return False
 
 

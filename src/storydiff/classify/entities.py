@@ -87,7 +87,7 @@ _CALENDAR = frozenset("monday tuesday wednesday thursday friday saturday sunday 
 # Words that open place names rather than personal names ("New York", "San Diego", "Port Said").
 _PLACE_OPENERS = frozenset("new san santa santo los las la el saint st st. sao north south east west upper lower great "
                            "little port fort mount lake cape puerto bad glen".split())
-# Titles before a personal name ("President Vucic", "Dr Lee").
+# Titles before a personal name ("President Moreau", "Dr Lee").
 _TITLES = frozenset("mr mr. mrs mrs. ms ms. dr dr. sir dame lord lady president minister chancellor premier "
                     "senator governor mayor judge justice general colonel captain admiral commander sergeant "
                     "professor prof prof. king queen prince princess pope bishop rev cardinal ambassador "
@@ -96,7 +96,7 @@ _TITLES = frozenset("mr mr. mrs mrs. ms ms. dr dr. sir dame lord lady president 
 
 def is_person(toks: tuple[Token, ...], e: Entity) -> bool:
     """A personal name, by form: two to four title-case words that name no place or body ("Elena Ruiz"),
-    or one such word after a title ("President Vucic"). A lone surname stays an ordinary name."""
+    or one such word after a title ("President Moreau"). A lone surname stays an ordinary name."""
     words = [t for t in toks[e.first : e.last + 1] if t.low not in CONNECTORS]
     if not words or e.kind != "name" or len(words) > 4 or words[0].low in _PLACE_OPENERS:
         return False

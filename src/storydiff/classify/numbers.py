@@ -214,20 +214,17 @@ def _quantity(toks: tuple[Token, ...], first: int, last: int, value: float) -> M
 
 def unmatched(xs: tuple[Mention, ...], ys: tuple[Mention, ...]) -> tuple[list[Mention], list[Mention]]:
     """The mentions of each side with no equal mention on the other side (multiset difference)."""
+    return _minus(xs, ys), _minus(ys, xs)
+
+
+def _minus(xs: tuple[Mention, ...], ys: tuple[Mention, ...]) -> list[Mention]:
+    """The mentions of ``xs`` left once each is paired with an equal, not yet used mention of ``ys``."""
     left = list(ys)
-    only_x: list[Mention] = []
+    only: list[Mention] = []
     for m in xs:
         k = next((k for k, o in enumerate(left) if m.same(o)), None)
         if k is None:
-            only_x.append(m)
+            only.append(m)
         else:
             left.pop(k)
-    used = list(xs)
-    only_y: list[Mention] = []
-    for o in ys:
-        k = next((k for k, m in enumerate(used) if o.same(m)), None)
-        if k is None:
-            only_y.append(o)
-        else:
-            used.pop(k)
-    return only_x, only_y
+    return only

@@ -196,6 +196,13 @@ def _exact_pairs(keys: np.ndarray) -> np.ndarray:
     return np.sort(pairs, axis=1).astype(np.int64)
 
 
+def candidate_counts(cfg: ClusterConfig, parts: list[tuple[str, np.ndarray]], *, semantic: bool) -> dict[str, int]:
+    """Candidate pairs per step, from the (method, pairs) parts in step order: exact, n-gram, [unigram], [semantic]."""
+    return {"exact": len(parts[0][1]), "ngram": len(parts[1][1]),
+            "unigram": len(parts[2][1]) if cfg.unigrams else 0,
+            "semantic": len(parts[-1][1]) if semantic else 0}
+
+
 def _merge(n: int, parts: list[tuple[str, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """Union of pair sets; each pair keeps the first (strongest) method that found it."""
     codes = [p[:, 0] * n + p[:, 1] for _, p in parts if len(p)]
@@ -319,9 +326,7 @@ def _cluster(store_path: str, cfg: ClusterConfig, reporter: Reporter, executor: 
             vecs, sem = _semantic(con, cfg, n, reporter, executor)
             parts.append((SEMANTIC, sem))
         lap("semantic")
-        counts = {"exact": len(parts[0][1]), "ngram": len(parts[1][1]),
-                  "unigram": len(parts[2][1]) if cfg.unigrams else 0,
-                  "semantic": len(parts[-1][1]) if vecs is not None else 0}
+        counts = candidate_counts(cfg, parts, semantic=vecs is not None)
         pairs, method = _merge(n, parts)
         counts["all"] = len(pairs)
         lengths = meta.column("length").to_numpy()

@@ -393,7 +393,8 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
     import pyarrow as pa
 
     from storydiff.corpus import store
-    from storydiff.corpus.engine import EXACT, MINHASH, SEMANTIC, ClusterSummary, _merge, _stoplist, _write, cluster_labels
+    from storydiff.corpus.engine import (EXACT, MINHASH, SEMANTIC, ClusterSummary, _merge, _stoplist, _write,
+                                         candidate_counts, cluster_labels)
     from storydiff.corpus.progress import Reporter
 
     _require_pyspark()
@@ -467,9 +468,7 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
             vecs, sem = _semantic(docs, cfg, n)
             parts.append((SEMANTIC, sem))
         lap("semantic")
-        counts = {"exact": len(parts[0][1]), "ngram": len(parts[1][1]),
-                  "unigram": len(parts[2][1]) if cfg.unigrams else 0,
-                  "semantic": len(parts[-1][1]) if vecs is not None else 0}
+        counts = candidate_counts(cfg, parts, semantic=vecs is not None)
         pairs, method = _merge(n, parts)
         counts["all"] = len(pairs)
         lengths = meta.column("length").to_numpy().astype(np.int64)

@@ -7,7 +7,7 @@ import pytest
 
 faiss = pytest.importorskip("faiss", reason="faiss-cpu is not installed (pip install faiss-cpu)")
 
-from storydiff.corpus.ann import AnnError, ivf_knn  # noqa: E402
+from storydiff.corpus.ann import AnnError, ivf_knn
 
 
 def _clustered(n: int, d: int = 32, clusters: int = 100, noise: float = 0.05, seed: int = 0) -> np.ndarray:
@@ -90,3 +90,17 @@ def test_rejects_bad_input() -> None:
         ivf_knn(np.zeros((10, 4), np.float32), -1)
     with pytest.raises(AnnError, match="nprobe"):
         ivf_knn(np.zeros((10, 4), np.float32), 3, nprobe=0)
+
+
+@pytest.mark.parametrize("nlist", [None, 64])  # exact (n <= FLAT_MAX) and IVF paths
+def test_min_sim_is_the_same_as_filtering_afterwards(nlist: int | None) -> None:
+    rng = np.random.default_rng(5)
+    x = _clustered(4000, clusters=200, noise=1.0, seed=2)  # loose clusters: sims spread around 0.5
+    x = np.concatenate([x, rng.normal(size=(500, 32)).astype(np.float32) / np.sqrt(32)])
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    full = ivf_knn(x, 8, nlist=nlist, nprobe=4)
+    cut = ivf_knn(x, 8, nlist=nlist, nprobe=4, min_sim=0.5)
+    sims = np.take_along_axis(x @ x.T, np.maximum(full, 0), axis=1)
+    want = np.where((full >= 0) & (sims >= 0.5), full, -1)
+    assert 0.1 < (want >= 0).mean() < 0.9  # the threshold really cuts
+    assert np.array_equal(cut, want)

@@ -130,7 +130,7 @@ def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, 
     if not quiet:
         sizes = ", ".join(f"{n}×{size}" for size, n in s.sizes.items()) or "none"
         click.echo(f"{s.documents:,} documents: {s.candidates.get('all', 0):,} candidate pairs, "
-                   f"{s.checked:,} checked by sentences, {s.verified:,} verified; {s.clusters:,} clusters "
+                   f"{s.checked:,} checked by sentences ({s.joined:,} more already joined), {s.verified:,} verified; {s.clusters:,} clusters "
                    f"with {s.clustered_documents:,} documents (count×size: {sizes}) in {s.seconds['total']:.1f} s",
                    err=True)
 

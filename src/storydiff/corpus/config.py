@@ -49,6 +49,10 @@ class ClusterConfig:
             two otherwise different documents is not a version (it chained clusters together).
         merge_guard: joining two clusters also needs a version pair between their roots
             (:func:`storydiff.corpus.cluster.guarded_union`); off = plain union-find.
+        skip_joined: with ``merge_guard``, check pairs in rounds, one per pair of clusters so far,
+            and skip pairs whose documents the pairs verified so far already join
+            (:func:`storydiff.corpus.engine.decide`).
+        check_rounds: rounds of that before the remaining pairs are checked at once.
         check_unigram: a lexical pair goes to the sentence check only at this estimated content-unigram
             Jaccard or more (when ``unigrams`` is on); below it, pairs are dropped unchecked.
         sentence_cos: cosine at which two sentences count as aligned in verification.
@@ -84,6 +88,8 @@ class ClusterConfig:
     cover_threshold: float = 0.55
     check_unigram: float = 0.25
     merge_guard: bool = True
+    skip_joined: bool = True
+    check_rounds: int = 3
     sentence_cos: float = 0.6
     batch_size: int = 128
     workers: int = 1

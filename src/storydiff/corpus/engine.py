@@ -75,6 +75,7 @@ class ClusterSummary:
         candidates: candidate pairs per step (exact, ngram, unigram, semantic) and in all.
         checked: pairs checked at sentence level.
         verified: pairs accepted as versions.
+        joined: pairs not checked because accepted pairs already join their documents.
         clusters: clusters with at least two members.
         clustered_documents: documents in those clusters.
         sizes: cluster size → number of clusters.
@@ -85,6 +86,7 @@ class ClusterSummary:
     candidates: dict[str, int]
     checked: int
     verified: int
+    joined: int
     clusters: int
     clustered_documents: int
     sizes: dict[int, int]
@@ -330,9 +332,9 @@ def _cluster(store_path: str, cfg: ClusterConfig, reporter: Reporter, executor: 
         pairs, method = _merge(n, parts)
         counts["all"] = len(pairs)
         lengths = meta.column("length").to_numpy()
-        verdict = _decide(con, cfg, seqs, pairs, method, sig3, size3, sig1, vecs, lengths, reporter, executor)
-        verdict["labels"] = cluster_labels(cfg, n, pairs, verdict, lengths,
-                                           lambda p: _sentence_check(con, cfg, seqs, p, Reporter()))
+        guard = MemoCheck(lambda p: _sentence_check(con, cfg, seqs, p, Reporter()))
+        verdict = _decide(con, cfg, seqs, pairs, method, sig3, size3, sig1, vecs, lengths, reporter, executor, guard)
+        verdict["labels"] = cluster_labels(cfg, n, pairs, verdict, lengths, guard)
         lap("verify")
         summary = _write(con, cfg, meta, pairs, method, verdict, counts, secs, reporter)
         lap("write")
@@ -396,12 +398,41 @@ def versions(cfg: ClusterConfig, share: np.ndarray, length_a: np.ndarray, length
     return (s >= cfg.verify_threshold) & (s * ratio >= cfg.cover_threshold)
 
 
+class MemoCheck:
+    """A ``check(pairs) -> shares`` that remembers its answers.
+
+    The merge guard asks about the same few root pairs in :func:`decide` and
+    again in :func:`cluster_labels`; each is checked once.
+    """
+
+    def __init__(self, check: Callable[[np.ndarray], np.ndarray]) -> None:
+        self._check = check
+        self._seen: dict[tuple[int, int], float] = {}
+
+    def __call__(self, pairs: np.ndarray) -> np.ndarray:
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        keys = [(int(a), int(b)) for a, b in pairs.tolist()]
+        new = [k for k in dict.fromkeys(keys) if k not in self._seen]
+        if new:
+            self._seen.update(zip(new, self._check(np.asarray(new, dtype=np.int64)).tolist()))
+        return np.asarray([self._seen[k] for k in keys], dtype=np.float32)
+
+
 def decide(cfg: ClusterConfig, pairs: np.ndarray, method: np.ndarray, j3: np.ndarray, j1: np.ndarray,
            size3: np.ndarray, lengths: np.ndarray, cos: np.ndarray,
-           check: Callable[[np.ndarray], np.ndarray]) -> dict[str, np.ndarray]:
+           check: Callable[[np.ndarray], np.ndarray],
+           guard_check: Callable[[np.ndarray], np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Evidence and decision for every candidate pair, whatever runs the sentence checks.
 
     Every backend calls this one function, so they cannot drift apart.
+
+    With ``merge_guard`` and ``skip_joined``, checks run in rounds: the pairs
+    are grouped by the two clusters (so far) of their documents, and each round
+    checks only the strongest pair of each group (by vector cosine, then
+    unigram Jaccard); pairs whose documents the pairs verified so far already
+    join are not checked. After ``check_rounds`` rounds the rest are checked at
+    once. On planted corpora most checks were of such pairs: a re-worded copy
+    against every member of the cluster its lexical copies already form.
 
     Args:
         cfg: the run's settings.
@@ -409,18 +440,44 @@ def decide(cfg: ClusterConfig, pairs: np.ndarray, method: np.ndarray, j3: np.nda
         method: method code per pair; j3, j1: estimated n-gram / unigram Jaccard; cos: vector cosine.
         size3: distinct n-gram count per document; lengths: character length per document.
         check: ``check(pairs) -> shares`` (float32 aligned share per row of the given pairs).
+        guard_check: the check the merge guard uses for single root pairs (default ``check``);
+            pass the same :class:`MemoCheck` to :func:`cluster_labels`.
 
     Returns:
-        Dict of per-pair arrays: ``keep``, ``verified``, ``jaccard``, ``cosine``, ``share``, ``checked``.
+        Dict of per-pair arrays: ``keep``, ``verified``, ``jaccard``, ``cosine``, ``share``, ``checked``,
+        ``joined`` (kept but not checked because the pairs verified before already join the two documents).
     """
     accept, chk = triage(cfg, method, j3, j1, size3[pairs[:, 0]], size3[pairs[:, 1]])
     share = np.full(len(pairs), np.nan, np.float32)
-    idx = np.flatnonzero(chk)
-    if idx.size:
-        share[idx] = check(pairs[idx])
+    joined = np.zeros(len(pairs), dtype=bool)
+    todo = np.flatnonzero(chk)
+    if cfg.merge_guard and cfg.skip_joined and todo.size:
+        n = int(pairs.max()) + 1
+        ok = accept.copy()
+        strength = np.nan_to_num(cos.astype(np.float64), nan=-1.0) + 1e-3 * j1
+        for round_ in range(cfg.check_rounds + 1):
+            labels = cluster_labels(cfg, n, pairs, {"verified": ok, "share": share}, lengths,
+                                    guard_check or check)
+            la, lb = labels[pairs[todo, 0]], labels[pairs[todo, 1]]
+            joined[todo[la == lb]] = True
+            keep = la != lb
+            todo, la, lb = todo[keep], la[keep], lb[keep]
+            if not todo.size or round_ == cfg.check_rounds:
+                break
+            # one pair per pair of clusters, the strongest first
+            group = np.minimum(la, lb) * n + np.maximum(la, lb)
+            order = np.lexsort((todo, -strength[todo], group))
+            first = np.concatenate([[True], group[order][1:] != group[order][:-1]])
+            pick = np.sort(todo[order][first])
+            share[pick] = check(pairs[pick])
+            ok[pick] = versions(cfg, share[pick], lengths[pairs[pick, 0]], lengths[pairs[pick, 1]])
+            todo = np.setdiff1d(todo, pick, assume_unique=True)
+        chk = chk & ~joined
+    if todo.size:
+        share[todo] = check(pairs[todo])
     verified = accept | (chk & versions(cfg, share, lengths[pairs[:, 0]], lengths[pairs[:, 1]]))
-    return {"keep": accept | chk, "verified": verified, "jaccard": j3, "cosine": cos, "share": share,
-            "checked": chk}
+    return {"keep": accept | chk | joined, "verified": verified, "jaccard": j3, "cosine": cos, "share": share,
+            "checked": chk, "joined": joined}
 
 
 def cluster_labels(cfg: ClusterConfig, n: int, pairs: np.ndarray, verdict: dict[str, np.ndarray],
@@ -456,10 +513,11 @@ def evidence(pairs: np.ndarray, sig3: np.ndarray, sig1: np.ndarray | None,
 
 def _decide(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray, method: np.ndarray,
             sig3: np.ndarray, size3: np.ndarray, sig1: np.ndarray | None, vecs: np.ndarray | None,
-            lengths: np.ndarray, reporter: Reporter, executor: Any = None) -> dict[str, np.ndarray]:
+            lengths: np.ndarray, reporter: Reporter, executor: Any = None,
+            guard: Callable[[np.ndarray], np.ndarray] | None = None) -> dict[str, np.ndarray]:
     j3, j1, cos = evidence(pairs, sig3, sig1, vecs)
     return decide(cfg, pairs, method, j3, j1, size3, lengths, cos,
-                  lambda p: _sentence_check(con, cfg, seqs, p, reporter, executor))
+                  lambda p: _sentence_check(con, cfg, seqs, p, reporter, executor), guard)
 
 
 def _write(con: Any, cfg: ClusterConfig, meta: Any, pairs: np.ndarray, method: np.ndarray,
@@ -493,6 +551,7 @@ def _write(con: Any, cfg: ClusterConfig, meta: Any, pairs: np.ndarray, method: n
         "jaccard": pa.array(v["jaccard"][keep], pa.float32()),
         "cosine": pa.array(v["cosine"][keep], pa.float32(), from_pandas=True),
         "aligned_share": pa.array(v["share"][keep], pa.float32(), from_pandas=True),
+        # pairs that accepted pairs already join are kept unchecked: aligned_share NULL, verified false
         "verified": v["verified"][keep],
     })
     ctable = pa.table({"cluster_id": pa.array([r[0] for r in c_rows], pa.string()),
@@ -513,6 +572,6 @@ def _write(con: Any, cfg: ClusterConfig, meta: Any, pairs: np.ndarray, method: n
         raise
     sizes = Counter(len(g) for g in groups)
     return ClusterSummary(documents=n, candidates=counts, checked=int(v["checked"].sum()),
-                          verified=int(v["verified"].sum()), clusters=len(groups),
+                          verified=int(v["verified"].sum()), joined=int(v["joined"].sum()) if "joined" in v else 0, clusters=len(groups),
                           clustered_documents=int(sum(len(g) for g in groups)),
                           sizes=dict(sorted(sizes.items())), seconds=secs)

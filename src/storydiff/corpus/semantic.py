@@ -1,9 +1,11 @@
 """Semantic candidates: documents that tell the same story in other words.
 
 Document vectors are WordLlama's (the same offline model as ``compare``):
-the average of the token embeddings. We compute that average as a sparse
-document x vocabulary count matrix times the embedding table, which gives
-``WordLlama.embed``'s vectors about twice as fast (no padded batches).
+the average of the token embeddings. We compute it per word (:class:`WordVectors`:
+each distinct word tokenised once, its token vectors summed) and pool words
+with a sparse document x word count matrix: 0.16 ms per 560-word document
+against 0.57 ms for ``WordLlama.embed``-style tokenising of every text, and
+cosine 0.97 on average to those vectors (punctuation is left out).
 
 Raw averaged vectors sit on a narrow cone and their top principal components
 carry *style* (translation, house style) rather than content: a re-worded
@@ -21,12 +23,15 @@ not verify them (see :mod:`storydiff.corpus.verify`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
 
 EXACT_MAX = 20_000
+WORD = re.compile(r"\w+")
 
 
 def _wordllama(encoder_name: str):  # type: ignore[no-untyped-def]
@@ -50,75 +55,128 @@ def _token_table(encoder_name: str) -> tuple[Any, np.ndarray] | None:
     return tok, np.asarray(wl.embedding, dtype=np.float32)
 
 
-def _normalise_rows(m: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(m, axis=1, keepdims=True)
+def has_token_table(encoder_name: str) -> bool:
+    """Whether ``encoder_name`` pools a token table (WordLlama), so word sums apply."""
+    return _token_table(encoder_name) is not None
+
+
+def normalise_rows(m: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero); float32 in place when ``m`` is float32."""
+    m = np.asarray(m, dtype=np.float32)
+    norms = np.sqrt(np.einsum("ij,ij->i", m, m))  # several times faster than linalg.norm here
     norms[norms == 0] = 1.0
-    return m / norms
+    m /= norms[:, None]
+    return m
 
 
-def _pool(rows: np.ndarray, cols: np.ndarray, n_rows: int, table: np.ndarray) -> np.ndarray:
-    """Mean of table rows ``cols`` grouped by ``rows`` (sparse counts x table), L2-normalised."""
+class WordVectors:
+    """The sum of WordLlama's token vectors of each distinct word, cached.
+
+    WordLlama's vocabulary has no token that spans a word boundary, so the mean
+    of a text's token vectors is (nearly) the count-weighted mean over its words.
+    Tokenising each distinct word once and pooling per-word sums is several
+    times cheaper than tokenising every text: a corpus repeats the same few
+    hundred thousand words millions of times. Punctuation is left out, which the
+    mean does not miss. The cache is cleared when it holds ``limit`` words
+    (256 float32 each), so memory stays bounded on corpora with endless names and numbers.
+    """
+
+    def __init__(self, tokenizer: Any, table: np.ndarray, limit: int = 400_000) -> None:
+        self._tok = tokenizer
+        self._table = table
+        self._limit = limit
+        self._clear()
+
+    def _clear(self) -> None:
+        self._row: dict[str, int] = {}
+        self.sums = np.zeros((1024, self._table.shape[1]), np.float32)
+        #: changes whenever rows are renumbered (the cache was cleared)
+        self.generation = getattr(self, "generation", -1) + 1
+
+    def rows(self, words: Sequence[str]) -> np.ndarray:
+        """Row of each word in :attr:`sums`, learning the new ones (one tokeniser call)."""
+        try:  # the common case once the corpus vocabulary is learnt
+            return np.fromiter(map(self._row.__getitem__, words), dtype=np.int64, count=len(words))
+        except KeyError:
+            pass
+        new = sorted({w for w in words if w not in self._row})
+        if len(self._row) + len(new) > self._limit:
+            self._clear()
+            new = sorted(set(words))
+        if new:
+            start = len(self._row)
+            need = start + len(new)
+            if need > len(self.sums):
+                cap = max(need, 2 * len(self.sums))
+                self.sums = np.concatenate([self.sums, np.zeros((cap - len(self.sums), self.sums.shape[1]), np.float32)])
+            ids = [e.ids for e in self._tok.encode_batch(new, add_special_tokens=False)]
+            lens = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+            flat = np.clip(np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lens.sum())),
+                           0, len(self._table) - 1)
+            has = lens > 0
+            sums = np.zeros((len(new), self._table.shape[1]), np.float32)
+            if flat.size:
+                sums[has] = np.add.reduceat(self._table[flat], (np.cumsum(lens) - lens)[has], axis=0)
+            self.sums[start:need] = sums
+            self._row.update(zip(new, range(start, need)))
+        return np.fromiter(map(self._row.__getitem__, words), dtype=np.int64, count=len(words))
+
+
+@functools.cache
+def _word_vectors(encoder_name: str) -> WordVectors | None:
+    tt = _token_table(encoder_name)
+    return None if tt is None else WordVectors(*tt)
+
+
+def word_vectors(encoder: str = "wordllama") -> WordVectors:
+    """The process-wide :class:`WordVectors` of ``encoder`` (which must have a token table)."""
+    wv = _word_vectors(encoder)
+    if wv is None:
+        raise ValueError(f"encoder {encoder!r} has no token table; use embed_word_lists")
+    return wv
+
+
+def pool_rows(rows: np.ndarray, lengths: np.ndarray, wv: WordVectors) -> np.ndarray:
+    """Sum of :attr:`WordVectors.sums` over consecutive runs of ``rows`` of the given lengths (float32)."""
     from scipy.sparse import csr_matrix
 
-    counts = csr_matrix((np.ones(cols.size, np.float32), (rows, cols)), shape=(n_rows, table.shape[0]))
-    sizes = np.bincount(rows, minlength=n_rows).astype(np.float32)
-    return _normalise_rows(np.asarray(counts @ table) / np.maximum(sizes, 1)[:, None])
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    counts = csr_matrix((np.ones(rows.size, np.float32), rows, indptr), shape=(len(lengths), len(wv.sums)))
+    return np.asarray(counts @ wv.sums)
 
 
-def embed_documents(texts: Sequence[str], *, encoder: str = "wordllama", batch_size: int = 256) -> np.ndarray:
+def word_sums(units: Sequence[Sequence[str]], *, encoder: str = "wordllama") -> np.ndarray:
+    """Sum of the token vectors of each list of words (unnormalised float32; its direction is the mean's).
+
+    Sums, unlike means, add up: a sentence's sum is the sum of its clauses'.
+    Only for WordLlama-like encoders (a token table); see :func:`embed_word_lists`.
+    """
+    wv = word_vectors(encoder)
+    lens = np.fromiter(map(len, units), dtype=np.int64, count=len(units))
+    return pool_rows(wv.rows(list(chain.from_iterable(units))), lens, wv)
+
+
+def embed_word_lists(units: Sequence[Sequence[str]], *, encoder: str = "wordllama") -> np.ndarray:
+    """L2-normalised float32 vector of each list of words (the mean of their token vectors).
+
+    A list without words gets a zero vector.
+    """
+    if _token_table(encoder) is None:
+        return _wordllama(encoder)[0].encode([" ".join(u) for u in units]) if units else np.zeros((0, 1), np.float32)
+    return normalise_rows(word_sums(units, encoder=encoder))
+
+
+def embed_documents(texts: Sequence[str], *, encoder: str = "wordllama", batch_size: int = 1024) -> np.ndarray:
     """L2-normalised float32 document vectors, one row per text.
 
-    Uses sparse pooling over WordLlama's token table when the encoder is
-    WordLlama (the same vectors as ``WordLlama.embed``, normalised); any other
-    encoder's ``encode`` otherwise.
+    The mean of the WordLlama token vectors of the text's words
+    (:func:`embed_word_lists`), or any other encoder's ``encode``.
     """
-    tt = _token_table(encoder)
-    if tt is None:
+    if _token_table(encoder) is None:
         return _wordllama(encoder)[0].encode(list(texts))
-    tok, table = tt
-    out = np.empty((len(texts), table.shape[1]), dtype=np.float32)
-    for i in range(0, len(texts), batch_size):
-        encs = tok.encode_batch(list(texts[i : i + batch_size]), add_special_tokens=False)
-        ids = [np.asarray(e.ids, dtype=np.int64) for e in encs]
-        lens = np.array([x.size for x in ids], dtype=np.int64)
-        cols = np.clip(np.concatenate(ids), 0, table.shape[0] - 1) if ids else np.zeros(0, np.int64)
-        out[i : i + len(ids)] = _pool(np.repeat(np.arange(len(ids)), lens), cols, len(ids), table)
-    return out
-
-
-def embed_spans(texts: Sequence[str], spans: Sequence[np.ndarray], *, encoder: str = "wordllama") -> np.ndarray:
-    """Vectors of character spans of texts, each text tokenised once.
-
-    Args:
-        texts: documents.
-        spans: per document, an ``(k, 2)`` int array of ``[start, end)`` character spans.
-        encoder: embedding model name.
-
-    Returns:
-        ``(sum k, d)`` float32, L2-normalised, spans in order. A token belongs
-        to a span when its last character lies inside it.
-    """
-    tt = _token_table(encoder)
-    if tt is None:
-        pieces = [texts[i][a:b] for i, sp in enumerate(spans) for a, b in sp]
-        return _wordllama(encoder)[0].encode(pieces) if pieces else np.zeros((0, 1), np.float32)
-    tok, table = tt
-    encs = tok.encode_batch(list(texts), add_special_tokens=False)
-    rows, cols, base = [], [], 0
-    for enc, sp in zip(encs, spans):
-        ids = np.asarray(enc.ids, dtype=np.int64)
-        ends = np.asarray([o[1] for o in enc.offsets], dtype=np.int64)
-        sp = np.asarray(sp, dtype=np.int64).reshape(-1, 2)
-        lo = np.searchsorted(ends, sp[:, 0], side="right")
-        hi = np.searchsorted(ends, sp[:, 1], side="right")
-        n = np.maximum(hi - lo, 0)
-        pos = np.repeat(lo, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-        rows.append(np.repeat(np.arange(base, base + len(sp)), n))
-        cols.append(ids[pos])
-        base += len(sp)
-    if base == 0:
-        return np.zeros((0, table.shape[1]), np.float32)
-    return _pool(np.concatenate(rows), np.clip(np.concatenate(cols), 0, table.shape[0] - 1), base, table)
+    out = [embed_word_lists([WORD.findall(t) for t in texts[i : i + batch_size]], encoder=encoder)
+           for i in range(0, len(texts), batch_size)]
+    return np.concatenate(out) if out else np.zeros((0, _token_table(encoder)[1].shape[1]), np.float32)
 
 
 def fit_projection(vectors: np.ndarray, *, drop_pcs: int = 10, sample: int = 20_000,

@@ -319,13 +319,13 @@ def _driver_check(docs: DataFrame, cfg: ClusterConfig, pairs: np.ndarray) -> np.
 
 def _decide(spark: SparkSession, docs: DataFrame, cfg: ClusterConfig, pairs: np.ndarray, method: np.ndarray,
             sig3: np.ndarray, size3: np.ndarray, sig1: np.ndarray | None, vecs: np.ndarray | None,
-            lengths: np.ndarray) -> dict[str, np.ndarray]:
+            lengths: np.ndarray, guard: Any = None) -> dict[str, np.ndarray]:
     """The embedded engine's decision (:func:`storydiff.corpus.engine.decide`), sentence checks run by Spark."""
     from storydiff.corpus.engine import decide, evidence
 
     j3, j1, cos = evidence(pairs, sig3, sig1, vecs)
     return decide(cfg, pairs, method, j3, j1, size3, lengths, cos,
-                  lambda p: _sentence_check_spark(spark, docs, cfg, p))
+                  lambda p: _sentence_check_spark(spark, docs, cfg, p), guard)
 
 
 def _semantic(docs: DataFrame, cfg: ClusterConfig, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -393,8 +393,8 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
     import pyarrow as pa
 
     from storydiff.corpus import store
-    from storydiff.corpus.engine import (EXACT, MINHASH, SEMANTIC, ClusterSummary, _merge, _stoplist, _write,
-                                         candidate_counts, cluster_labels)
+    from storydiff.corpus.engine import (EXACT, MINHASH, SEMANTIC, ClusterSummary, MemoCheck, _merge, _stoplist,
+                                         _write, candidate_counts, cluster_labels)
     from storydiff.corpus.progress import Reporter
 
     _require_pyspark()
@@ -472,9 +472,9 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
         pairs, method = _merge(n, parts)
         counts["all"] = len(pairs)
         lengths = meta.column("length").to_numpy().astype(np.int64)
-        verdict = _decide(spark, docs, cfg, pairs, method, sig3, size3, sig1, vecs, lengths)
-        verdict["labels"] = labels = cluster_labels(cfg, n, pairs, verdict, lengths,
-                                                    lambda p: _driver_check(docs, cfg, p))
+        guard = MemoCheck(lambda p: _driver_check(docs, cfg, p))
+        verdict = _decide(spark, docs, cfg, pairs, method, sig3, size3, sig1, vecs, lengths, guard)
+        verdict["labels"] = labels = cluster_labels(cfg, n, pairs, verdict, lengths, guard)
         lap("verify")
         table = _cluster_rows(meta, ids, labels)
         if output:
@@ -490,7 +490,7 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
             from collections import Counter
 
             summary = ClusterSummary(documents=n, candidates=counts, checked=int(verdict["checked"].sum()),
-                                     verified=int(verdict["verified"].sum()), clusters=len(sizes),
+                                     verified=int(verdict["verified"].sum()), joined=int(verdict["joined"].sum()), clusters=len(sizes),
                                      clustered_documents=int(sum(sizes)),
                                      sizes=dict(sorted(Counter(sizes).items())), seconds=secs)
         lap("write")

@@ -6,7 +6,7 @@ backend) and an embedded engine over a DuckDB store:
 * :func:`signatures` — vectorised MinHash over word n-grams (datasketch-compatible);
 * :func:`band_keys`, :func:`candidate_pairs`, :func:`optimal_bands` — LSH banding;
 * :func:`semantic_candidates` — WordLlama document embeddings, top principal
-  components dropped, usearch HNSW kNN;
+  components dropped, IVF kNN (faiss k-means, our list join);
 * :func:`verify_pair`, :func:`verify_pairs` — sentence-level check of a candidate;
 * :func:`union_find` — connected components of verified pairs;
 * :func:`load_document` — one stored document, for ``storydiff compare --corpus``.
@@ -42,7 +42,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The semantic step and verification load an embedding model and usearch;
+    # The semantic step and verification load an embedding model and faiss;
     # import them only when used so `import storydiff.corpus` stays light.
     if name == "semantic_candidates":
         from storydiff.corpus.semantic import semantic_candidates

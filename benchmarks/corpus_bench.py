@@ -280,6 +280,18 @@ def store_clusters(store: Path) -> list[list[str]]:
     return [list(m) for _, m in rows]
 
 
+def cluster_summary(store: Path) -> dict[str, object] | None:
+    """What ``corpus cluster`` recorded in the store: counts and seconds per step."""
+    import duckdb
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        rows = con.execute("SELECT value FROM settings WHERE key = 'last_cluster_summary'").fetchall()
+    finally:
+        con.close()
+    return json.loads(rows[0][0]) if rows else None
+
+
 def run_spark(store: Path, out_dir: Path, extra: Sequence[str]) -> dict[str, object]:
     """``storydiff corpus cluster --engine spark`` (local[2]) as a subprocess; clusters from its Parquet."""
     res = run_cmd([PY, "-m", "storydiff", "corpus", "cluster", str(store), "--engine", "spark",
@@ -345,6 +357,7 @@ def main(argv: list[str] | None = None) -> None:
         eng["end_to_end_docs_per_s"] = round(n / (add_s + clu_s), 1)
         eng["peak_rss_mb"] = max(eng["add"]["peak_rss_mb"], eng["cluster"]["peak_rss_mb"])
         clusters = store_clusters(store)
+        eng["cluster_summary"] = cluster_summary(store)
         eng["quality"] = quality(gold, labels_from_clusters(gold.ids, clusters))
         result["engine"] = eng
         print(json.dumps(eng, indent=1), file=sys.stderr)

@@ -338,10 +338,13 @@ def _cluster(store_path: str, cfg: ClusterConfig, reporter: Reporter, executor: 
         lap("verify")
         summary = _write(con, cfg, meta, pairs, method, verdict, counts, secs, reporter)
         lap("write")
+        secs["total"] = round(time.perf_counter() - clock["start"], 3)
+        summary = dataclasses.replace(summary, seconds=secs)
+        # what the run found and how long each step took, for users and benchmarks
+        store.set_setting(con, "last_cluster_summary", json.dumps(dataclasses.asdict(summary), sort_keys=True))
     finally:
         con.close()
-    secs["total"] = round(time.perf_counter() - clock["start"], 3)
-    return dataclasses.replace(summary, seconds=secs)
+    return summary
 
 
 def triage(cfg: ClusterConfig, method: np.ndarray, j3: np.ndarray, j1: np.ndarray, size_a: np.ndarray,

@@ -20,8 +20,10 @@ with ``min_sim`` (the cosine floor ``knn_pairs`` applies anyway) skips most of
 the top-k selection. faiss does the k-means and the nearest-centroid search.
 
 Nothing depends on thread scheduling: k-means sums each centroid in point
-order, lists are scanned in a fixed order and each product element is one dot
-product, so the neighbours are the same across runs and thread counts (tested).
+order, BLAS runs on one thread (multi-threaded OpenBLAS rounds products
+differently per thread count: near-ties flipped on real vectors), the
+parallelism is over fixed chunks of rows and lists, merged in list order; so
+the neighbours are the same across runs and thread counts (tested).
 
 Scores are exact inner products; only recall is approximate: a neighbour is
 missed when it lies in a list the query does not probe (and the query in none
@@ -41,8 +43,9 @@ from storydiff.errors import CorpusError
 
 #: k-means needs some points per centroid to place it; fewer lists than this allows are used.
 MIN_POINTS_PER_LIST = 39
-#: training sample per list: k-means time grows linearly with it (about 25 s at 4096 lists x 24 here).
-TRAIN_POINTS_PER_LIST = 24
+#: training sample per list: recall of cos >= 0.5 pairs at 100k, 2048 lists, nprobe 16: 0.978 with 24, 0.988
+#: with 50 (see benchmarks/ann_bench.py); k-means time grows linearly with it.
+TRAIN_POINTS_PER_LIST = 50
 #: below this many vectors an IVF index is pointless: exact search over all of them.
 FLAT_MAX = 4_096
 KMEANS_ITER = 10
@@ -111,24 +114,68 @@ def _train_centroids(x: np.ndarray, nlist: int, seed: int) -> np.ndarray:
     return faiss.vector_to_array(clus.centroids).reshape(nlist, d).astype(np.float32)
 
 
-def _search(index, x: np.ndarray, kk: int, min_sim: float = -np.inf) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _rows_parallel(fn, n: int, threads: int, chunk: int = SEARCH_BATCH) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """``fn(start, stop)`` over fixed row chunks, on ``threads`` Python threads, results in order.
+
+    Chunks do not depend on ``threads``, and BLAS runs single-threaded inside
+    each call (see :func:`ivf_knn`): multi-threaded BLAS splits products
+    differently per thread count and rounds differently, which flips near-ties.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    spans = [(i, min(i + chunk, n)) for i in range(0, n, chunk)]
+    if threads <= 1 or len(spans) == 1:
+        return [fn(a, b) for a, b in spans]
+    with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy and faiss release the GIL
+        return list(pool.map(lambda ab: fn(*ab), spans))
+
+
+def _search(index, x: np.ndarray, kk: int, min_sim: float, threads: int) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Each row's ``kk`` nearest other rows; ``index`` holds exactly the rows of ``x``."""
-    n = len(x)
-    out = np.full((n, kk), -1, dtype=np.int64)
-    for i in range(0, n, SEARCH_BATCH):
-        q = x[i : i + SEARCH_BATCH]
-        sims, ids = index.search(q, kk + 1)
+
+    def one(i: int, j: int) -> np.ndarray:
+        sims, ids = index.search(x[i:j], kk + 1)
         ids = ids.astype(np.int64, copy=True)
         ids[sims < min_sim] = -1  # sorted by score: the dropped ones are at the end
-        is_self = ids == np.arange(i, i + len(q))[:, None]
+        is_self = ids == np.arange(i, j)[:, None]
         # Drop the row itself wherever it came back; otherwise the last of the
         # kk + 1 (a tie with an identical copy can push self out of the list).
         order = np.argsort(is_self, axis=1, kind="stable")[:, :kk]
-        out[i : i + len(q)] = np.take_along_axis(ids, order, axis=1)
+        return np.take_along_axis(ids, order, axis=1)
+
+    parts = _rows_parallel(one, len(x), threads)
+    return np.concatenate(parts) if parts else np.zeros((0, kk), np.int64)
+
+
+def _list_candidates(x: np.ndarray, mem: np.ndarray, queries: np.ndarray, primary: np.ndarray, lst: int,
+                     kk: int, min_sim: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Best ``kk`` members of list ``lst`` for each query probing it: ``(queries, scores, ids)`` blocks."""
+    out = []
+    if len(mem) == 0:
+        return out
+    xm = x[mem]
+    for a in range(0, len(queries), JOIN_BLOCK):
+        q = queries[a : a + JOIN_BLOCK]  # distinct rows: a query probes a list once
+        s = x[q] @ xm.T
+        own = np.flatnonzero(primary[q] == lst)  # queries stored in this very list: hide themselves
+        if len(own):
+            s[own, np.searchsorted(mem, q[own])] = -np.inf
+        if min_sim > -np.inf:
+            hit = s >= min_sim
+            rows = np.flatnonzero(hit.any(axis=1))
+            if len(rows) == 0:
+                continue
+            q, s = q[rows], np.where(hit[rows], s[rows], np.float32(-np.inf))
+        m = s.shape[1]
+        if m > kk:
+            part = np.argpartition(s, m - kk, axis=1)[:, m - kk :]
+            out.append((q, np.take_along_axis(s, part, axis=1), mem[part]))
+        else:
+            out.append((q, s, np.broadcast_to(mem, s.shape)))
     return out
 
 
-def _join(x: np.ndarray, probe: np.ndarray, nlist: int, kk: int, min_sim: float) -> np.ndarray:
+def _join(x: np.ndarray, probe: np.ndarray, nlist: int, kk: int, min_sim: float, threads: int) -> np.ndarray:
     """What an ``IndexIVFFlat`` search of ``x`` against itself returns, list by list.
 
     Each row is stored in list ``probe[:, 0]`` (its nearest centroid) and
@@ -136,16 +183,15 @@ def _join(x: np.ndarray, probe: np.ndarray, nlist: int, kk: int, min_sim: float)
     scores each stored vector with its own inner product), every list is
     processed once: all its queries times all its members in one BLAS matrix
     product, then the best ``kk`` of each query merged into its running best.
-    Measured here that is several times faster than ``IndexIVFFlat.search``
-    for the same lists (``benchmarks/ann_bench.py``), and it needs no copy of
-    the vectors inside an index. Every step is a fixed sequence of array
-    operations, so the result does not depend on thread count.
+    Lists are scored on ``threads`` Python threads, merged in list order.
 
     Scores below ``min_sim`` are dropped before any selection: with a
     threshold like the 0.5 that ``knn_pairs`` applies afterwards anyway, most
     (query, list) rows have no candidate at all and skip the selection, which
     otherwise costs about as much as the matrix product.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     n, nprobe = probe.shape
     primary = probe[:, 0]
     members = np.argsort(primary, kind="stable")  # ascending row index inside each list
@@ -156,35 +202,21 @@ def _join(x: np.ndarray, probe: np.ndarray, nlist: int, kk: int, min_sim: float)
     q_sorted //= nprobe  # position in probe -> query row
     best_s = np.full((n, kk), -np.inf, dtype=np.float32)
     best_i = np.full((n, kk), -1, dtype=np.int64)
-    for lst in range(nlist):
-        mem = members[m_bounds[lst] : m_bounds[lst + 1]]
-        if len(mem) == 0:
-            continue
-        xm = x[mem]
-        queries = q_sorted[q_bounds[lst] : q_bounds[lst + 1]]
-        for a in range(0, len(queries), JOIN_BLOCK):
-            q = queries[a : a + JOIN_BLOCK]  # distinct rows: a query probes a list once
-            s = x[q] @ xm.T
-            own = np.flatnonzero(primary[q] == lst)  # queries stored in this very list: hide themselves
-            if len(own):
-                s[own, np.searchsorted(mem, q[own])] = -np.inf
-            if min_sim > -np.inf:
-                hit = s >= min_sim
-                rows = np.flatnonzero(hit.any(axis=1))
-                if len(rows) == 0:
-                    continue
-                q, s = q[rows], np.where(hit[rows], s[rows], np.float32(-np.inf))
-            m = s.shape[1]
-            if m > kk:
-                part = np.argpartition(s, m - kk, axis=1)[:, m - kk :]
-                cs, ci = np.take_along_axis(s, part, axis=1), mem[part]
-            else:
-                cs, ci = s, np.broadcast_to(mem, s.shape)
-            ms = np.concatenate([best_s[q], cs], axis=1)
-            mi = np.concatenate([best_i[q], ci], axis=1)
-            top = np.argpartition(ms, ms.shape[1] - kk, axis=1)[:, ms.shape[1] - kk :]
-            best_s[q] = np.take_along_axis(ms, top, axis=1)
-            best_i[q] = np.take_along_axis(mi, top, axis=1)
+
+    def cands(lst: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        return _list_candidates(x, members[m_bounds[lst] : m_bounds[lst + 1]],
+                                q_sorted[q_bounds[lst] : q_bounds[lst + 1]], primary, lst, kk, min_sim)
+
+    window = 64  # lists scored ahead of the merge: bounds the candidates held at once
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for w in range(0, nlist, window):
+            for blocks in pool.map(cands, range(w, min(w + window, nlist))):
+                for q, cs, ci in blocks:  # merged in list order: ties resolve the same way every run
+                    ms = np.concatenate([best_s[q], cs], axis=1)
+                    mi = np.concatenate([best_i[q], ci], axis=1)
+                    top = np.argpartition(ms, ms.shape[1] - kk, axis=1)[:, ms.shape[1] - kk :]
+                    best_s[q] = np.take_along_axis(ms, top, axis=1)
+                    best_i[q] = np.take_along_axis(mi, top, axis=1)
     order = np.argsort(-best_s, axis=1, kind="stable")
     best_i = np.take_along_axis(best_i, order, axis=1)
     best_i[np.take_along_axis(best_s, order, axis=1) == -np.inf] = -1  # not found (or only itself)
@@ -202,8 +234,8 @@ def ivf_knn(vectors: np.ndarray, k: int, *, threads: int = 1, seed: int = 1,
     Args:
         vectors: ``(n, d)`` float array.
         k: neighbours per row.
-        threads: OpenMP threads for faiss (restored afterwards); results do not
-            depend on it.
+        threads: worker threads (and faiss's OpenMP threads, restored
+            afterwards); results do not depend on it.
         seed: seeds the k-means sample and initialisation.
         nlist: inverted lists (default :func:`default_nlist`), capped at
             ``n // MIN_POINTS_PER_LIST``.
@@ -238,15 +270,19 @@ def ivf_knn(vectors: np.ndarray, k: int, *, threads: int = 1, seed: int = 1,
     lists = min(default_nlist(n) if nlist is None else nlist, n // MIN_POINTS_PER_LIST)
     from threadpoolctl import threadpool_limits
 
-    with _omp_threads(threads), threadpool_limits(limits=max(1, int(threads)), user_api="blas"):
+    threads = max(1, int(threads))
+    # BLAS on one thread everywhere (its products round differently per thread
+    # count); the parallelism is ours, over fixed chunks of rows or lists.
+    with _omp_threads(threads), threadpool_limits(limits=1, user_api="blas"):
         if (nlist is None and n <= FLAT_MAX) or lists < 2:
             index = faiss.IndexFlatIP(d)
             index.add(x)
-            out[:, :kk] = _search(index, x, kk, floor)
+            out[:, :kk] = _search(index, x, kk, floor, threads)
         else:
             quantizer = faiss.IndexFlatIP(d)
             quantizer.add(_train_centroids(x, lists, seed))
             probes = min(lists, default_nprobe(lists) if nprobe is None else nprobe)
-            _, probe = quantizer.search(x, probes)  # nearest lists first; column 0 is where a row is stored
-            out[:, :kk] = _join(x, probe.astype(np.int64, copy=False), lists, kk, floor)
+            # nearest lists first; column 0 is where a row is stored
+            probe = np.concatenate(_rows_parallel(lambda i, j: quantizer.search(x[i:j], probes)[1], n, threads))
+            out[:, :kk] = _join(x, probe.astype(np.int64, copy=False), lists, kk, floor, threads)
     return out

@@ -36,8 +36,8 @@ from rapidfuzz.distance import Indel
 
 from storydiff.classify import numbers as num
 from storydiff.classify.context import Context, Finding
-from storydiff.classify.entities import (CONNECTORS, Entity, find_entities, heads, is_demonym, is_person, known_names,
-                                         same_name, spelling_variant)
+from storydiff.classify.entities import (CONNECTORS, Entity, find_entities, heads, is_demonym, is_person, is_title_only,
+                                         known_names, same_name, spelling_variant)
 from storydiff.classify.polarity import detect_conditions, detect_modality, detect_negation, detect_quotes
 from storydiff.classify.tokens import Slot, Token, align_words, fold, is_common, lexicon, tokenize, uk_us, word_key
 from storydiff.embed import Encoder
@@ -141,19 +141,61 @@ def detect_numbers(ctx: Context) -> None:
             ctx.same(None, k) if m not in only_b else ctx.used_b.add(k)
     only_a = [m for m in only_a if not _all_matched(m, ctx.wa.a2b)]
     only_b = [m for m in only_b if not _all_matched(m, ctx.wa.b2a)]
-    rel = lambda m, toks: m.first / max(len(toks), 1)  # noqa: E731
     left_b = list(only_b)
+    rest_a = []
+    # A differing figure is a contradiction only against a figure of the same sort (money with money, a share
+    # with a share) standing in the same place: in the same differing slot, or the only such pair left.
     for m in only_a:
-        same_kind = [o for o in left_b if o.is_date == m.is_date]
-        if same_kind:
-            o = min(same_kind, key=lambda o: abs(rel(o, ctx.b) - rel(m, ctx.a)))
+        slot = [o for o in left_b if num.comparable(m, o) and _same_slot(ctx, m, o)]
+        if slot:
+            o = min(slot, key=lambda o: abs(o.first - _facing_index(ctx, m)))
             left_b.remove(o)
-            ctx.add(_number_finding(m, o))
-        elif _literal(m, ctx.a):
+            _pair_numbers(ctx, m, o)
+        else:
+            rest_a.append(m)
+    for m in list(rest_a):
+        cands = [o for o in left_b if num.comparable(m, o)]
+        rivals = [r for r in rest_a if num.comparable(r, cands[0])] if len(cands) == 1 else []
+        if len(cands) == 1 and rivals == [m]:
+            left_b.remove(cands[0])
+            rest_a.remove(m)
+            _pair_numbers(ctx, m, cands[0])
+    for m in rest_a:
+        if _literal(m, ctx.a):
             ctx.add(_number_finding(m, None))
     for o in left_b:
         if _literal(o, ctx.b):
             ctx.add(_number_finding(None, o))
+
+
+def _same_slot(ctx: Context, m: num.Mention, o: num.Mention) -> bool:
+    return any(any(m.first <= i <= m.last for i in s.a) and any(o.first <= j <= o.last for j in s.b)
+               for s in ctx.wa.slots)
+
+
+def _facing_index(ctx: Context, m: num.Mention) -> int:
+    """Where mention ``m`` of A would sit in B: after the counterpart of its nearest matched word before it."""
+    for k in range(m.first - 1, -1, -1):
+        if k in ctx.wa.a2b:
+            return ctx.wa.a2b[k] + 1
+    return 0
+
+
+def _pair_numbers(ctx: Context, m: num.Mention, o: num.Mention) -> None:
+    """Report two facing figures: a contradiction (high), or at most a low note when one refines the other."""
+    how = num.consistent(m, o)
+    if how == "same":
+        for k in range(m.first, m.last + 1):
+            ctx.same(k, None)
+        for k in range(o.first, o.last + 1):
+            ctx.same(None, k)
+        return
+    if how is None:
+        ctx.add(_number_finding(m, o))
+        return
+    name = "currency" if how == "currency" else "date precision" if m.is_date else "number precision"
+    cat = Category.DATE if m.is_date else Category.NUMBER
+    ctx.add(Finding(cat, Severity.LOW, (m.first, m.last), (o.first, o.last), name, confidence=0.7))
 
 
 def _literal(m: num.Mention, toks: tuple[Token, ...]) -> bool:
@@ -264,20 +306,27 @@ def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> No
     twins = {mapping[k] for k in e.indices() if k in mapping}
     rival = next((r for r in rivals if (facing and r.first <= facing[1] and facing[0] <= r.last)
                   or twins.intersection(r.indices())), None)
+    other_toks = ctx.b if side == "a" else ctx.a
+    if rival is not None and (is_title_only(rival.text) or is_title_only(e.text)):
+        rivals.remove(rival)
+        return  # "Clinton" vs "First Lady": a person named by the role, not another person
+    loose = False
     if rival is not None:
         # The rival name is the substitute; the slot around it may hold a whole clause of other words.
+        loose = not _in_place(ctx, side, e, rival)
         facing = (rival.first, rival.last)
         rivals.remove(rival)
     elif facing is not None:
-        facing = _trim(ctx.b if side == "a" else ctx.a, facing)
+        facing = _trim(other_toks, facing)
         # Without a rival name, a slot of ordinary words counts as the substitute only when it is short and the
-        # name is partly matched ("armed groups" vs "Armed Forces") or is an institution, law or treaty.
-        if facing and not (facing[1] - facing[0] <= 3 and (twins or e.kind != "name")):
+        # name is partly matched ("armed groups" vs "Armed Forces") by other words than those facing it: ordinary
+        # words alone ("investigators" vs "Exchange Commission", "the court" vs "Southwark Crown Court") name the
+        # same body loosely or say something else in its place.
+        if facing and not (facing[1] - facing[0] <= 3 and twins and _fresh_words(ctx, side, facing)):
             facing = None
             if any(k in mapping for k in e.indices()):
                 return
     kind = e.kind if e.kind != "name" or rival is None else rival.kind
-    other_toks = ctx.b if side == "a" else ctx.a
     # One person named instead of another is a change of who acted or spoke, however the sentence frames it.
     person = rival is not None and is_person(toks, e) and is_person(other_toks, rival)
     if facing is None:
@@ -292,7 +341,38 @@ def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> No
         cat, name = Category.ENTITY, "person"
     else:
         cat, name = (Category.ATTRIBUTION, "source") if _attributed(toks, e) else (Category.ENTITY, kind)
-    ctx.add(Finding(cat, Severity.HIGH if cat is Category.ENTITY else Severity.MEDIUM, a, b, name, confidence=0.75))
+    # A rival standing elsewhere in a rewritten passage may be another fact, not a substitute: still high, but
+    # below the confidence that decides a verdict on its own.
+    conf = LOOSE_NAME_CONFIDENCE if loose else 0.75
+    ctx.add(Finding(cat, Severity.HIGH if cat is Category.ENTITY else Severity.MEDIUM, a, b, name, confidence=conf))
+
+
+# Confidence of a name substitution whose rival does not stand in the same place (see ``_in_place``).
+LOOSE_NAME_CONFIDENCE = 0.6
+# How many words beyond the names themselves a differing slot may hold for two names in it to face each other.
+_SLOT_SLACK = 2
+
+
+def _in_place(ctx: Context, side: str, e: Entity, rival: Entity) -> bool:
+    """Whether ``rival`` stands where ``e`` stood: a matched neighbour on one side of both, or a small slot.
+
+    "Elena Ruiz said" / "Tomas Becker said" share the word after; "Moscow" in one clause and "Shamil Basayev"
+    in a re-written other one share nothing.
+    """
+    mine, theirs = (ctx.wa.a2b, ctx.wa.b2a) if side == "a" else (ctx.wa.b2a, ctx.wa.a2b)
+    if mine.get(e.first - 1, -9) == rival.first - 1 or mine.get(e.last + 1, -9) == rival.last + 1:
+        return True
+    for s in ctx.wa.slots:
+        own, other = (s.a, s.b) if side == "a" else (s.b, s.a)
+        if any(k in e.indices() for k in own) and any(k in rival.indices() for k in other):
+            return (len(own) <= len(e.indices()) + _SLOT_SLACK and len(other) <= len(rival.indices()) + _SLOT_SLACK)
+    return False
+
+
+def _fresh_words(ctx: Context, side: str, facing: tuple[int, int]) -> bool:
+    """The other side's words facing a name include an unmatched content word (not only the name's own words)."""
+    toks, free = (ctx.b, ctx.free_b) if side == "a" else (ctx.a, ctx.free_a)
+    return any(free(k) and toks[k].is_content for k in range(facing[0], facing[1] + 1))
 
 
 _CURRENCY = frozenset("$€£¥")

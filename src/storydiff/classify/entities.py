@@ -91,13 +91,22 @@ _PLACE_OPENERS = frozenset("new san santa santo los las la el saint st st. sao n
 _TITLES = frozenset("mr mr. mrs mrs. ms ms. dr dr. sir dame lord lady president minister chancellor premier "
                     "senator governor mayor judge justice general colonel captain admiral commander sergeant "
                     "professor prof prof. king queen prince princess pope bishop rev cardinal ambassador "
-                    "secretary spokesman spokeswoman spokesperson master chairman chairwoman chief".split())
+                    "secretary spokesman spokeswoman spokesperson master chairman chairwoman chief "
+                    "gen gen. lt lt. lieut col col. capt capt. maj maj. sgt sgt. adm adm. cmdr sen sen. rep rep. "
+                    "gov gov. pres pres. supt det insp brig brigadier major lieutenant corporal private marshal "
+                    "first lady vice deputy acting former late attorney director".split())
+# After a personal name: generational suffixes ("Jr"), which never tell two people apart on their own.
+_NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
+# After a company's name: its legal form ("Intel Corp." is Intel).
+_CORP_SUFFIXES = frozenset("corp corp. co co. inc inc. ltd ltd. plc llc lp ag sa nv".split())
 
 
 def is_person(toks: tuple[Token, ...], e: Entity) -> bool:
     """A personal name, by form: two to four title-case words that name no place or body ("Elena Ruiz"),
     or one such word after a title ("President Moreau"). A lone surname stays an ordinary name."""
-    words = [t for t in toks[e.first : e.last + 1] if t.low not in CONNECTORS]
+    words = [t for t in toks[e.first : e.last + 1] if t.low not in CONNECTORS and t.low not in _NAME_SUFFIXES]
+    if any(t.low in _CORP_SUFFIXES for t in words):
+        return False
     if not words or e.kind != "name" or len(words) > 4 or words[0].low in _PLACE_OPENERS:
         return False
     table = lexicon()["demonyms"]
@@ -127,9 +136,19 @@ def known_names(*sides: tuple[Token, ...]) -> frozenset[str]:
     return frozenset(t.low for toks in sides for t in toks if _cap_name(t) and not t.sent_start)
 
 
+def _core_words(text: str) -> list[str]:
+    """The words of a name without a legal form ("Corp"), a generational suffix ("Jr") or a lower-case
+    hyphenated tail ("US-backed", "Tampa Bay-area", "Senate-passed": the name itself is "US", "Senate")."""
+    words = [re.sub(r"-[a-z][a-z-]*$", "", w) for w in text.split()]
+    words = [w for w in words if w]
+    while len(words) > 1 and fold(words[-1]).rstrip(",") in _CORP_SUFFIXES | _NAME_SUFFIXES:
+        words = words[:-1]
+    return words
+
+
 def canonical(e: Entity) -> str:
     """A key under which equal names meet: the table of acronyms and demonyms, else the folded words."""
-    text = re.sub(r"^the\s+", "", fold(e.text))
+    text = re.sub(r"^the\s+", "", fold(" ".join(_core_words(e.text))))
     table = lexicon()["demonyms"]
     if text in table:
         return str(table[text])
@@ -150,7 +169,9 @@ def same_name(x: Entity, y: Entity) -> bool:
     if cx == cy or sorted(re.split(r"[-\s]+", cx)) == sorted(re.split(r"[-\s]+", cy)) \
             or re.sub(r"[-\s]+", "", cx) == re.sub(r"[-\s]+", "", cy):
         return True  # "High Velocity"/"High-Velocity", "German-English"/"English-German", "Bing Dian"/"BingDian"
-    wx, wy = x.text.split(), y.text.split()
+    wx, wy = _core_words(x.text), _core_words(y.text)
+    if _same_person(wx, wy) or _acronym_inside(wx, wy) or _acronym_inside(wy, wx):
+        return True
     # Set aside the words both share at either end: "INF Treaty" vs "Intermediate-Range Nuclear Forces Treaty".
     while len(wx) > 1 and len(wy) > 1 and fold(wx[-1]) == fold(wy[-1]):
         wx, wy = wx[:-1], wy[:-1]
@@ -165,6 +186,60 @@ def same_name(x: Entity, y: Entity) -> bool:
         if core.isupper() and core.isalpha() and core in _initials(q):
             return True
     return is_demonym(cx, cy) or is_demonym(cy, cx)
+
+
+def is_title_only(text: str) -> bool:
+    """A name made of titles alone ("First Lady", "Prime Minister", "the President"): a role that refers
+    to a person named elsewhere, not a rival name."""
+    words = [fold(w) for w in text.split() if fold(w) not in CONNECTORS]
+    return bool(words) and all(w in _TITLES or w in ("prime", "minister", "house", "speaker") for w in words)
+
+
+def _same_person(wx: list[str], wy: list[str]) -> bool:
+    """One person named two ways: titles and suffixes aside, the same surname and first names that agree
+    ("General Jeffery"/"Maj-Gen Jeffery", "Hal Gehman"/"Gehman Jr", "Vlad"/"Vladimir", "J. Smith"/"John Smith")."""
+    def core(ws: list[str]) -> list[str]:
+        out = [fold(w).strip(".,") for w in ws]
+        while out and (out[0] in _TITLES or any(p in _TITLES for p in out[0].split("-"))):
+            out = out[1:]
+        return out
+
+    cx, cy = core(wx), core(wy)
+    if not cx or not cy:
+        return False
+    titled = len(cx) < len(wx) or len(cy) < len(wy)
+    if cx == cy:
+        return True  # titles alone differ
+    if titled and len(cx) == len(cy) == 1 and min(len(cx[0]), len(cy[0])) >= 4 \
+            and (cx[0].startswith(cy[0]) or cy[0].startswith(cx[0])):
+        return True  # "President Vlad" / "President Vladimir"
+    if cx[-1] != cy[-1] or (len(cx) == 1 and len(cy) == 1):
+        return False
+    if not all(w.isalpha() or "-" in w or "'" in w for w in cx + cy):
+        return False
+    fx, fy = cx[:-1], cy[:-1]
+    if not fx or not fy:
+        # A lone surname against a fuller form: the same person only when a title or first name says it is a
+        # person (the first words were titles), not a place ("New York" vs "York").
+        return len(cx) + len(cy) < len(wx) + len(wy) or len(fx or fy) <= 2 and (fx or fy)[0] not in _PLACE_OPENERS
+    if any(w in heads() for w in cx + cy):
+        return False  # "Virginia Medical Center" / "Virginia Hospital Center": two bodies
+    a, b = fx[0], fy[0]
+    initial = (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
+    # A shortened first name ("Vlad") is trusted only beside a title: "Northern"/"North" are not nicknames.
+    return a == b or initial or (titled and (a.startswith(b) or b.startswith(a)))
+
+
+def _acronym_inside(wx: list[str], wy: list[str]) -> bool:
+    """An acronym among the words of one name spells the other name ("UC Berkeley" and "University of California")."""
+    core = " ".join(w for w in wy if w.lower() not in CONNECTORS)
+    if len(wy) < 2 or not core:
+        return False
+    for w in wx:
+        bare = w.replace(".", "")
+        if len(bare) >= 2 and bare.isalpha() and bare.isupper() and bare in _initials(wy):
+            return True
+    return False
 
 
 def is_demonym(x: str, y: str) -> bool:

@@ -24,6 +24,7 @@ _ORD_WORDS = {w: i + 1 for i, w in enumerate(
 _ORD_WORDS.update({"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "hundredth": 100})
 _MONTHS = {m: i + 1 for i, m in enumerate(
     "january february march april may june july august september october november december".split())}
+_FULL_MONTHS = frozenset(_MONTHS)
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS.update({"sept": 9})
 _DIGITS = re.compile(r"^(\d+(?:,\d{3})*(?:\.\d+)?)(st|nd|rd|th|s)?$")
@@ -42,6 +43,7 @@ class Mention:
     last: int
     alt: tuple[float | int | None, ...] | None = None  # "30.000": 30 or, grouped the continental way, 30,000
     glued: bool = False  # digits inside a name or code ("wav2vec", "IWSLT'14", "Q3"): compared, never a quantity alone
+    step: float = 0.0  # the rounding step the digits show ("114.3 million": 100,000); 0 when not written in digits
 
     @property
     def is_date(self) -> bool:
@@ -132,7 +134,7 @@ def _mention_at(toks: tuple[Token, ...], i: int) -> Mention | None:
         d = _DIGITS.match(toks[j + 1].text) if j + 1 < len(toks) else None
         if d and d.group(1).isdigit() and int(d.group(1)) <= 31:
             return Mention("date", (month, int(d.group(1))), None, None, i, j + 1)
-        return Mention("date", (month, None), None, None, i, j)
+        return Mention("date", (month, None), None, None, i, i if toks[i].low in _FULL_MONTHS else j)
     if _TIME.match(t.text):
         return Mention("time", (t.text.zfill(5),), None, None, i, i)
     d = _DIGITS.match(t.text)
@@ -155,7 +157,7 @@ def _mention_at(toks: tuple[Token, ...], i: int) -> Mention | None:
         while last + 1 < len(toks) and toks[last + 1].low in _SCALES:
             scale *= _SCALES[toks[last + 1].low]
             last += 1
-        m = _quantity(toks, i, last, value * scale)
+        m = replace(_quantity(toks, i, last, value * scale), step=10.0 ** -len(raw.partition(".")[2]) * scale)
         if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):
             m = replace(m, alt=(round(float(raw.replace(".", "")) * scale, 6),))
         return replace(m, glued=_glued(toks, i)) if _glued(toks, i) else m
@@ -228,3 +230,134 @@ def _minus(xs: tuple[Mention, ...], ys: tuple[Mention, ...]) -> list[Mention]:
         else:
             left.pop(k)
     return only
+
+
+# Units that measure the same dimension, with the factor to a base unit: equal values in other units are
+# one quantity ("about 3 km" = "about two miles"). "pounds" after a number is money or mass: it converts
+# to kilograms only against a mass.
+_DIMENSION = {"km": ("length", 1000.0), "m": ("length", 1.0), "mile": ("length", 1609.344),
+              "kg": ("mass", 1.0), "t": ("mass", 1000.0),
+              "usd": ("money", 0.0), "eur": ("money", 0.0), "gbp": ("money", 0.0), "rub": ("money", 0.0),
+              "percent": ("share", 1.0), "pp": ("share", 1.0),
+              "year": ("duration", 365.25), "month": ("duration", 30.44), "week": ("duration", 7.0),
+              "day": ("duration", 1.0), "hour": ("duration", 1 / 24), "minute": ("duration", 1 / 1440)}
+_POUND_KG = 0.45359237
+# How far apart two figures may be and still be one figure rounded ("about 3 km" vs "about two miles",
+# "14.7 pounds" vs "about 15 pounds"): a reporter's approximation, not a contradiction.
+APPROX_TOLERANCE = 0.1
+# "more than 6 percent" for 6.4: a bound says little about a figure far past it, so past this ratio it is a change.
+BOUND_RATIO = 1.5
+
+
+def _dimension(m: Mention, other: Mention) -> tuple[str, float] | None:
+    if m.unit is None:
+        return ("plain", 1.0)
+    if m.unit == "gbp" and other.unit in ("kg", "t"):
+        return ("mass", _POUND_KG)
+    return _DIMENSION.get(m.unit, (m.unit, 1.0))
+
+
+def comparable(m: Mention, o: Mention) -> bool:
+    """Whether two mentions state the same sort of figure, so that different values contradict.
+
+    Money pairs with money, a share with a share, a length with a length, an ordinal with an ordinal, a
+    calendar date with a date, a year with a year or decade; "$21.51" and "8 percent" are two facts.
+    """
+    if m.glued != o.glued:
+        return False
+    if m.is_date or o.is_date:
+        years = {"year", "decade"}
+        return m.kind == o.kind or {m.kind, o.kind} <= years
+    if m.kind != o.kind:
+        return False
+    dm, do = _dimension(m, o), _dimension(o, m)
+    return dm is not None and do is not None and dm[0] == do[0]
+
+
+def _scalar(m: Mention, other: Mention) -> float | None:
+    v = m.value[0] if m.value else None
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return None
+    dim = _dimension(m, other)
+    factor = dim[1] if dim and dim[1] else 1.0
+    return float(v) * factor
+
+
+def consistent(m: Mention, o: Mention) -> str | None:
+    """How two comparable mentions with different values relate, when they do not contradict each other.
+
+    Returns ``"same"`` for one quantity in other units (within ``APPROX_TOLERANCE`` when converted),
+    ``"currency"`` for sums in two currencies (no rate to compare them at),
+    ``"precision"`` when one side is the other made vaguer or more precise ("January" vs "Jan. 12",
+    "1985" vs "the 1980s", "$114.3 million" vs "$114 million", "more than 6 percent" vs "6.4 percent",
+    "about $220,000" vs "$213,000"), else ``None``: a different figure.
+    """
+    if m.is_date or o.is_date:
+        return _date_precision(m, o)
+    if m.kind == "number" and (len(m.value) > 1 or len(o.value) > 1):
+        return _decade_precision(m, o)
+    x, y = _scalar(m, o), _scalar(o, m)
+    if x is None or y is None or x <= 0 or y <= 0:
+        return None
+    if m.unit and o.unit and m.unit != o.unit and _dimension(m, o)[0] == "money":  # type: ignore[index]
+        return "currency"  # "£90,000" vs "$165,000": a conversion at some rate, not a figure to compare
+    if m.unit and o.unit and m.unit != o.unit and _dimension(m, o)[0] != "share":  # type: ignore[index]
+        if abs(x - y) <= APPROX_TOLERANCE * max(x, y) and _bounds_agree(m.comparator, o.comparator):
+            return "same"
+        return None
+    if _within(m, x, o, y) and _within(o, y, m, x):
+        return "precision"
+    return None
+
+
+_UP, _DOWN = ("gt", "ge"), ("lt", "le")
+
+
+def _bounds_agree(c: str | None, d: str | None) -> bool:
+    loose = (None, "approx", "exact")
+    return c == d or (c in loose and d in loose)
+
+
+def _within(m: Mention, x: float, o: Mention, y: float) -> bool:
+    """Whether figure ``y`` (of ``o``) fits what ``m`` says about ``x``: its bound, approximation or rounding."""
+    c, d = m.comparator, o.comparator
+    if c in _UP or c in _DOWN:
+        if d in _UP + _DOWN:
+            return (c in _UP) == (d in _UP) and _rounded(m, x, o, y)
+        if c in _UP:
+            return x <= y <= BOUND_RATIO * x or (c == "ge" and y == x)
+        return x / BOUND_RATIO <= y <= x
+    if c == "approx" or d == "approx":
+        return abs(x - y) <= APPROX_TOLERANCE * max(x, y)
+    return _rounded(m, x, o, y)
+
+
+def _rounded(m: Mention, x: float, o: Mention, y: float) -> bool:
+    """One figure is the other rounded to the precision it shows ("1.2" for "1.23", "$114 million" for "$114.3 million")."""
+    coarse = max(m.step, o.step)
+    if not coarse or m.step == o.step:
+        return False
+    fine, rough = (x, y) if m.step < o.step else (y, x)
+    return abs(fine - rough) <= coarse / 2 + 1e-9
+
+
+def _date_precision(m: Mention, o: Mention) -> str | None:
+    if m.kind == "date" and o.kind == "date":
+        (ma, da), (mb, db) = m.value[:2], o.value[:2]
+        return "precision" if ma == mb and (da is None) != (db is None) else None
+    if {m.kind, o.kind} == {"year", "decade"}:
+        year, decade = (m, o) if m.kind == "year" else (o, m)
+        y, d = year.value[0], decade.value[0]
+        return "precision" if isinstance(y, int) and isinstance(d, int) and d <= y < d + 10 else None
+    return None
+
+
+def _decade_precision(m: Mention, o: Mention) -> str | None:
+    """ "in his 90s" and "94": one age or count, stated loosely."""
+    if len(m.value) > 1 and len(o.value) > 1:
+        return None
+    dec, exact = (m, o) if len(m.value) > 1 else (o, m)
+    d, v = dec.value[0], exact.value[0]
+    if isinstance(d, (int, float)) and isinstance(v, (int, float)) and d <= v < d + 10 and d % 10 == 0:
+        return "precision"
+    return None

@@ -58,6 +58,10 @@ CREATE TABLE IF NOT EXISTS clusters (
 """
 
 
+#: DuckDB's own memory cap per connection (buffer pool, spills to disk beyond it)
+MEMORY_LIMIT = "1GB"
+
+
 def connect(store_path: str, *, create: bool = False, read_only: bool = False) -> Any:
     """An open DuckDB connection to the store (schema ensured when writable)."""
     import duckdb
@@ -73,6 +77,9 @@ def connect(store_path: str, *, create: bool = False, read_only: bool = False) -
         raise CorpusError(f"cannot open the corpus store {store_path!r}: {e}") from None
     # DuckDB draws its own progress bar on long queries; ours are the rich ones
     con.execute("SET enable_progress_bar = false")
+    # DuckDB's buffer pool may otherwise grow to 80% of RAM while a million texts
+    # stream through it (4 GB resident during one `corpus add`); it spills beyond this
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     if not read_only:
         con.execute(SCHEMA)
     return con

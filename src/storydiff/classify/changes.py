@@ -466,11 +466,46 @@ def _framing_words() -> frozenset[str]:
 
 def _reframed(p: Token, q: Token) -> bool:
     """A loaded term swapped for a neutral word or a differently loaded one ("protesters" vs "rioters")."""
-    if not (_loaded(p) or _loaded(q)) or p.key == q.key or Indel.normalized_similarity(p.low, q.low) >= 0.85:
-        return False  # the last: a typo mended ("alledged"/"alleged")
+    if not (_loaded(p) or _loaded(q)) or p.key == q.key or Indel.normalized_similarity(p.low, q.low) >= 0.85 \
+            or _stem_shared(p.key, q.key):
+        return False  # the last two: a typo mended ("alledged"/"alleged"), one word formed from the other ("abduct")
     groups = _loaded_groups()
     gp = groups.get(p.low, groups.get(p.key))
     return gp is None or gp != groups.get(q.low, groups.get(q.key))
+
+
+def _framing_pair(p: Token, q: Token) -> bool:
+    """Both words are framing words (loaded, or the neutral word a loaded one stands in for: "said"/"claimed")."""
+    framing = _framing_words()
+    return all(t.low in framing or t.key in framing for t in (p, q))
+
+
+def _side_by_side(ctx: Context, p: Token, q: Token) -> bool:
+    """Words ``p`` and ``q`` stand in one place: the nearest matched word before (or after) each is one pair,
+    with at most function words between.
+
+    In a re-written passage the best-scoring pair of words may come from two different clauses ("the boy who
+    died" and "leaders tried to heal him"); a swap keeps its neighbours ("Iraq's banned weapons" / "Iraq's
+    alleged weapons").
+    """
+    def near(toks: tuple[Token, ...], mapping: dict[int, int], i: int, step: int) -> int | None:
+        k = i + step
+        while 0 <= k < len(toks) and abs(k - i) <= _NEIGHBOUR_REACH:
+            if k in mapping:
+                return k
+            if toks[k].is_content:
+                return None  # only function words may sit between a word and its anchor ("for their crimes")
+            k += step
+        return None
+
+    for step in (-1, 1):
+        k, l = near(ctx.a, ctx.wa.a2b, p.i, step), near(ctx.b, ctx.wa.b2a, q.i, step)
+        if k is not None and l is not None and ctx.wa.a2b[k] == l:
+            return True
+    return False
+
+
+_NEIGHBOUR_REACH = 2
 
 
 def _pairable(toks: tuple[Token, ...], i: int) -> bool:
@@ -538,7 +573,7 @@ def _pair_slot(ctx: Context, slot: Slot, sa: list[Token], sb: list[Token]) -> No
             continue
         done_a.add(p.i)
         done_b.add(q.i)
-        if _reframed(p, q):
+        if _reframed(p, q) and (small or _framing_pair(p, q) or _side_by_side(ctx, p, q)):
             ctx.add(Finding(Category.TERM, Severity.MEDIUM, (p.i, p.i), (q.i, q.i), "loaded term", "pair", 0.75))
         elif _loaded(p) and _loaded(q):
             ctx.same(p.i, q.i)  # one connotation: "settlers"/"colonists"

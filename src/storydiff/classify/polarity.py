@@ -96,6 +96,14 @@ def detect_negation(ctx: Context) -> None:
         ctx.same(other, None) if side == "b" else ctx.same(None, other)
         ctx.same(k, None) if side == "a" else ctx.same(None, k)
     _, rest_a, rest_b = _pair_up(sorted(ca), sorted(cb))
+    # A cue left on one side may face a negative word the lexicon does not list as a cue ("refusal",
+    # "unpenalised", "do-not-call"): the same polarity in other words.
+    wa = [(_rel(t.i, ctx.a), t.i) for t in ctx.a if ctx.free_a(t.i) and _weak_cue(t.low)]
+    wb = [(_rel(t.i, ctx.b), t.i) for t in ctx.b if ctx.free_b(t.i) and _weak_cue(t.low)]
+    if rest_a and wb:
+        _, rest_a, _ = _pair_up(sorted((_rel(i, ctx.a), i) for i in rest_a), wb)
+    if rest_b and wa:
+        _, rest_b, _ = _pair_up(sorted((_rel(j, ctx.b), j) for j in rest_b), wa)
     rest_a, rest_b = _double_negation(rest_a), _double_negation(rest_b)
     for i in rest_a:
         j = partner.get(("a", i))
@@ -127,6 +135,22 @@ def _positive_idiom(toks: tuple[Token, ...], i: int) -> int:
     return 3 if toks[i].low == "n't" and tuple(t.low for t in toks[i + 1 : i + 3]) == ("help", "but") else 0
 
 
+_NEGATIVE_NOUNS = frozenset("refusal refusals failure failures denial denials rejection inability absence lack "
+                            "dismissal".split())
+
+
+def _weak_cue(low: str) -> bool:
+    """A negative word the cue lexicon leaves out: a noun of refusal or failure, a word negated by "un-" or
+    "non-" whose stem is an everyday word, or a compound with "-not-" ("do-not-call")."""
+    if low in _NEGATIVE_NOUNS or "-not-" in low or low.startswith(("non-", "no-")):
+        return True
+    if low.startswith("un") and len(low) >= 7:
+        from storydiff.classify.tokens import is_common
+
+        return is_common(low[2:])  # "unpenalised"; is_common is True when no list loads
+    return False
+
+
 def _double_negation(rest: list[int]) -> list[int]:
     """Two left-over cues close together cancel ("not illegal", "never failed to")."""
     rest = sorted(rest)
@@ -142,6 +166,11 @@ def _prefixed(plain: str, negated: str) -> bool:
 
 def _negation_finding(ctx: Context, i: int, side: str) -> Finding:
     toks, other = (ctx.a, ctx.wa.a2b) if side == "a" else (ctx.b, ctx.wa.b2a)
+    if not _flips_shared_claim(ctx, i, side):
+        # The cue negates words only one side has ("and no shares of X", "has not seen such a protest"):
+        # content added or dropped, on record, but no flip of a claim both sides make.
+        a, b = ((i, i), None) if side == "a" else (None, (i, i))
+        return Finding(Category.NEGATION, Severity.MEDIUM, a, b, "negation", confidence=UNSCOPED_CONFIDENCE)
     # Anchor on the auxiliary before the cue ("will not" vs "will") when it has a counterpart.
     if i > 0 and toks[i - 1].low in _AUX and (i - 1) in other:
         mine, theirs = (i - 1, i), (other[i - 1], other[i - 1])
@@ -149,6 +178,30 @@ def _negation_finding(ctx: Context, i: int, side: str) -> Finding:
         return Finding(Category.NEGATION, Severity.HIGH, a, b, "negation", "pair", 0.85)
     a, b = ((i, i), None) if side == "a" else (None, (i, i))
     return Finding(Category.NEGATION, Severity.HIGH, a, b, "negation", confidence=0.75)
+
+
+# Confidence of a one-sided negation cue whose negated words are not on both sides (see _flips_shared_claim).
+UNSCOPED_CONFIDENCE = 0.6
+# How many words after a cue may separate it from the word it negates ("did not properly determine").
+_SCOPE = 4
+# A clause this many content words long around a cue, facing nothing on the other side, was added or dropped whole.
+_CLAUSE_WORDS = 2
+
+
+def _flips_shared_claim(ctx: Context, i: int, side: str) -> bool:
+    """Whether the one-sided cue ``i`` negates a claim both sides make: the first content word after it has a
+    counterpart ("will attend"/"will not attend", "passed the bill"/"failed to pass the bill"), and the cue
+    does not open a clause the other side lacks altogether ("… (and no shares of PalmSource)")."""
+    toks, mapping, free = (ctx.a, ctx.wa.a2b, ctx.free_a) if side == "a" else (ctx.b, ctx.wa.b2a, ctx.free_b)
+    after = [t for t in toks[i + 1 : i + 1 + _SCOPE] if t.is_content and t.low not in _negation() and t.low not in _AUX]
+    if not after or after[0].i not in mapping:
+        return False
+    for s in ctx.wa.slots:
+        own, theirs = (s.a, s.b) if side == "a" else (s.b, s.a)
+        if i in own and not theirs:
+            content = [k for k in own if k != i and toks[k].is_content and free(k)]
+            return len(content) < _CLAUSE_WORDS
+    return True
 
 
 def _hedges(toks: tuple[Token, ...], free) -> list[tuple[int, int, str]]:

@@ -95,6 +95,9 @@ _TITLES = frozenset("mr mr. mrs mrs. ms ms. dr dr. sir dame lord lady president 
                     "gen gen. lt lt. lieut col col. capt capt. maj maj. sgt sgt. adm adm. cmdr sen sen. rep rep. "
                     "gov gov. pres pres. supt det insp brig brigadier major lieutenant corporal private marshal "
                     "first lady vice deputy acting former late attorney director".split())
+# Words that make a name an institution's, never a person's ("Lakeside Medical Center").
+_INSTITUTIONS = frozenset("center centre hospital clinic school college academy museum library station airport "
+                          "stadium hotel church bridge park".split())
 # After a personal name: generational suffixes ("Jr"), which never tell two people apart on their own.
 _NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
 # After a company's name: its legal form ("Intel Corp." is Intel).
@@ -222,7 +225,7 @@ def _same_person(wx: list[str], wy: list[str]) -> bool:
         # A lone surname against a fuller form: the same person only when a title or first name says it is a
         # person (the first words were titles), not a place ("New York" vs "York").
         return len(cx) + len(cy) < len(wx) + len(wy) or len(fx or fy) <= 2 and (fx or fy)[0] not in _PLACE_OPENERS
-    if any(w in heads() for w in cx + cy):
+    if any(w in heads() or w in _INSTITUTIONS for w in cx + cy):
         return False  # "Virginia Medical Center" / "Virginia Hospital Center": two bodies
     a, b = fx[0], fy[0]
     initial = (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))

@@ -137,12 +137,16 @@ def _positive_idiom(toks: tuple[Token, ...], i: int) -> int:
 
 _NEGATIVE_NOUNS = frozenset("refusal refusals failure failures denial denials rejection inability absence lack "
                             "dismissal".split())
+# Contractions written without the apostrophe ("dont"): too ambiguous to be cues ("wont", "cant" are words),
+# but enough to cancel a cue facing them.
+_BARE_CONTRACTIONS = frozenset("dont doesnt didnt isnt wasnt arent werent cant couldnt wouldnt shouldnt wont hasnt "
+                               "havent hadnt aint".split())
 
 
 def _weak_cue(low: str) -> bool:
-    """A negative word the cue lexicon leaves out: a noun of refusal or failure, a word negated by "un-" or
+    """A negative word the cue lexicon leaves out: a noun of refusal or failure, "dont", a word negated by "un-" or
     "non-" whose stem is an everyday word, or a compound with "-not-" ("do-not-call")."""
-    if low in _NEGATIVE_NOUNS or "-not-" in low or low.startswith(("non-", "no-")):
+    if low in _NEGATIVE_NOUNS or low in _BARE_CONTRACTIONS or "-not-" in low or low.startswith(("non-", "no-")):
         return True
     if low.startswith("un") and len(low) >= 7:
         from storydiff.classify.tokens import is_common

@@ -222,8 +222,12 @@ def _merge(n: int, parts: list[tuple[str, np.ndarray]]) -> tuple[np.ndarray, np.
 def _texts_for(con: Any, seqs: np.ndarray, positions: np.ndarray) -> dict[int, str]:
     """Texts of the documents at ``positions`` (array indices), keyed by position."""
     want = seqs[positions]
-    rows = con.execute("SELECT seq, text FROM documents WHERE seq IN (SELECT unnest(?))",
-                       [want.tolist()]).fetchall()
+    if len(want) <= 4:  # the merge guard's single pairs: index lookups, not a scan
+        rows = [r for s in want.tolist() for r in con.execute("SELECT seq, text FROM documents WHERE seq = ?",
+                                                               [s]).fetchall()]
+    else:
+        rows = con.execute("SELECT seq, text FROM documents WHERE seq IN (SELECT unnest(?))",
+                           [want.tolist()]).fetchall()
     pos_of = dict(zip(want.tolist(), positions.tolist()))
     return {pos_of[s]: t for s, t in rows}
 

@@ -89,6 +89,9 @@ def test_rounded_figure_is_a_low_note_not_nothing(enc):
     ("Northfield Data Systems Corp", "NDS"),
     ("NU Lisbon", "Northern University"),
     ("U.S.", "US-led"),
+    ("Harbour and Coast Authority", "HCA"),  # joined by "and" into one body, then spelled by initials
+    ("PTC", "Progressive Teachers Council Chair Ida Moss"),  # initials of a run of the other name's words
+    ("Brightwell Corporation", "Brightwell Corp"),
 ])
 def test_one_name_in_two_forms(x, y):
     assert same_name(Entity(0, 0, x, "name"), Entity(0, 0, y, "name"))
@@ -114,6 +117,10 @@ def test_two_names_stay_two(x, y):
     ("Stocks slid as Wall Street awaited the report.", "Stocks slid as analysts awaited the report."),
     ("At a briefing on Tern Island, the envoy spoke.", "On Friday, the envoy spoke."),
     ("The case went to the Halden County Court.", "The case went to the court."),
+    ("The Harbour and Coast Authority opened an inquiry.", "The HCA opened an inquiry."),
+    ("The U.S. Circuit Court of Appeals upheld the ban.", "The Court of Appeals upheld the ban."),
+    # the same sort of place or body in other words: at most a low note
+    ("The parade went down Main Street.", "The parade went down the main road."),
 ])
 def test_same_referent_or_no_rival_forces_nothing(a, b, enc):
     assert _mirror_forcing(a, b, enc) == []
@@ -126,6 +133,15 @@ def test_same_referent_or_no_rival_forces_nothing(a, b, enc):
 ])
 def test_name_substitutions_still_force(a, b, enc):
     assert _mirror_forcing(a, b, enc)
+
+
+def test_joined_body_is_one_name(enc):
+    from storydiff.classify.entities import find_entities
+    from storydiff.classify.tokens import tokenize
+
+    names = [e.text for e in find_entities(tokenize("Britain and France met the Harbour and Coast Authority."),
+                                           frozenset())]
+    assert names == ["Britain", "France", "Harbour and Coast Authority"]
 
 
 def test_a_rival_in_another_clause_is_reported_but_does_not_force(enc):

@@ -36,7 +36,7 @@ from rapidfuzz.distance import Indel
 
 from storydiff.classify import numbers as num
 from storydiff.classify.context import Context, Finding
-from storydiff.classify.entities import (CONNECTORS, Entity, find_entities, heads, is_demonym, is_person, is_title_only,
+from storydiff.classify.entities import (CONNECTORS, QUALIFIERS, Entity, find_entities, heads, is_demonym, is_person, is_title_only,
                                          known_names, same_name, spelling_variant)
 from storydiff.classify.polarity import detect_conditions, detect_modality, detect_negation, detect_quotes
 from storydiff.classify.tokens import Slot, Token, align_words, fold, is_common, lexicon, tokenize, uk_us, word_key
@@ -286,12 +286,13 @@ def _present(ctx: Context, e: Entity, others: list[Entity], side: str) -> bool:
     if all(k in mapping or k in used for k in words):
         return True
     head_words = heads()
-    mine = {toks[k].low for k in words}
+    # Which country's body it is goes without saying in one version ("U.S. Court of Appeals"/"Court of Appeals").
+    mine = {toks[k].low for k in words} - QUALIFIERS
     for o in others:
         other_toks = ctx.b if side == "a" else ctx.a
-        theirs = {other_toks[k].low for k in o.indices() if other_toks[k].low not in CONNECTORS}
+        theirs = {other_toks[k].low for k in o.indices() if other_toks[k].low not in CONNECTORS} - QUALIFIERS
         small, big = (mine, theirs) if len(mine) < len(theirs) else (theirs, mine)
-        if small and small < big and not any(w in head_words for w in big - small):
+        if small and small <= big and not any(w in head_words for w in big - small):
             return True  # "Moreau" and "Anna Moreau"
     return False
 
@@ -337,6 +338,10 @@ def _name_change(ctx: Context, side: str, e: Entity, rivals: list[Entity]) -> No
         return
     mine = (e.first, e.last)
     a, b = (mine, facing) if side == "a" else (facing, mine)
+    if rival is None and _synonyms_facing(ctx, side, e, facing):
+        # "Main Street" / "main road", "City Council" / "town council": the same sort of thing in other words.
+        ctx.add(Finding(Category.TERM, Severity.LOW, a, b, "name", confidence=0.6))
+        return
     if person:
         cat, name = Category.ENTITY, "person"
     else:
@@ -367,6 +372,18 @@ def _in_place(ctx: Context, side: str, e: Entity, rival: Entity) -> bool:
         if any(k in e.indices() for k in own) and any(k in rival.indices() for k in other):
             return (len(own) <= len(e.indices()) + _SLOT_SLACK and len(other) <= len(rival.indices()) + _SLOT_SLACK)
     return False
+
+
+def _synonyms_facing(ctx: Context, side: str, e: Entity, facing: tuple[int, int]) -> bool:
+    """Every unmatched word of name ``e`` has a synonym among the free words facing it (word vectors)."""
+    toks, mapping = (ctx.a, ctx.wa.a2b) if side == "a" else (ctx.b, ctx.wa.b2a)
+    other, free = (ctx.b, ctx.free_b) if side == "a" else (ctx.a, ctx.free_a)
+    mine = [toks[k].low for k in e.indices() if k not in mapping and toks[k].is_content]
+    theirs = [other[k].low for k in range(facing[0], facing[1] + 1) if free(k) and other[k].is_content]
+    if not mine or not theirs:
+        return False
+    ctx.vectors(mine + theirs)
+    return all(any(ctx.similarity(w, t) >= SYNONYM_SIM for t in theirs) for w in mine)
 
 
 def _fresh_words(ctx: Context, side: str, facing: tuple[int, int]) -> bool:

@@ -76,6 +76,21 @@ def find_entities(toks: tuple[Token, ...], known: frozenset[str]) -> tuple[Entit
             kind = next((heads()[t.low] for t in run if t.low in heads()), "name")
             out.append(Entity(run[0].i, run[-1].i, " ".join(t.text for t in run), kind))
         i = j + 1
+    return _joined_by_and(toks, out)
+
+
+def _joined_by_and(toks: tuple[Token, ...], names: list[Entity]) -> tuple[Entity, ...]:
+    """Join "X and Y <Head>" into one name when the second part ends in a body's head word: "Securities and
+    Exchange Commission" is one body, whereas "Britain and France" stay two names."""
+    out: list[Entity] = []
+    for e in names:
+        prev = out[-1] if out else None
+        if (prev is not None and e.first == prev.last + 2 and toks[prev.last + 1].low in ("and", "&")
+                and toks[e.last].low in heads() and heads()[toks[e.last].low] in ("organisation", "law", "treaty")
+                and not toks[e.first].sent_start):
+            out[-1] = Entity(prev.first, e.last, f"{prev.text} {toks[prev.last + 1].text} {e.text}", e.kind)
+        else:
+            out.append(e)
     return tuple(out)
 
 
@@ -102,6 +117,13 @@ _INSTITUTIONS = frozenset("center centre hospital clinic school college academy 
 _NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
 # After a company's name: its legal form ("Intel Corp." is Intel).
 _CORP_SUFFIXES = frozenset("corp corp. co co. inc inc. ltd ltd. plc llc lp ag sa nv".split())
+# The same, spelled out: dropped from a name before comparing ("Intel Corporation" is "Intel Corp"), but a
+# word like "Company" still makes a name a body's rather than a person's through the head-word table.
+_CORP_WORDS = _CORP_SUFFIXES | frozenset("corporation company incorporated limited".split())
+# Words that say which country's body a name is ("U.S. Court of Appeals", "Federal Court of Appeals"):
+# left out when one name is looked for inside another.
+QUALIFIERS = frozenset("us u.s. usa u.s.a. united states america american federal national uk u.k. britain british "
+                       "the".split())
 
 
 def is_person(toks: tuple[Token, ...], e: Entity) -> bool:
@@ -144,7 +166,7 @@ def _core_words(text: str) -> list[str]:
     hyphenated tail ("US-backed", "Tampa Bay-area", "Senate-passed": the name itself is "US", "Senate")."""
     words = [re.sub(r"-[a-z][a-z-]*$", "", w) for w in text.split()]
     words = [w for w in words if w]
-    while len(words) > 1 and fold(words[-1]).rstrip(",") in _CORP_SUFFIXES | _NAME_SUFFIXES:
+    while len(words) > 1 and fold(words[-1]).rstrip(",") in _CORP_WORDS | _NAME_SUFFIXES:
         words = words[:-1]
     return words
 
@@ -160,7 +182,7 @@ def canonical(e: Entity) -> str:
 
 
 def _initials(words: list[str]) -> tuple[str, str]:
-    content = [w for w in words if w.lower() not in CONNECTORS]
+    content = [w for w in words if w.lower() not in CONNECTORS and w not in ("and", "&")]
     plain = "".join(w[0] for w in content).upper()
     split = "".join(p[0] for w in content for p in w.split("-") if p).upper()
     return plain, split
@@ -240,8 +262,14 @@ def _acronym_inside(wx: list[str], wy: list[str]) -> bool:
         return False
     for w in wx:
         bare = w.replace(".", "")
-        if len(bare) >= 2 and bare.isalpha() and bare.isupper() and bare in _initials(wy):
-            return True
+        if not (len(bare) >= 2 and bare.isalpha() and bare.isupper()):
+            continue
+        # The initials of the whole other name, or of a run of its words ("DNC" in "Democratic National
+        # Committee Chairman Terry Brown").
+        for i in range(len(wy)):
+            for j in range(i + 2, len(wy) + 1):
+                if wy[i].lower() not in CONNECTORS and bare in _initials(wy[i:j]):
+                    return True
     return False
 
 

@@ -159,6 +159,7 @@ def test_a_rival_in_another_clause_is_reported_but_does_not_force(enc):
      "The patient had been moved twice while nurses tried to find a bed."),
     ("Three soldiers were dead after the blast.", "Three soldiers died in the blast."),
     ("The abduction was reported at noon.", "The plan to abduct him was reported at noon."),
+    ("Her son Paul (d. 1990) ran the farm.", "Her son Paul (died 1990) ran the farm."),
 ])
 def test_words_that_do_not_face_each_other_are_no_loaded_swap(a, b, enc):
     assert not [x for x in _mirror_forcing(a, b, enc) if x.startswith("loaded term")]
@@ -205,3 +206,27 @@ def test_negation_that_flips_no_shared_claim_forces_nothing(a, b, enc):
 ])
 def test_negation_of_a_shared_claim_still_forces(a, b, enc):
     assert [x for x in _mirror_forcing(a, b, enc) if x.startswith("negation")]
+
+
+# ---------------------------------------------------------------- quotes
+
+
+@pytest.mark.parametrize("a,b", [
+    # the quoted words are all there; a function word or the marks' place differ
+    ('The board called it "a grave failure of oversight".', 'The board called it "a grave failure in oversight".'),
+    ('"This ruling is plainly wrong," the chair said.', 'The ruling is "plainly wrong," the chair said.'),
+    # one compound, written apart or hyphenated
+    ('The so-called "double counting" rules do not apply.', "The double-counting rules don't apply."),
+    # one quoted word's form mended
+    ('They turned it from "a simple consuming fair" into a gala.', 'They turned it from "a simple consumer fair" into a gala.'),
+])
+def test_quotes_not_altered_force_nothing(a, b, enc):
+    assert not [x for x in _mirror_forcing(a, b, enc) if x.startswith("quote")]
+
+
+@pytest.mark.parametrize("a,b", [
+    ("He called the plan a modest step forward.", "He called the plan \u201ca reckless gamble\u201d today."),
+    ('The mayor said it was "a park for everyone" and left.', 'Calling it "a park for drivers", the mayor left.'),
+])
+def test_altered_quotes_still_force(a, b, enc):
+    assert [x for x in _mirror_forcing(a, b, enc) if x.startswith("quote")]

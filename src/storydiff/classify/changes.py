@@ -483,6 +483,8 @@ def _framing_words() -> frozenset[str]:
 
 def _reframed(p: Token, q: Token) -> bool:
     """A loaded term swapped for a neutral word or a differently loaded one ("protesters" vs "rioters")."""
+    if min(len(p.low), len(q.low)) < 3:
+        return False  # an abbreviation ("d. 1970" for "died 1970") is no word swapped
     if not (_loaded(p) or _loaded(q)) or p.key == q.key or Indel.normalized_similarity(p.low, q.low) >= 0.85 \
             or _stem_shared(p.key, q.key):
         return False  # the last two: a typo mended ("alledged"/"alleged"), one word formed from the other ("abduct")

@@ -305,12 +305,23 @@ def detect_quotes(ctx: Context, xa: str, xb: str) -> None:
             mapped = [m[k] for k in words if k in m]
             if len(words) > _SHORT_QUOTE:
                 continue  # a quoted statement: direct vs reported speech is style; its words are checked as usual
+            content = [k for k in words if toks[k].is_content]
+            other_toks = ctx.b if side == "a" else ctx.a
             if len(mapped) == len(words):  # same words, marks added or removed
                 span, name = (min(mapped), max(mapped)), "quotation marks"
+            elif content and all(k in m for k in content):
+                continue  # the quoted words are all there; only a function word differs ("failure of"/"in")
             else:
                 span, name = _facing(ctx, side, first, last), "quote"
                 if span is None or span[1] - span[0] > 2 * _SHORT_QUOTE:
                     continue
+                if _same_letters(toks, content, other_toks, span):
+                    name = "quotation marks"  # "double jeopardy" / double-jeopardy, "multitool" / multi-tool
+                elif _respelled_inside(toks, [k for k in content if k not in m], other_toks, span):
+                    continue  # "a simple consuming show" / "a simple consumer show": one word's form mended
+                elif not (_quote_in_place(ctx, side, first, last, span)
+                          or _inside_other_quote(span, mapped, qb if side == "a" else qa)):
+                    continue  # the facing words stand elsewhere in a re-written sentence: no quoted word swapped
             if span is None:
                 continue
             mine = (first, last)
@@ -321,6 +332,53 @@ def detect_quotes(ctx: Context, xa: str, xb: str) -> None:
 
 
 _SHORT_QUOTE = 5  # words; a quoted phrase ("scare quotes"), not a quoted statement
+_QUOTE_REACH = 3  # tokens (quote marks, function words) between a quoted phrase and the matched word anchoring it
+
+
+def _same_letters(toks: tuple[Token, ...], content: list[int], other: tuple[Token, ...], span: tuple[int, int]) -> bool:
+    """The quoted words and the facing words spell the same letters once spaces and hyphens go."""
+    def letters(ts) -> str:
+        return "".join(c for t in ts for c in t.low if c.isalnum())
+    mine = letters(toks[k] for k in content)
+    return bool(mine) and mine in letters(t for t in other[span[0] : span[1] + 1] if t.is_word)
+
+
+def _respelled_inside(toks: tuple[Token, ...], loose: list[int], other: tuple[Token, ...], span: tuple[int, int]) -> bool:
+    """Every unmatched quoted word has a facing word of nearly the same form (a typo or an inflection mended)."""
+    from rapidfuzz.distance import Indel
+
+    facing = [t.low for t in other[span[0] : span[1] + 1] if t.is_content]
+    def near(x: str, y: str) -> bool:
+        return Indel.normalized_similarity(x, y) >= 0.7 or (len(x) >= 5 and len(y) >= 5 and x[:5] == y[:5])
+
+    return bool(loose) and all(any(near(toks[k].low, w) for w in facing) for k in loose)
+
+
+def _inside_other_quote(span: tuple[int, int], mapped: list[int], others: list[tuple[int, int, str]]) -> bool:
+    """The facing words, or the counterparts of the quote's own words, sit in a quote of the other side: one
+    quotation altered ("a bridge for everyone" / "a bridge for drivers"), wherever the sentence put it."""
+    return any(f <= span[1] and span[0] <= l or any(f <= k <= l for k in mapped) for f, l, _ in others)
+
+
+def _quote_in_place(ctx: Context, side: str, first: int, last: int, span: tuple[int, int]) -> bool:
+    """The facing words stand where the quoted phrase stood: the nearest content word before (or after) both,
+    past quote marks and function words, is one matched pair ("called the plan 'a modest step'" / "called the plan 'a reckless gamble'")."""
+    toks, mapping = (ctx.a, ctx.wa.a2b) if side == "a" else (ctx.b, ctx.wa.b2a)
+    other, back = (ctx.b, ctx.wa.b2a) if side == "a" else (ctx.a, ctx.wa.a2b)
+
+    def anchor(ts: tuple[Token, ...], mp: dict[int, int], start: int, step: int) -> int | None:
+        k = start
+        while 0 <= k < len(ts) and abs(k - start) < _QUOTE_REACH:
+            if ts[k].is_content:
+                return k if k in mp else None
+            k += step
+        return None
+
+    for step, mine_at, theirs_at in ((-1, first - 1, span[0] - 1), (1, last + 1, span[1] + 1)):
+        k, l = anchor(toks, mapping, mine_at, step), anchor(other, back, theirs_at, step)
+        if k is not None and l is not None and mapping[k] == l:
+            return True
+    return False
 
 
 def _overlaps_used(ctx: Context, a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:

@@ -44,6 +44,9 @@ def _mirror_forcing(a: str, b: str, enc) -> list[str]:
     ("Turnout was more than 6 percent higher.", "Turnout was 6.4 percent higher."),
     ("The repairs cost about $88,000 last year.", "The repairs cost $86,500 last year."),
     ("The bill is under $2 billion.", "The bill is $1.9 billion."),
+    ("Support reached 41.5 percent.", "Support reached up to 41.5 percent."),
+    ("The index closed at 2,214.", "The index closed at 2,214.83."),
+    ("The cave art is 40,000 years old.", "The cave art is 39,780 years old."),
     # one quantity in other units
     ("The storm passed about 40 kilometres off the coast.", "The storm passed about 25 miles off the coast."),
     ("The boy weighed 66 pounds.", "The boy weighed 30 kilograms."),
@@ -65,6 +68,9 @@ def test_figures_that_do_not_contradict_force_nothing(a, b, enc):
     ("The inquiry opened on March 14.", "The inquiry opened on March 4."),
     ("The storm passed 40 kilometres off the coast.", "The storm passed 40 miles off the coast."),
     ("Exports rose 5% in spring.", "In spring, exports were up 7%."),
+    ("The flood destroyed 3,000 homes.", "The flood destroyed 3,300 homes."),
+    ("The flood destroyed 300 homes.", "The flood destroyed 296 homes."),
+    ("Support reached up to 41.5 percent.", "Support reached up to 45 percent."),
 ])
 def test_contradicting_figures_still_force(a, b, enc):
     high = [c for c in find_changes(a, b, encoder=enc) if _decides(c) and c.category in (Category.NUMBER, Category.DATE)]

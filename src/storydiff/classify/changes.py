@@ -493,12 +493,6 @@ def _reframed(p: Token, q: Token) -> bool:
     return gp is None or gp != groups.get(q.low, groups.get(q.key))
 
 
-def _framing_pair(p: Token, q: Token) -> bool:
-    """Both words are framing words (loaded, or the neutral word a loaded one stands in for: "said"/"claimed")."""
-    framing = _framing_words()
-    return all(t.low in framing or t.key in framing for t in (p, q))
-
-
 def _side_by_side(ctx: Context, p: Token, q: Token) -> bool:
     """Words ``p`` and ``q`` stand in one place: the nearest matched word before (or after) each is one pair,
     with at most function words between.
@@ -592,7 +586,7 @@ def _pair_slot(ctx: Context, slot: Slot, sa: list[Token], sb: list[Token]) -> No
             continue
         done_a.add(p.i)
         done_b.add(q.i)
-        if _reframed(p, q) and (small or _framing_pair(p, q) or _side_by_side(ctx, p, q)):
+        if _reframed(p, q) and (small or _side_by_side(ctx, p, q)):
             ctx.add(Finding(Category.TERM, Severity.MEDIUM, (p.i, p.i), (q.i, q.i), "loaded term", "pair", 0.75))
         elif _loaded(p) and _loaded(q):
             ctx.same(p.i, q.i)  # one connotation: "settlers"/"colonists"

@@ -305,9 +305,12 @@ def consistent(m: Mention, o: Mention) -> str | None:
         if abs(x - y) <= APPROX_TOLERANCE * max(x, y) and _bounds_agree(m.comparator, o.comparator):
             return "same"
         return None
-    if _within(m, x, o, y) and _within(o, y, m, x):
-        return "precision"
-    return None
+    bound = [n for n in (m, o) if n.comparator in _UP + _DOWN]
+    if len(bound) == 1:  # "up to 38.6 percent" vs "38.6 percent": the bound alone says what fits
+        fits = _within(m, x, o, y) if bound[0] is m else _within(o, y, m, x)
+    else:
+        fits = _within(m, x, o, y) and _within(o, y, m, x)
+    return "precision" if fits else None
 
 
 _UP, _DOWN = ("gt", "ge"), ("lt", "le")
@@ -335,10 +338,18 @@ def _within(m: Mention, x: float, o: Mention, y: float) -> bool:
 def _rounded(m: Mention, x: float, o: Mention, y: float) -> bool:
     """One figure is the other rounded to the precision it shows ("1.2" for "1.23", "$114 million" for "$114.3 million")."""
     coarse = max(m.step, o.step)
-    if not coarse or m.step == o.step:
-        return False
-    fine, rough = (x, y) if m.step < o.step else (y, x)
-    return abs(fine - rough) <= coarse / 2 + 1e-9
+    if coarse and m.step != o.step:
+        fine, rough = (x, y) if m.step < o.step else (y, x)
+        # rounded ("$114 million" for 114.3) or cut ("1,121" for 1,121.96, as indices are quoted)
+        if abs(fine - rough) <= coarse / 2 + 1e-9 or 0 <= fine - rough < coarse:
+            return True
+    # A round figure ("60,000 years") stands for one within a hundredth of it ("59,619 years").
+    round_fig = [v for v, n in ((x, m), (y, o)) if n.step >= 1 and float(v).is_integer() and v % 100 == 0]
+    return bool(round_fig) and abs(x - y) <= ROUND_TOLERANCE * max(x, y)
+
+
+# How close a figure must be to a round one ("60,000") for the round one to be it, rounded.
+ROUND_TOLERANCE = 0.01
 
 
 def _date_precision(m: Mention, o: Mention) -> str | None:

@@ -25,7 +25,7 @@ from storydiff.corpus import store
 from storydiff.corpus.config import ClusterConfig
 from storydiff.corpus.ingest import Problem, Record, read_input
 from storydiff.corpus.minhash import signatures_with_sizes
-from storydiff.corpus.parallel import pool, signatures_pooled
+from storydiff.corpus.parallel import pool
 from storydiff.corpus.progress import Reporter
 from storydiff.corpus.shingles import text_keys
 from storydiff.errors import CorpusError, OptionError
@@ -59,19 +59,37 @@ def ngram_params(config: ClusterConfig) -> str:
     return f"ngram={config.ngram};num_perm={config.num_perm};seed={config.seed}"
 
 
+def _fingerprints(texts: list[str], ngram: int, num_perm: int, seed: int,
+                  batch_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Signatures, shingle counts and exact-copy keys of a part of a batch (runs in a worker)."""
+    sigs, sizes = signatures_with_sizes(texts, ngram=ngram, num_perm=num_perm, seed=seed, batch_size=batch_size)
+    return sigs, sizes, text_keys(texts)
+
+
 class _Adder:
+    """Validates batches, fingerprints them in workers and writes them, one batch deep.
+
+    While the workers fingerprint batch *i*, this process writes batch *i - 1*
+    and reads batch *i + 1* (one at a time, the steps left the workers idle
+    half of the time). A problem that stops the run first writes the batches
+    already validated, as if they had been written one by one.
+    """
+
     def __init__(self, con, *, on_error: str, config: ClusterConfig, reporter: Reporter, advance,  # type: ignore[no-untyped-def]
                  executor=None) -> None:
         self.con, self.on_error, self.config, self.reporter, self.advance = con, on_error, config, reporter, advance
         self.executor = executor
         self.added = self.skipped = self.errors = 0
         self.problems: list[tuple[str, str]] = []
+        self._pending: tuple[list[tuple[Record, str]], list[Any], int] | None = None
+        self._pending_ids: dict[str, str] = {}
 
     def problem(self, where: str, message: str) -> None:
         self.errors += 1
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append((where, message))
         if self.on_error == "fail":
+            self.finish()
             raise CorpusError(f"{where}: {message}; nothing of this batch was written "
                               "(fix the input, or rerun with --on-error skip to skip such items)")
         self.reporter.problem(where, message)
@@ -92,6 +110,7 @@ class _Adder:
             fresh[rec.id] = (rec, digest)
         stored = dict(self.con.execute("SELECT id, sha FROM documents WHERE id IN (SELECT unnest(?))",
                                        [list(fresh)]).fetchall())
+        stored.update((i, self._pending_ids[i]) for i in fresh if i in self._pending_ids)
         new: list[tuple[Record, str]] = []
         for doc_id, (rec, digest) in fresh.items():
             if doc_id not in stored:
@@ -100,21 +119,42 @@ class _Adder:
                 self.skipped += 1
             else:
                 self.problem(rec.where, f"id {doc_id!r} is already in the store with a different text")
-        if new:
-            self._write(new)
-        self.advance(len(batch))
+        try:
+            submitted = self._submit(new) if new else None
+        except BaseException:  # an interruption keeps every complete batch
+            self.finish()
+            raise
+        self.finish()  # the previous batch, while the workers fingerprint this one
+        if submitted is not None:
+            self._pending = submitted
+            self._pending_ids = {r.id: d for r, d in new}
+        self.advance(len(batch) - (len(new) if new else 0))
 
-    def _write(self, new: list[tuple[Record, str]]) -> None:
+    def _submit(self, new: list[tuple[Record, str]]) -> tuple[list[tuple[Record, str]], list[Any], int]:
+        cfg = self.config
+        texts = [r.text for r, _ in new]
+        args = (cfg.ngram, cfg.num_perm, cfg.seed, cfg.batch_size)
+        if self.executor is None or len(texts) < 256:
+            return new, [_fingerprints(texts, *args)], 0
+        step = -(-len(texts) // cfg.workers)
+        return new, [self.executor.submit(_fingerprints, texts[i : i + step], *args)
+                     for i in range(0, len(texts), step)], 1
+
+    def finish(self) -> None:
+        """Write the pending batch, if any."""
+        if self._pending is None:
+            return
+        new, parts, futures = self._pending
+        self._pending, self._pending_ids = None, {}
+        results = [f.result() for f in parts] if futures else parts
+        self._write(new, *(np.concatenate([r[i] for r in results]) for i in range(3)))
+        self.advance(len(new))
+
+    def _write(self, new: list[tuple[Record, str]], sigs: np.ndarray, sizes: np.ndarray, keys: np.ndarray) -> None:
         import pyarrow as pa
 
         cfg = self.config
         texts = [r.text for r, _ in new]
-        if self.executor is None:
-            sigs, sizes = signatures_with_sizes(texts, ngram=cfg.ngram, num_perm=cfg.num_perm, seed=cfg.seed,
-                                                batch_size=cfg.batch_size)
-        else:
-            sigs, sizes = signatures_pooled(self.executor, texts, parts=cfg.workers, ngram=cfg.ngram,
-                                            num_perm=cfg.num_perm, seed=cfg.seed, batch_size=cfg.batch_size)
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -126,7 +166,7 @@ class _Adder:
                 "date": pa.array([r.date for r, _ in new], pa.string()),
                 "source": pa.array([r.source for r, _ in new], pa.string()),
                 "length": pa.array([len(t) for t in texts], pa.int32()),
-                "sha": [d for _, d in new], "text_key": text_keys(texts),
+                "sha": [d for _, d in new], "text_key": keys,
                 "added_at": pa.array([now] * len(new), pa.timestamp("us")),
             })
             sig_table = pa.table({
@@ -194,6 +234,7 @@ def _add(store_path: str, inputs: Iterable[str], fmt: str, on_error: str, config
                         adder.flush(batch)
                         batch = []
                 adder.flush(batch)
+            adder.finish()
         total = store.count(con)
     finally:
         con.close()

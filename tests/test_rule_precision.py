@@ -199,6 +199,10 @@ def test_loaded_swaps_in_place_still_force(a, b, enc):
     ("The fine went unpaid for a year.", "The fine went without payment for a year."),
     ("They backed the national do-not-call list.", "They backed the national Do Not Call list."),
     ("I don't know anyone who wants it.", "I dont know anyone who wants it."),
+    # "declined to comment" says "no comment"; "nor" continues a negation; "nothing but" is praise
+    ("The coach's lawyer said he had no comment.", "The coach's lawyer declined to comment."),
+    ("Neither the mayor nor her deputy attended.", "The mayor did not attend, and her deputy did not either."),
+    ("Neighbours had nothing but praise for the nurse.", "Neighbours had warm praise for the nurse."),
 ])
 def test_negation_that_flips_no_shared_claim_forces_nothing(a, b, enc):
     assert not [x for x in _mirror_forcing(a, b, enc) if x.startswith("negation")]
@@ -209,6 +213,7 @@ def test_negation_that_flips_no_shared_claim_forces_nothing(a, b, enc):
     ("The company confirmed the merger talks.", "The company never confirmed the merger talks."),
     ("The senate passed the bill.", "The senate failed to pass the bill."),
     ("There is evidence of fraud.", "There is no evidence of fraud."),
+    ("The lawyer agreed to comment on the case.", "The lawyer did not comment on the case."),
 ])
 def test_negation_of_a_shared_claim_still_forces(a, b, enc):
     assert [x for x in _mirror_forcing(a, b, enc) if x.startswith("negation")]
@@ -236,3 +241,8 @@ def test_quotes_not_altered_force_nothing(a, b, enc):
 ])
 def test_altered_quotes_still_force(a, b, enc):
     assert [x for x in _mirror_forcing(a, b, enc) if x.startswith("quote")]
+
+
+def test_declined_alone_is_no_negation(enc):
+    assert not [x for x in _mirror_forcing("Revenue declined to $36 million.", "Revenue fell to $36 million.", enc)
+                if x.startswith("negation")]

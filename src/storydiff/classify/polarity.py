@@ -67,6 +67,8 @@ def detect_negation(ctx: Context) -> None:
         for t in toks:
             if not free(t.i) or t.low not in _negation():
                 continue
+            if t.low == "nor" and any(x.low in _negation() for x in toks[: t.i]):
+                continue  # "neither … nor", "not … nor": it continues a negation (a weak cue, see _weak_cue)
             n = _positive_idiom(toks, t.i)
             # The idiom's other words present on the other side alone make a real flip ("limited to" → "not limited to").
             if n and any(free(k) for k in range(t.i + 1, t.i + n)):
@@ -135,8 +137,10 @@ def _positive_idiom(toks: tuple[Token, ...], i: int) -> int:
     return 3 if toks[i].low == "n't" and tuple(t.low for t in toks[i + 1 : i + 3]) == ("help", "but") else 0
 
 
+# Words of refusal that are no cue alone ("revenue declined to $3 billion") but match one ("declined to
+# comment" / "had no comment"), and "nor" after a cue.
 _NEGATIVE_NOUNS = frozenset("refusal refusals failure failures denial denials rejection inability absence lack "
-                            "dismissal".split())
+                            "dismissal decline declines declined declining nor".split())
 # Contractions written without the apostrophe ("dont"): too ambiguous to be cues ("wont", "cant" are words),
 # but enough to cancel a cue facing them.
 _BARE_CONTRACTIONS = frozenset("dont doesnt didnt isnt wasnt arent werent cant couldnt wouldnt shouldnt wont hasnt "

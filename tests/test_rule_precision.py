@@ -203,6 +203,9 @@ def test_loaded_swaps_in_place_still_force(a, b, enc):
     ("The coach's lawyer said he had no comment.", "The coach's lawyer declined to comment."),
     ("Neither the mayor nor her deputy attended.", "The mayor did not attend, and her deputy did not either."),
     ("Neighbours had nothing but praise for the nurse.", "Neighbours had warm praise for the nurse."),
+    # the other side never claimed it: "tries to X" / "failed to X", "wanted to X" / "could not X"
+    ("The pound tries to stay above the mark.", "The pound just failed to stay above the mark."),
+    ("She wanted to march with the band.", "She couldn't march with the band."),
 ])
 def test_negation_that_flips_no_shared_claim_forces_nothing(a, b, enc):
     assert not [x for x in _mirror_forcing(a, b, enc) if x.startswith("negation")]
@@ -214,6 +217,7 @@ def test_negation_that_flips_no_shared_claim_forces_nothing(a, b, enc):
     ("The senate passed the bill.", "The senate failed to pass the bill."),
     ("There is evidence of fraud.", "There is no evidence of fraud."),
     ("The lawyer agreed to comment on the case.", "The lawyer did not comment on the case."),
+    ("The union agreed to sign the deal.", "The union refused to sign the deal."),
 ])
 def test_negation_of_a_shared_claim_still_forces(a, b, enc):
     assert [x for x in _mirror_forcing(a, b, enc) if x.startswith("negation")]

@@ -11,7 +11,7 @@ import functools
 import re
 
 from storydiff.classify.context import Context, Finding
-from storydiff.classify.tokens import Token, lexicon
+from storydiff.classify.tokens import Token, lexicon, word_key
 from storydiff.model import Category, Severity
 
 _AUX = frozenset("is are was were be been am do does did have has had will would can could may might must shall "
@@ -188,6 +188,10 @@ def _negation_finding(ctx: Context, i: int, side: str) -> Finding:
     return Finding(Category.NEGATION, Severity.HIGH, a, b, "negation", confidence=0.75)
 
 
+# Verbs of attempt or wish: "tries to X" asserts no X, so "failed to X" or "could not X" flips nothing (word keys).
+_ATTEMPT = frozenset(word_key(w) for w in "try tries tried trying attempt attempts attempted attempting seek seeks "
+                     "sought seeking want wants wanted wanting hope hopes hoped hoping plan plans planned planning "
+                     "aim aims aimed aiming intend intends intended intending struggle struggled".split())
 # Confidence of a one-sided negation cue whose negated words are not on both sides (see _flips_shared_claim).
 UNSCOPED_CONFIDENCE = 0.6
 # How many words after a cue may separate it from the word it negates ("did not properly determine").
@@ -204,6 +208,10 @@ def _flips_shared_claim(ctx: Context, i: int, side: str) -> bool:
     after = [t for t in toks[i + 1 : i + 1 + _SCOPE] if t.is_content and t.low not in _negation() and t.low not in _AUX]
     if not after or after[0].i not in mapping:
         return False
+    other = ctx.b if side == "a" else ctx.a
+    j = mapping[after[0].i]
+    if j >= 2 and other[j - 1].low == "to" and other[j - 2].key in _ATTEMPT:
+        return False  # "tries to stay above" / "failed to stay above": the other side never claimed it stayed
     for s in ctx.wa.slots:
         own, theirs = (s.a, s.b) if side == "a" else (s.b, s.a)
         if i in own and not theirs:

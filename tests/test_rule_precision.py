@@ -217,7 +217,7 @@ def test_negation_that_flips_no_shared_claim_forces_nothing(a, b, enc):
     ("The senate passed the bill.", "The senate failed to pass the bill."),
     ("There is evidence of fraud.", "There is no evidence of fraud."),
     ("The lawyer agreed to comment on the case.", "The lawyer did not comment on the case."),
-    ("The union agreed to sign the deal.", "The union refused to sign the deal."),
+    ("The union signed the deal.", "The union refused to sign the deal."),
 ])
 def test_negation_of_a_shared_claim_still_forces(a, b, enc):
     assert [x for x in _mirror_forcing(a, b, enc) if x.startswith("negation")]

@@ -34,10 +34,10 @@ import functools
 
 from rapidfuzz.distance import Indel
 
-from storydiff.classify import numbers as num
 from storydiff.classify.context import Context, Finding
-from storydiff.classify.entities import (CONNECTORS, QUALIFIERS, Entity, find_entities, heads, is_demonym, is_person, is_title_only,
-                                         known_names, same_name, spelling_variant)
+from storydiff.classify.entities import (CONNECTORS, QUALIFIERS, Entity, find_entities, heads, is_demonym, is_person,
+                                         is_title_only, known_names, same_name, spelling_variant)
+from storydiff.classify.numbers import SCALE_WORDS, detect_numbers
 from storydiff.classify.polarity import detect_conditions, detect_modality, detect_negation, detect_quotes
 from storydiff.classify.tokens import Slot, Token, align_words, fold, is_common, lexicon, tokenize, uk_us, word_key
 from storydiff.embed import Encoder
@@ -124,100 +124,6 @@ def _render(f: Finding, a: str, b: str, ta: tuple[Token, ...], tb: tuple[Token, 
     else:
         text = f"{f.name} added: '{bt}'" if at is None else f"{f.name} dropped: '{at}'"
     return Change(ChangeKind.CHANGED, f.category, f.severity, sa, sb, at, bt, text, confidence=f.confidence)
-
-
-# ---------------------------------------------------------------- numbers
-
-
-def detect_numbers(ctx: Context) -> None:
-    """Quantities, ordinals, dates and times whose normalised values differ."""
-    ma, mb = num.find_numbers(ctx.a), num.find_numbers(ctx.b)
-    only_a, only_b = num.unmatched(ma, mb)
-    for m in ma:
-        for k in range(m.first, m.last + 1):
-            ctx.same(k, None) if m not in only_a else ctx.used_a.add(k)
-    for m in mb:
-        for k in range(m.first, m.last + 1):
-            ctx.same(None, k) if m not in only_b else ctx.used_b.add(k)
-    only_a = [m for m in only_a if not _all_matched(m, ctx.wa.a2b)]
-    only_b = [m for m in only_b if not _all_matched(m, ctx.wa.b2a)]
-    left_b = list(only_b)
-    rest_a = []
-    # A differing figure is a contradiction only against a figure of the same sort (money with money, a share
-    # with a share) standing in the same place: in the same differing slot, or the only such pair left.
-    for m in only_a:
-        slot = [o for o in left_b if num.comparable(m, o) and _same_slot(ctx, m, o)]
-        if slot:
-            o = min(slot, key=lambda o: abs(o.first - _facing_index(ctx, m)))
-            left_b.remove(o)
-            _pair_numbers(ctx, m, o)
-        else:
-            rest_a.append(m)
-    for m in list(rest_a):
-        cands = [o for o in left_b if num.comparable(m, o)]
-        rivals = [r for r in rest_a if num.comparable(r, cands[0])] if len(cands) == 1 else []
-        if len(cands) == 1 and rivals == [m]:
-            left_b.remove(cands[0])
-            rest_a.remove(m)
-            _pair_numbers(ctx, m, cands[0])
-    for m in rest_a:
-        if _literal(m, ctx.a):
-            ctx.add(_number_finding(m, None))
-    for o in left_b:
-        if _literal(o, ctx.b):
-            ctx.add(_number_finding(None, o))
-
-
-def _same_slot(ctx: Context, m: num.Mention, o: num.Mention) -> bool:
-    return any(any(m.first <= i <= m.last for i in s.a) and any(o.first <= j <= o.last for j in s.b)
-               for s in ctx.wa.slots)
-
-
-def _facing_index(ctx: Context, m: num.Mention) -> int:
-    """Where mention ``m`` of A would sit in B: after the counterpart of its nearest matched word before it."""
-    for k in range(m.first - 1, -1, -1):
-        if k in ctx.wa.a2b:
-            return ctx.wa.a2b[k] + 1
-    return 0
-
-
-def _pair_numbers(ctx: Context, m: num.Mention, o: num.Mention) -> None:
-    """Report two facing figures: a contradiction (high), or at most a low note when one refines the other."""
-    how = num.consistent(m, o)
-    if how == "same":
-        for k in range(m.first, m.last + 1):
-            ctx.same(k, None)
-        for k in range(o.first, o.last + 1):
-            ctx.same(None, k)
-        return
-    if how is None:
-        ctx.add(_number_finding(m, o))
-        return
-    name = "currency" if how == "currency" else "date precision" if m.is_date else "number precision"
-    cat = Category.DATE if m.is_date else Category.NUMBER
-    ctx.add(Finding(cat, Severity.LOW, (m.first, m.last), (o.first, o.last), name, confidence=0.7))
-
-
-def _literal(m: num.Mention, toks: tuple[Token, ...]) -> bool:
-    """Digits or a date: a number word alone ("two", "first") added or dropped is mostly style ("both", "initially").
-
-    Digits inside a name ("IWSLT'14") go with the name: the name pass reports it added or dropped.
-    """
-    return m.is_date or (not m.glued and any(t.text[0].isdigit() for t in toks[m.first : m.last + 1]))
-
-
-def _all_matched(m: num.Mention, mapping: dict[int, int]) -> bool:
-    return all(k in mapping for k in range(m.first, m.last + 1))
-
-
-def _number_finding(m: num.Mention | None, o: num.Mention | None) -> Finding:
-    ref = m or o
-    assert ref is not None
-    cat = Category.DATE if ref.is_date else Category.NUMBER
-    name = "date" if ref.kind in ("date", "year", "decade") else "time" if ref.kind == "time" else "number"
-    sev = Severity.HIGH if m and o else Severity.MEDIUM
-    return Finding(cat, sev, (m.first, m.last) if m else None, (o.first, o.last) if o else None, name,
-                   confidence=0.9 if m and o else 0.6)
 
 
 # ---------------------------------------------------------------- names
@@ -364,7 +270,7 @@ def _in_place(ctx: Context, side: str, e: Entity, rival: Entity) -> bool:
     "Elena Ruiz said" / "Tomas Becker said" share the word after; "Moscow" in one clause and "Shamil Basayev"
     in a re-written other one share nothing.
     """
-    mine, theirs = (ctx.wa.a2b, ctx.wa.b2a) if side == "a" else (ctx.wa.b2a, ctx.wa.a2b)
+    mine = ctx.wa.a2b if side == "a" else ctx.wa.b2a
     if mine.get(e.first - 1, -9) == rival.first - 1 or mine.get(e.last + 1, -9) == rival.last + 1:
         return True
     for s in ctx.wa.slots:
@@ -403,7 +309,7 @@ def _currency_tag(toks: tuple[Token, ...], e: Entity) -> bool:
     after = toks[e.last + 1].text if e.last + 1 < len(toks) else ""
     before = [t for t in toks[max(0, e.first - 3) : e.first]]
     return after in _CURRENCY or (bool(before) and any(t.text in _CURRENCY for t in before)
-                                  and (before[-1].text[0].isdigit() or before[-1].low in num.SCALE_WORDS))
+                                  and (before[-1].text[0].isdigit() or before[-1].low in SCALE_WORDS))
 
 
 def _defined_here(toks: tuple[Token, ...], e: Entity) -> bool:

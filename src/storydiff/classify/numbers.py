@@ -2,6 +2,10 @@
 
 "four thousand" = "4,000", "6th" = "sixth", "over 50" = "more than 50",
 "December 20" = "20 December" = "Dec. 20", "5 per cent" = "5%".
+
+``detect_numbers`` is the find_changes pass: a figure contradicts only a figure of
+the same sort (``comparable``) standing in the same place, and one that merely
+rounds, bounds or converts the other (``consistent``) is at most a low note.
 """
 
 from __future__ import annotations
@@ -9,7 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from storydiff.classify.context import Context, Finding
 from storydiff.classify.tokens import Token, lexicon
+from storydiff.model import Category, Severity
 
 _ONES = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -372,3 +378,97 @@ def _decade_precision(m: Mention, o: Mention) -> str | None:
     if isinstance(d, (int, float)) and isinstance(v, (int, float)) and d <= v < d + 10 and d % 10 == 0:
         return "precision"
     return None
+
+
+# ---------------------------------------------------------------- detection (find_changes pass)
+
+
+def detect_numbers(ctx: Context) -> None:
+    """Quantities, ordinals, dates and times whose normalised values differ."""
+    ma, mb = find_numbers(ctx.a), find_numbers(ctx.b)
+    only_a, only_b = unmatched(ma, mb)
+    for m in ma:
+        for k in range(m.first, m.last + 1):
+            ctx.same(k, None) if m not in only_a else ctx.used_a.add(k)
+    for m in mb:
+        for k in range(m.first, m.last + 1):
+            ctx.same(None, k) if m not in only_b else ctx.used_b.add(k)
+    only_a = [m for m in only_a if not _all_matched(m, ctx.wa.a2b)]
+    only_b = [m for m in only_b if not _all_matched(m, ctx.wa.b2a)]
+    left_b = list(only_b)
+    rest_a = []
+    # A differing figure is a contradiction only against a figure of the same sort (money with money, a share
+    # with a share) standing in the same place: in the same differing slot, or the only such pair left.
+    for m in only_a:
+        slot = [o for o in left_b if comparable(m, o) and _same_slot(ctx, m, o)]
+        if slot:
+            o = min(slot, key=lambda o: abs(o.first - _facing_index(ctx, m)))
+            left_b.remove(o)
+            _pair_numbers(ctx, m, o)
+        else:
+            rest_a.append(m)
+    for m in list(rest_a):
+        cands = [o for o in left_b if comparable(m, o)]
+        rivals = [r for r in rest_a if comparable(r, cands[0])] if len(cands) == 1 else []
+        if len(cands) == 1 and rivals == [m]:
+            left_b.remove(cands[0])
+            rest_a.remove(m)
+            _pair_numbers(ctx, m, cands[0])
+    for m in rest_a:
+        if _literal(m, ctx.a):
+            ctx.add(_number_finding(m, None))
+    for o in left_b:
+        if _literal(o, ctx.b):
+            ctx.add(_number_finding(None, o))
+
+
+def _same_slot(ctx: Context, m: Mention, o: Mention) -> bool:
+    return any(any(m.first <= i <= m.last for i in s.a) and any(o.first <= j <= o.last for j in s.b)
+               for s in ctx.wa.slots)
+
+
+def _facing_index(ctx: Context, m: Mention) -> int:
+    """Where mention ``m`` of A would sit in B: after the counterpart of its nearest matched word before it."""
+    for k in range(m.first - 1, -1, -1):
+        if k in ctx.wa.a2b:
+            return ctx.wa.a2b[k] + 1
+    return 0
+
+
+def _pair_numbers(ctx: Context, m: Mention, o: Mention) -> None:
+    """Report two facing figures: a contradiction (high), or at most a low note when one refines the other."""
+    how = consistent(m, o)
+    if how == "same":
+        for k in range(m.first, m.last + 1):
+            ctx.same(k, None)
+        for k in range(o.first, o.last + 1):
+            ctx.same(None, k)
+        return
+    if how is None:
+        ctx.add(_number_finding(m, o))
+        return
+    name = "currency" if how == "currency" else "date precision" if m.is_date else "number precision"
+    cat = Category.DATE if m.is_date else Category.NUMBER
+    ctx.add(Finding(cat, Severity.LOW, (m.first, m.last), (o.first, o.last), name, confidence=0.7))
+
+
+def _literal(m: Mention, toks: tuple[Token, ...]) -> bool:
+    """Digits or a date: a number word alone ("two", "first") added or dropped is mostly style ("both", "initially").
+
+    Digits inside a name ("IWSLT'14") go with the name: the name pass reports it added or dropped.
+    """
+    return m.is_date or (not m.glued and any(t.text[0].isdigit() for t in toks[m.first : m.last + 1]))
+
+
+def _all_matched(m: Mention, mapping: dict[int, int]) -> bool:
+    return all(k in mapping for k in range(m.first, m.last + 1))
+
+
+def _number_finding(m: Mention | None, o: Mention | None) -> Finding:
+    ref = m or o
+    assert ref is not None
+    cat = Category.DATE if ref.is_date else Category.NUMBER
+    name = "date" if ref.kind in ("date", "year", "decade") else "time" if ref.kind == "time" else "number"
+    sev = Severity.HIGH if m and o else Severity.MEDIUM
+    return Finding(cat, sev, (m.first, m.last) if m else None, (o.first, o.last) if o else None, name,
+                   confidence=0.9 if m and o else 0.6)

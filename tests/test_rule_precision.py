@@ -125,6 +125,10 @@ def test_two_names_stay_two(x, y):
     ("The case went to the Halden County Court.", "The case went to the court."),
     ("The Harbour and Coast Authority opened an inquiry.", "The HCA opened an inquiry."),
     ("The U.S. Circuit Court of Appeals upheld the ban.", "The Court of Appeals upheld the ban."),
+    # one name inside a hyphenated other ("Model-Base and Model-Large" / "Model-Base/Large")
+    ("We test Orca-Base and Orca-Large on both tasks.", "We test Orca-Base/Large on both tasks."),
+    # an acronym's letters transposed: a typo mended
+    ("We call the framework QDRN in this paper.", "We call the framework QRDN in this paper."),
     # the same sort of place or body in other words: at most a low note
     ("The parade went down Main Street.", "The parade went down the main road."),
 ])

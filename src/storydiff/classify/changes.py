@@ -193,10 +193,12 @@ def _present(ctx: Context, e: Entity, others: list[Entity], side: str) -> bool:
         return True
     head_words = heads()
     # Which country's body it is goes without saying in one version ("U.S. Court of Appeals"/"Court of Appeals").
-    mine = {toks[k].low for k in words} - QUALIFIERS
+    # Hyphenated parts count as words: "Large" is in "RoBERTa-Large", "Arkansas" in "South-Arkansas".
+    mine = {p for k in words for p in toks[k].low.split("-") if p} - QUALIFIERS
     for o in others:
         other_toks = ctx.b if side == "a" else ctx.a
-        theirs = {other_toks[k].low for k in o.indices() if other_toks[k].low not in CONNECTORS} - QUALIFIERS
+        theirs = {p for k in o.indices() if other_toks[k].low not in CONNECTORS
+                  for p in other_toks[k].low.split("-") if p} - QUALIFIERS
         small, big = (mine, theirs) if len(mine) < len(theirs) else (theirs, mine)
         if small and small <= big and not any(w in head_words for w in big - small):
             return True  # "Moreau" and "Anna Moreau"

@@ -293,6 +293,8 @@ def spelling_variant(x: str, y: str) -> bool:
     """Two spellings of one name: equal skeletons, or highly similar words of similar length."""
     if fold(x) == fold(y):
         return False
+    if x.isupper() and y.isupper() and len(x) == len(y) >= 3 and sorted(x) == sorted(y) and x[0] == y[0]:
+        return True  # two letters of an acronym transposed ("LGTR"/"LTGR"): a typo mended
     sx, sy = skeleton(x), skeleton(y)
     if sx == sy or Indel.distance(sx, sy) <= 1:
         return True

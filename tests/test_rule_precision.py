@@ -170,6 +170,8 @@ def test_a_rival_in_another_clause_is_reported_but_does_not_force(enc):
     ("Three soldiers were dead after the blast.", "Three soldiers died in the blast."),
     ("The abduction was reported at noon.", "The plan to abduct him was reported at noon."),
     ("Her son Paul (d. 1990) ran the farm.", "Her son Paul (died 1990) ran the farm."),
+    # a full stop after both is no shared place
+    ("The cash vanished hours before the raid, the paper said.", "The cash vanished hours before the first air assault."),
 ])
 def test_words_that_do_not_face_each_other_are_no_loaded_swap(a, b, enc):
     assert not [x for x in _mirror_forcing(a, b, enc) if x.startswith("loaded term")]

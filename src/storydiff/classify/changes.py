@@ -412,7 +412,7 @@ def _side_by_side(ctx: Context, p: Token, q: Token) -> bool:
     def near(toks: tuple[Token, ...], mapping: dict[int, int], i: int, step: int) -> int | None:
         k = i + step
         while 0 <= k < len(toks) and abs(k - i) <= _NEIGHBOUR_REACH:
-            if k in mapping:
+            if k in mapping and toks[k].is_word:  # a full stop after both words anchors nothing
                 return k
             if toks[k].is_content:
                 return None  # only function words may sit between a word and its anchor ("for their crimes")

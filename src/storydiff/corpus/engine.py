@@ -241,7 +241,7 @@ def _verify_part(items: list[tuple[int, int]], texts: dict[int, str], encoder: s
 
 
 def _sentence_check(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray,
-                    reporter: Reporter, executor: Any = None, chunk: int = 50_000) -> np.ndarray:
+                    reporter: Reporter, executor: Any = None, chunk: int = 20_000) -> np.ndarray:
     out = np.zeros(len(pairs), dtype=np.float32)
     with reporter.task("checking sentences", len(pairs)) as advance:
         for i in range(0, len(pairs), chunk):
@@ -331,13 +331,19 @@ def _cluster(store_path: str, cfg: ClusterConfig, reporter: Reporter, executor: 
         if cfg.semantic and n > 1:
             vecs, sem = _semantic(con, cfg, n, reporter, executor)
             parts.append((SEMANTIC, sem))
+            del sem
         lap("semantic")
         counts = candidate_counts(cfg, parts, semantic=vecs is not None)
         pairs, method = _merge(n, parts)
         counts["all"] = len(pairs)
+        # signatures and vectors serve only the pairs' evidence: freed before the
+        # checks, which hold batches of texts (about 2.5 GB at a million documents)
+        j3, j1, cos = evidence(pairs, sig3, sig1, vecs)
+        del parts, sig3, sig1, vecs
         lengths = meta.column("length").to_numpy()
         guard = MemoCheck(lambda p: _sentence_check(con, cfg, seqs, p, Reporter()))
-        verdict = _decide(con, cfg, seqs, pairs, method, sig3, size3, sig1, vecs, lengths, reporter, executor, guard)
+        verdict = decide(cfg, pairs, method, j3, j1, size3, lengths, cos,
+                         lambda p: _sentence_check(con, cfg, seqs, p, reporter, executor), guard)
         verdict["labels"] = cluster_labels(cfg, n, pairs, verdict, lengths, guard)
         lap("verify")
         summary = _write(con, cfg, meta, pairs, method, verdict, counts, secs, reporter)
@@ -516,15 +522,6 @@ def evidence(pairs: np.ndarray, sig3: np.ndarray, sig1: np.ndarray | None,
     j1 = estimate_jaccard(sig1, pairs) if sig1 is not None else np.zeros(len(pairs), np.float32)
     cos = pair_cosines(vecs, pairs) if vecs is not None else np.full(len(pairs), np.nan, np.float32)
     return j3, j1, cos
-
-
-def _decide(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray, method: np.ndarray,
-            sig3: np.ndarray, size3: np.ndarray, sig1: np.ndarray | None, vecs: np.ndarray | None,
-            lengths: np.ndarray, reporter: Reporter, executor: Any = None,
-            guard: Callable[[np.ndarray], np.ndarray] | None = None) -> dict[str, np.ndarray]:
-    j3, j1, cos = evidence(pairs, sig3, sig1, vecs)
-    return decide(cfg, pairs, method, j3, j1, size3, lengths, cos,
-                  lambda p: _sentence_check(con, cfg, seqs, p, reporter, executor), guard)
 
 
 def _write(con: Any, cfg: ClusterConfig, meta: Any, pairs: np.ndarray, method: np.ndarray,

@@ -148,7 +148,7 @@ class _ParseCache:
     every token) is most of a check's cost, while pooling cached rows is numpy.
     """
 
-    def __init__(self, limit: int = 200_000) -> None:
+    def __init__(self, limit: int = 50_000) -> None:
         self.limit = limit
         self._items: OrderedDict[bytes, _Parsed] = OrderedDict()
 

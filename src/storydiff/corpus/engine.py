@@ -242,19 +242,32 @@ def _verify_part(items: list[tuple[int, int]], texts: dict[int, str], encoder: s
 
 def _sentence_check(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray,
                     reporter: Reporter, executor: Any = None, chunk: int = 20_000) -> np.ndarray:
+    """Aligned share of each pair; with workers, chunk *i + 1*'s texts are read while the workers check chunk *i*."""
     out = np.zeros(len(pairs), dtype=np.float32)
     with reporter.task("checking sentences", len(pairs)) as advance:
+        pending: tuple[int, int, list[Any]] | None = None
+
+        def gather() -> None:
+            start, size, futures = pending  # type: ignore[misc]
+            out[start : start + size] = np.concatenate([f.result() for f in futures])
+            advance(size)
+
         for i in range(0, len(pairs), chunk):
             p = pairs[i : i + chunk]
             texts = _texts_for(con, seqs, np.unique(p))
             if executor is None or len(p) < 512:
                 out[i : i + chunk] = _verify_part(p.tolist(), texts, cfg.encoder, cfg.sentence_cos)
-            else:  # each worker gets only the texts of its own pairs
-                parts = np.array_split(p, cfg.workers)
-                futures = [executor.submit(_verify_part, part.tolist(), {int(d): texts[int(d)] for d in np.unique(part)},
-                                           cfg.encoder, cfg.sentence_cos) for part in parts]
-                out[i : i + chunk] = np.concatenate([f.result() for f in futures])
-            advance(len(p))
+                advance(len(p))
+                continue
+            # each worker gets only the texts of its own pairs
+            futures = [executor.submit(_verify_part, part.tolist(), {int(d): texts[int(d)] for d in np.unique(part)},
+                                       cfg.encoder, cfg.sentence_cos) for part in np.array_split(p, cfg.workers)]
+            del texts
+            if pending is not None:
+                gather()
+            pending = (i, len(p), futures)
+        if pending is not None:
+            gather()
     return out
 
 

@@ -13,7 +13,7 @@ with cosine >= 0.5 (what ``knn_pairs(min_cos=0.5)`` keeps; a pair counts as
 found when either document lists the other, as in ``knn_pairs``), and, from
 the gold file, how many planted pairs with a ``reworded``/``reworded_heavy``
 member the exact kNN pairs hold and how many of those the IVF pairs hold.
-usearch HNSW as ``semantic._hnsw_knn`` configures it is measured alongside.
+usearch HNSW as the engine configured it before the IVF index (cos, f16, built on one thread) is measured alongside.
 
 ``--million`` then times :func:`storydiff.corpus.ann.ivf_knn` (defaults, ``min_sim=0.5``) on
 1M rows, the real vectors tiled 10x with seeded gaussian noise (per-coordinate
@@ -150,7 +150,7 @@ def bench_ivf(x: np.ndarray, nlist: int, nprobes: list[int], threads: int, seed:
 
 
 def bench_hnsw(x: np.ndarray, threads: int) -> dict[str, object]:
-    """usearch HNSW as ``semantic._hnsw_knn`` configures it (cos, f16, add on one thread)."""
+    """usearch HNSW as the engine used it before the IVF index (cos, f16, add on one thread)."""
     from usearch.index import Index
 
     t0 = time.perf_counter()

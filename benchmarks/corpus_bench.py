@@ -13,6 +13,10 @@ invocation (so under the same machine load):
 * **engine**: ``storydiff corpus add`` then ``storydiff corpus cluster`` as
   subprocesses (the public path), peak RSS of the process tree sampled with
   psutil;
+* **candidate stage** (with the anchor): storydiff's own MinHash + LSH on the
+  same documents in this process, 1 and 2 worker processes — the part of the
+  engine that does what datasketch does (signatures bit-identical to
+  datasketch's, banding at the same threshold), timed like the anchor;
 * **spark** (``--spark``): :func:`storydiff.corpus.spark.run_spark_cluster`
   on ``local[2]`` in a subprocess, and its agreement with the engine.
 
@@ -234,6 +238,25 @@ def datasketch_anchor(texts: Sequence[str], *, ngram: int, threshold: float, num
     }
 
 
+def candidate_stage(texts: Sequence[str], *, ngram: int, threshold: float, workers: int,
+                    num_perm: int = 128) -> dict[str, object]:
+    """storydiff's MinHash + LSH over ``texts`` (what the datasketch anchor does), timed."""
+    from storydiff.corpus.lsh import band_keys, candidate_pairs, optimal_bands
+    from storydiff.corpus.parallel import pool, signatures_pooled
+
+    with pool(workers) as ex:
+        t0 = time.perf_counter()
+        sigs, _ = signatures_pooled(ex, texts, parts=workers, ngram=ngram, num_perm=num_perm, seed=1)
+        t1 = time.perf_counter()
+        b, r = optimal_bands(threshold, num_perm)
+        pairs = candidate_pairs(band_keys(sigs, bands=b, rows=r))
+        t2 = time.perf_counter()
+    return {"ngram": ngram, "threshold": threshold, "workers": workers, "bands_rows": [b, r], "docs": len(texts),
+            "sig_seconds": round(t1 - t0, 2), "lsh_seconds": round(t2 - t1, 2), "total_seconds": round(t2 - t0, 2),
+            "docs_per_s": round(len(texts) / (t2 - t0), 1), "candidate_pairs": int(len(pairs)),
+            "loadavg": [round(x, 2) for x in os.getloadavg()]}
+
+
 def run_anchor(corpus: Path, gold: Gold, *, slice_n: int | None, settings: list[tuple[int, float]]) -> list[dict[str, object]]:
     texts = pq.read_table(corpus, columns=["text"]).column("text").to_pylist()
     n_all = len(texts)
@@ -250,6 +273,10 @@ def run_anchor(corpus: Path, gold: Gold, *, slice_n: int | None, settings: list[
         res["loadavg_before"] = [round(x, 2) for x in load0]
         res["peak_rss_mb_process"] = round(peak.peak / 2**20)
         res["quality_on_docs_measured"] = quality(g, labels_from_pairs(len(texts), pairs))
+        res["storydiff_candidate_stage"] = stages = [
+            candidate_stage(texts, ngram=ngram, threshold=thr, workers=w) for w in (1, 2)]
+        for st in stages:
+            st["speedup_vs_datasketch"] = round(st["docs_per_s"] / res["docs_per_s"], 1)
         if len(texts) < n_all:
             res["extrapolated_total_seconds"] = round(res["total_seconds"] * n_all / len(texts), 1)
             res["note"] = f"measured on the first {len(texts)} documents; time extrapolated linearly to {n_all}"

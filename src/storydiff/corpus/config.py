@@ -75,11 +75,11 @@ class ClusterConfig:
     stopword_sample: int = 5000
     semantic: bool = True
     encoder: str = "wordllama"
-    k: int = 10
-    min_cos: float = 0.5
+    k: int = 5
+    min_cos: float = 0.55
     drop_pcs: int = 10
     pca_sample: int = 20000
-    max_bucket: int = 1000
+    max_bucket: int = 100
     accept_jaccard: float = 0.5
     accept_containment: float = 0.8
     prefilter_jaccard: float = 0.2

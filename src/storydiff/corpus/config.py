@@ -6,7 +6,9 @@ settings give the same candidate pairs on either. Defaults follow the
 feasibility measurements (``shared/research/feasibility-corpus.md``): word
 3-grams at LSH threshold 0.3 (37 bands x 3 rows), content-word unigrams at 0.4
 (32 x 4) with a stop list estimated from the corpus, and a semantic kNN step
-(WordLlama, top 10 principal components dropped, k=10).
+(WordLlama, top 10 principal components dropped), re-tuned on the 100k planted
+corpus to k=5 neighbours at cosine >= 0.55 and LSH buckets over 100 members as
+stars (``benchmarks/results/corpus_ab_100k_tune.json``).
 """
 
 from __future__ import annotations

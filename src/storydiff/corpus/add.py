@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from storydiff.corpus import store
 from storydiff.corpus.config import ClusterConfig
 from storydiff.corpus.ingest import Problem, Record, read_input
 from storydiff.corpus.minhash import signatures_with_sizes
-from storydiff.corpus.parallel import pool
+from storydiff.corpus.parallel import pool, split_submit
 from storydiff.corpus.progress import Reporter
 from storydiff.corpus.shingles import text_keys
 from storydiff.errors import CorpusError, OptionError
@@ -81,7 +81,7 @@ class _Adder:
         self.executor = executor
         self.added = self.skipped = self.errors = 0
         self.problems: list[tuple[str, str]] = []
-        self._pending: tuple[list[tuple[Record, str]], list[Any], int] | None = None
+        self._pending: tuple[list[tuple[Record, str]], Callable[[], list[Any]]] | None = None
         self._pending_ids: dict[str, str] = {}
 
     def problem(self, where: str, message: str) -> None:
@@ -130,23 +130,18 @@ class _Adder:
             self._pending_ids = {r.id: d for r, d in new}
         self.advance(len(batch) - (len(new) if new else 0))
 
-    def _submit(self, new: list[tuple[Record, str]]) -> tuple[list[tuple[Record, str]], list[Any], int]:
+    def _submit(self, new: list[tuple[Record, str]]) -> tuple[list[tuple[Record, str]], Callable[[], list[Any]]]:
         cfg = self.config
-        texts = [r.text for r, _ in new]
-        args = (cfg.ngram, cfg.num_perm, cfg.seed, cfg.batch_size)
-        if self.executor is None or len(texts) < 256:
-            return new, [_fingerprints(texts, *args)], 0
-        step = -(-len(texts) // cfg.workers)
-        return new, [self.executor.submit(_fingerprints, texts[i : i + step], *args)
-                     for i in range(0, len(texts), step)], 1
+        return new, split_submit(self.executor, _fingerprints, [r.text for r, _ in new], cfg.ngram, cfg.num_perm,
+                                 cfg.seed, cfg.batch_size, parts=cfg.workers)
 
     def finish(self) -> None:
         """Write the pending batch, if any."""
         if self._pending is None:
             return
-        new, parts, futures = self._pending
+        new, gather = self._pending
         self._pending, self._pending_ids = None, {}
-        results = [f.result() for f in parts] if futures else parts
+        results = gather()
         self._write(new, *(np.concatenate([r[i] for r in results]) for i in range(3)))
         self.advance(len(new))
 

@@ -55,7 +55,12 @@ import numpy as np
 
 from storydiff.corpus import store
 from storydiff.corpus.add import ngram_params
-from storydiff.corpus.cluster import components, guarded_union, probable_origin, union_find
+from storydiff.corpus.cluster import (
+    components,
+    guarded_union,
+    probable_origin,
+    union_find,
+)
 from storydiff.corpus.config import ClusterConfig
 from storydiff.corpus.lsh import band_keys, candidate_pairs
 from storydiff.corpus.minhash import estimate_jaccard
@@ -77,7 +82,7 @@ class ClusterSummary:
         candidates: candidate pairs per step (exact, ngram, unigram, semantic) and in all.
         checked: pairs checked at sentence level.
         verified: pairs accepted as versions.
-        joined: pairs not checked because accepted pairs already join their documents.
+        joined: pairs not checked because the pairs verified before them already join their documents.
         clusters: clusters with at least two members.
         clustered_documents: documents in those clusters.
         sizes: cluster size → number of clusters.

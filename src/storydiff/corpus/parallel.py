@@ -36,14 +36,24 @@ def _noop(i: int) -> int:
     return i
 
 
+def split_submit(executor: Executor | None, fn: Callable[..., Any], items: Sequence[Any], *args: Any,
+                 parts: int = 2, min_items: int = 256, **kwargs: Any) -> Callable[[], list[Any]]:
+    """Start :func:`split_map` and return at once; calling the result waits for the parts, in order.
+
+    Without a pool (or with few items) the work is done before returning.
+    """
+    if executor is None or len(items) < min_items:
+        done = [fn(items, *args, **kwargs)]
+        return lambda: done
+    step = -(-len(items) // parts)
+    futures = [executor.submit(fn, items[i : i + step], *args, **kwargs) for i in range(0, len(items), step)]
+    return lambda: [f.result() for f in futures]
+
+
 def split_map(executor: Executor | None, fn: Callable[..., Any], items: Sequence[Any], *args: Any,
               parts: int = 2, min_items: int = 256, **kwargs: Any) -> list[Any]:
     """``[fn(part, *args, **kwargs) for part in parts of items]``, in order, on the pool if any."""
-    if executor is None or len(items) < min_items:
-        return [fn(items, *args, **kwargs)]
-    step = -(-len(items) // parts)
-    chunks = [items[i : i + step] for i in range(0, len(items), step)]
-    return [f.result() for f in [executor.submit(fn, c, *args, **kwargs) for c in chunks]]
+    return split_submit(executor, fn, items, *args, parts=parts, min_items=min_items, **kwargs)()
 
 
 def signatures_pooled(executor: Executor | None, texts: Sequence[str], *, parts: int = 2,

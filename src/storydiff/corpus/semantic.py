@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
@@ -138,13 +138,17 @@ def word_vectors(encoder: str = "wordllama") -> WordVectors:
     return wv
 
 
-def pool_rows(rows: np.ndarray, lengths: np.ndarray, wv: WordVectors) -> np.ndarray:
-    """Sum of :attr:`WordVectors.sums` over consecutive runs of ``rows`` of the given lengths (float32)."""
+def pool_rows(rows: np.ndarray, lengths: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Sum of ``table``'s rows over consecutive runs of ``rows`` of the given lengths (float32).
+
+    One sparse runs x table product: words into texts (``table`` =
+    :attr:`WordVectors.sums`), or pieces into sentences.
+    """
     from scipy.sparse import csr_matrix
 
     indptr = np.concatenate([[0], np.cumsum(lengths)])
-    counts = csr_matrix((np.ones(rows.size, np.float32), rows, indptr), shape=(len(lengths), len(wv.sums)))
-    return np.asarray(counts @ wv.sums)
+    counts = csr_matrix((np.ones(rows.size, np.float32), rows, indptr), shape=(len(lengths), len(table)))
+    return np.asarray(counts @ table)
 
 
 def word_sums(units: Sequence[Sequence[str]], *, encoder: str = "wordllama") -> np.ndarray:
@@ -155,7 +159,7 @@ def word_sums(units: Sequence[Sequence[str]], *, encoder: str = "wordllama") -> 
     """
     wv = word_vectors(encoder)
     lens = np.fromiter(map(len, units), dtype=np.int64, count=len(units))
-    return pool_rows(wv.rows(list(chain.from_iterable(units))), lens, wv)
+    return pool_rows(wv.rows(list(chain.from_iterable(units))), lens, wv.sums)
 
 
 def embed_word_lists(units: Sequence[Sequence[str]], *, encoder: str = "wordllama") -> np.ndarray:

@@ -42,31 +42,12 @@ import numpy as np
 
 from storydiff.embed import Encoder
 
-_SENTENCE = re.compile(r"[^\n]+?(?:[.!?][\"'”’)\]]*(?=\s)|$)", re.MULTILINE)
-_WORDY = re.compile(r"\w")
 # One pass over a text: words, sentence ends (". ! ?" before optional closing
 # quotes and a space, or a line break) and clause breaks ("; : ," before a space).
 _TOKEN = re.compile(r"\w+|[.!?](?=[\"'”’)\]]*(?:\s|$))|\n|[;:,](?=\s)")
 _SENTENCE_END = ".!?\n"
 _CLAUSE_END = ";:,"
 MIN_CLAUSE_WORDS = 4
-
-
-def sentence_spans(text: str) -> np.ndarray:
-    """``(k, 2)`` character spans of the sentences of ``text`` (split at ``. ! ?`` + space and line breaks)."""
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        a, b = m.start(), m.end()
-        while a < b and text[a].isspace():
-            a += 1
-        if _WORDY.search(text, a, b):
-            spans.append((a, b))
-    return np.asarray(spans, dtype=np.int64).reshape(-1, 2)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text`` as used for verification."""
-    return [text[a:b] for a, b in sentence_spans(text).tolist()]
 
 
 def pieces(text: str) -> tuple[list[list[str]], list[int], list[bool]]:
@@ -216,16 +197,10 @@ class Units:
             self.sentences = self.clauses = np.zeros((0, dim), np.float32)
             return
         piece_sums = pool_rows(np.concatenate([p.rows for p in parsed]).astype(np.int64),
-                               np.concatenate([p.piece_len for p in parsed]), wv)
+                               np.concatenate([p.piece_len for p in parsed]), wv.sums)
         per_sentence = np.concatenate([p.per_sentence for p in parsed])
-        # sentences x pieces indicator times the piece sums (np.add.reduceat along
-        # axis 0 of a wide matrix is many times slower)
-        from scipy.sparse import csr_matrix
-
-        indptr = np.concatenate([[0], np.cumsum(per_sentence)])
-        member = csr_matrix((np.ones(len(piece_sums), np.float32), np.arange(len(piece_sums)), indptr),
-                            shape=(len(per_sentence), len(piece_sums)))
-        self.sentences = normalise_rows(np.asarray(member @ piece_sums))
+        # np.add.reduceat along axis 0 of a wide matrix is many times slower than this sparse sum
+        self.sentences = normalise_rows(pool_rows(np.arange(len(piece_sums)), per_sentence, piece_sums))
         self.clauses = normalise_rows(piece_sums[np.concatenate([p.own for p in parsed])])
 
     def share(self, a: int, b: int, sentence_cos: float) -> float:
@@ -249,16 +224,6 @@ def _embed(lists: list[list[str]], encoder: str | Encoder) -> np.ndarray:
     if not lists:
         return np.zeros((0, 1), np.float32)
     return np.asarray(encoder.encode([" ".join(u) for u in lists]), dtype=np.float32)
-
-
-def aligned_share(ea: np.ndarray, eb: np.ndarray, *, sentence_cos: float = 0.6,
-                  weights: np.ndarray | None = None) -> float:
-    """Share of ``ea``'s rows (weighted by ``weights``) whose best match in ``eb`` reaches ``sentence_cos``."""
-    if len(ea) == 0 or len(eb) == 0:
-        return 0.0
-    ok = (ea @ eb.T).max(axis=1) >= sentence_cos
-    w = np.ones(len(ea)) if weights is None else np.asarray(weights, dtype=np.float64)
-    return float((w * ok).sum() / max(w.sum(), 1e-9))
 
 
 @functools.cache

@@ -105,14 +105,17 @@ def _hash_spans(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nd
     """64-bit hash of each byte span ``data[starts[i]:ends[i]]``."""
     lengths = (ends - starts).astype(np.int64)
     padded = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
+    # Every 8-byte window of the buffer as an unaligned little-endian uint64, so
+    # each chunk of every token is one 1-D gather (a 2-D byte gather was 25 %
+    # of the signature time).
+    windows = np.ndarray(shape=(data.size + 1,), dtype="<u8", buffer=padded, strides=(1,))
     h = fmix64(lengths.astype(np.uint64) * _LEN_SEED)
     steps = int(lengths.max()) if lengths.size else 0
-    cols = np.arange(8, dtype=np.int64)
     for k in range(0, steps, 8):
-        sel = np.flatnonzero(lengths > k) if k else np.arange(lengths.size)
-        chunk = padded[(starts[sel] + k)[:, None] + cols].view("<u8").ravel()
-        rem = np.minimum(lengths[sel] - k, 8)
-        mask = np.where(rem >= 8, _ALL, (np.uint64(1) << (rem.astype(np.uint64) * np.uint64(8))) - np.uint64(1))
+        sel = np.flatnonzero(lengths > k) if k else slice(None)
+        chunk = windows[starts[sel] + k]
+        rem = np.minimum(lengths[sel] - k, 8).astype(np.uint64)
+        mask = np.where(rem >= 8, _ALL, (np.uint64(1) << (rem * np.uint64(8))) - np.uint64(1))
         h[sel] = fmix64(h[sel] ^ ((chunk & mask) * _CHUNK_MUL))
     return h
 

@@ -243,10 +243,11 @@ def test_decide_checks_only_triaged_pairs_and_applies_cover():
     from storydiff.corpus.engine import decide
 
     cfg = ClusterConfig()
-    pairs = np.array([[0, 1], [0, 2], [0, 3]])
-    method = np.array([1, 1, 2], np.int8)  # minhash, minhash, semantic
-    j3 = np.array([0.3, 0.25, 0.0], np.float32)
-    j1 = np.array([0.4, 0.1, 0.0], np.float32)  # pair 1: lexical under check_unigram → dropped
+    pairs = np.array([[0, 1], [0, 2], [0, 3], [1, 3]])
+    method = np.array([1, 1, 2, 1], np.int8)  # minhash, minhash, semantic, minhash
+    j3 = np.array([0.3, 0.25, 0.0, 0.3], np.float32)
+    j1 = np.array([0.4, 0.1, 0.0, 0.4], np.float32)  # pair 1: lexical under check_unigram → dropped
+    cos = np.array([0.8, 0.8, 0.6, 0.2], np.float32)  # pair 3: lexical under check_cosine → dropped
     size3 = np.array([100, 100, 100, 100])
     lengths = np.array([1000, 1000, 1000, 2000])
     asked = []
@@ -255,11 +256,16 @@ def test_decide_checks_only_triaged_pairs_and_applies_cover():
         asked.append(p.tolist())
         return np.array([0.9, 0.9], np.float32)
 
-    v = decide(cfg, pairs, method, j3, j1, size3, lengths, np.zeros(3, np.float32), check)
+    v = decide(cfg, pairs, method, j3, j1, size3, lengths, cos, check)
     assert asked == [[[0, 1], [0, 3]]]
     # pair 0: share 0.9, equal lengths → version; pair 2: 0.9 x 0.5 = 0.45 < cover → not one
-    assert v["verified"].tolist() == [True, False, False]
-    assert v["keep"].tolist() == [True, False, True]
+    assert v["verified"].tolist() == [True, False, False, False]
+    assert v["keep"].tolist() == [True, False, True, False]
+    # without document vectors (NaN cosines) the cosine rule drops nothing
+    asked.clear()
+    v = decide(cfg, pairs[[0, 3]], method[[0, 3]], j3[[0, 3]], j1[[0, 3]], size3, lengths,
+               np.full(2, np.nan, np.float32), check)
+    assert asked == [[[0, 1], [1, 3]]]
 
 
 def test_guarded_union_refuses_a_bridge_between_two_clusters():
@@ -277,3 +283,28 @@ def test_guarded_union_refuses_a_bridge_between_two_clusters():
     assert labels.tolist() == [0, 0, 0, 1, 1, 1]
     assert asked == [(0, 3)]  # the roots; (2, 3) itself is the pair being judged
     assert guarded_union(6, pairs, strength, lambda p: np.ones(len(p), bool)).tolist() == union_find(6, pairs).tolist()
+
+
+def test_add_precomputes_vectors_and_unigram_signatures_that_cluster_uses(tmp_path):
+    rows = _verses()
+    src, db = tmp_path / "bible.jsonl", tmp_path / "a.db"
+    _build(rows, src)
+    cfg = ClusterConfig(stopword_sample=20, stopword_min_docs=2)
+    add_documents(str(db), [str(src)], config=cfg, batch_size=10)
+    con = duckdb.connect(str(db))
+    vectors = con.execute("SELECT count(*) FROM embeddings").fetchall()[0][0]
+    unigrams = con.execute("SELECT count(*) FROM signatures WHERE kind = 'unigram'").fetchall()[0][0]
+    con.close()
+    # vectors for every document; unigram signatures for batches fingerprinted after the stop list
+    # became final (20 documents written; batch 3 was already in the workers by then)
+    assert (vectors, unigrams) == (40, 10)
+    plain = tmp_path / "b.db"
+    plain.write_bytes(db.read_bytes())
+    con = duckdb.connect(str(plain))
+    con.execute("DELETE FROM embeddings")
+    con.execute("DELETE FROM signatures WHERE kind = 'unigram'")
+    con.close()
+    cluster_store(str(db), config=cfg)
+    cluster_store(str(plain), config=cfg)
+    assert [c.to_dict() for c in read_clusters(str(db))] == [c.to_dict() for c in read_clusters(str(plain))]
+    assert len(read_clusters(str(db))) == 2

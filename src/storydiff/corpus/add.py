@@ -1,8 +1,12 @@
 """``corpus add``: put documents into the store, incrementally and resumably.
 
 Documents are written in transactions of ``batch_size`` (default 1,000)
-together with their word n-gram MinHash signatures, so clustering later never
-recomputes them. Re-adding is idempotent: an id already stored with the same
+together with their word n-gram MinHash signatures, their document vectors
+and (once the store's stop list is final, see :mod:`.stoplist`) their
+content-word unigram signatures, so clustering later never recomputes them:
+the worker processes that compute them would otherwise idle while this
+process writes to the store (at a million documents, writing is ~85 % of the
+time). Re-adding is idempotent: an id already stored with the same
 text is skipped. The same id with a different text, a malformed line, a
 missing ``text`` or an unreadable file is a *problem*, reported with
 ``file:line``: ``on_error="fail"`` raises :class:`CorpusError` before anything
@@ -21,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from storydiff.corpus import store
+from storydiff.corpus import stoplist, store
 from storydiff.corpus.config import ClusterConfig
 from storydiff.corpus.ingest import Problem, Record, read_input
 from storydiff.corpus.minhash import signatures_with_sizes
@@ -59,11 +63,31 @@ def ngram_params(config: ClusterConfig) -> str:
     return f"ngram={config.ngram};num_perm={config.num_perm};seed={config.seed}"
 
 
-def _fingerprints(texts: list[str], ngram: int, num_perm: int, seed: int,
-                  batch_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Signatures, shingle counts and exact-copy keys of a part of a batch (runs in a worker)."""
-    sigs, sizes = signatures_with_sizes(texts, ngram=ngram, num_perm=num_perm, seed=seed, batch_size=batch_size)
-    return sigs, sizes, text_keys(texts)
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the workers compute for each new document (picklable)."""
+
+    ngram: int
+    num_perm: int
+    seed: int
+    batch_size: int
+    encoder: str | None  # None: no document vectors
+    stop: frozenset[str] | None  # None: no unigram signatures yet (the stop list is not final)
+
+
+def _fingerprints(texts: list[str], plan: _Plan) -> tuple[np.ndarray, ...]:
+    """Signatures, shingle counts, exact-copy keys, [vectors], [unigram signatures + counts] (runs in a worker)."""
+    from storydiff.corpus.semantic import embed_documents
+
+    sigs, sizes = signatures_with_sizes(texts, ngram=plan.ngram, num_perm=plan.num_perm, seed=plan.seed,
+                                        batch_size=plan.batch_size)
+    out: tuple[np.ndarray, ...] = (sigs, sizes, text_keys(texts))
+    if plan.encoder is not None:
+        out += (embed_documents(texts, encoder=plan.encoder).astype(np.float16),)
+    if plan.stop is not None:
+        out += signatures_with_sizes(texts, ngram=1, num_perm=plan.num_perm, seed=plan.seed,
+                                     stopwords=plan.stop, batch_size=plan.batch_size)
+    return out
 
 
 class _Adder:
@@ -81,8 +105,11 @@ class _Adder:
         self.executor = executor
         self.added = self.skipped = self.errors = 0
         self.problems: list[tuple[str, str]] = []
-        self._pending: tuple[list[tuple[Record, str]], Callable[[], list[Any]]] | None = None
+        self._pending: tuple[list[tuple[Record, str]], Callable[[], list[Any]], _Plan] | None = None
         self._pending_ids: dict[str, str] = {}
+        self._stop = stoplist.final(con, config) if config.unigrams else None
+        # the default static embeddings are cheap in the workers; a torch model is left to cluster
+        self._vectors = config.semantic and config.encoder == "wordllama"
 
     def problem(self, where: str, message: str) -> None:
         self.errors += 1
@@ -130,25 +157,35 @@ class _Adder:
             self._pending_ids = {r.id: d for r, d in new}
         self.advance(len(batch) - (len(new) if new else 0))
 
-    def _submit(self, new: list[tuple[Record, str]]) -> tuple[list[tuple[Record, str]], Callable[[], list[Any]]]:
+    def _plan(self) -> _Plan:
         cfg = self.config
-        return new, split_submit(self.executor, _fingerprints, [r.text for r, _ in new], cfg.ngram, cfg.num_perm,
-                                 cfg.seed, cfg.batch_size, parts=cfg.workers)
+        return _Plan(cfg.ngram, cfg.num_perm, cfg.seed, cfg.batch_size, cfg.encoder if self._vectors else None,
+                     self._stop)
+
+    def _submit(self, new: list[tuple[Record, str]]) -> tuple[list[tuple[Record, str]], Callable[[], list[Any]]]:
+        plan = self._plan()
+        return new, split_submit(self.executor, _fingerprints, [r.text for r, _ in new], plan,
+                                 parts=self.config.workers), plan
 
     def finish(self) -> None:
         """Write the pending batch, if any."""
         if self._pending is None:
             return
-        new, gather = self._pending
+        new, gather, plan = self._pending
         self._pending, self._pending_ids = None, {}
         results = gather()
-        self._write(new, *(np.concatenate([r[i] for r in results]) for i in range(3)))
+        self._write(new, plan, [np.concatenate([r[i] for r in results]) for i in range(len(results[0]))])
         self.advance(len(new))
+        if self.config.unigrams and self._stop is None and store.count(self.con) >= self.config.stopword_sample:
+            # the store now has a full sample: the stop list is final, later batches get unigram signatures
+            stoplist.stoplist(self.con, self.config, self.config.stopword_sample)
+            self._stop = stoplist.final(self.con, self.config)
 
-    def _write(self, new: list[tuple[Record, str]], sigs: np.ndarray, sizes: np.ndarray, keys: np.ndarray) -> None:
+    def _write(self, new: list[tuple[Record, str]], plan: _Plan, results: list[np.ndarray]) -> None:
         import pyarrow as pa
 
         cfg = self.config
+        sigs, sizes, keys, *more = results
         texts = [r.text for r, _ in new]
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         self.con.execute("BEGIN TRANSACTION")
@@ -164,20 +201,29 @@ class _Adder:
                 "sha": [d for _, d in new], "text_key": keys,
                 "added_at": pa.array([now] * len(new), pa.timestamp("us")),
             })
-            sig_table = pa.table({
-                "seq": seqs, "kind": ["ngram"] * len(new), "params": [ngram_params(cfg)] * len(new),
-                "n_shingles": sizes, "sig": store.array_to_blobs(sigs),
-            })
+            kinds = [("ngram", ngram_params(cfg), sigs, sizes)]
+            if plan.encoder is not None:
+                vecs = more.pop(0)
+            if plan.stop is not None:
+                kinds.append(("unigram", stoplist.unigram_params(cfg, plan.stop), more[0], more[1]))
+            sig_table = pa.concat_tables([pa.table({
+                "seq": seqs, "kind": [kind] * len(new), "params": [params] * len(new),
+                "n_shingles": pa.array(n_sh, pa.int32()), "sig": store.array_to_blobs(sig),
+            }) for kind, params, sig, n_sh in kinds])
             self.con.register("_new_docs", docs)
             self.con.register("_new_sigs", sig_table)
             self.con.execute("INSERT INTO documents SELECT * FROM _new_docs")
             self.con.execute("INSERT INTO signatures SELECT * FROM _new_sigs")
+            if plan.encoder is not None:
+                self.con.register("_new_vecs", pa.table({"seq": seqs, "model": [plan.encoder] * len(new),
+                                                         "vec": store.array_to_blobs(vecs)}))
+                self.con.execute("INSERT INTO embeddings SELECT * FROM _new_vecs")
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
         finally:
-            for name in ("_new_docs", "_new_sigs"):
+            for name in ("_new_docs", "_new_sigs", "_new_vecs"):
                 try:
                     self.con.unregister(name)
                 except Exception:  # noqa: BLE001 - not registered when insert failed early

@@ -57,6 +57,8 @@ class ClusterConfig:
         check_rounds: rounds of that before the remaining pairs are checked at once.
         check_unigram: a lexical pair goes to the sentence check only at this estimated content-unigram
             Jaccard or more (when ``unigrams`` is on); below it, pairs are dropped unchecked.
+        check_cosine: a lexical pair goes to the sentence check only at this document-vector cosine
+            or more (when the semantic step runs; 0 = off).
         sentence_cos: cosine at which two sentences count as aligned in verification.
         batch_size: documents per signature batch (64-128 keeps a batch in cache).
         workers: worker processes for signatures (1 = in process).
@@ -89,6 +91,7 @@ class ClusterConfig:
     verify_threshold: float = 0.6
     cover_threshold: float = 0.55
     check_unigram: float = 0.25
+    check_cosine: float = 0.4
     merge_guard: bool = True
     skip_joined: bool = True
     check_rounds: int = 3

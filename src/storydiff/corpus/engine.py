@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -66,6 +65,8 @@ from storydiff.corpus.lsh import band_keys, candidate_pairs
 from storydiff.corpus.minhash import estimate_jaccard
 from storydiff.corpus.parallel import pool, signatures_pooled, split_map
 from storydiff.corpus.progress import Reporter
+from storydiff.corpus.stoplist import stoplist as _stoplist
+from storydiff.corpus.stoplist import unigram_params as _unigram_params
 from storydiff.errors import CorpusError
 
 EXACT, MINHASH, SEMANTIC = "exact", "minhash", "semantic"
@@ -104,34 +105,6 @@ def _stream(con: Any, sql: str, params: list[Any] | None = None, rows: int = 100
     reader = store.query_batches(con, sql, params, rows)
     for batch in reader:
         yield batch
-
-
-def _stoplist(con: Any, cfg: ClusterConfig, n: int) -> frozenset[str]:
-    """The stored stop list, re-estimated while the corpus is smaller than the sample size."""
-    want = min(n, cfg.stopword_sample)
-    saved = store.get_setting(con, "stoplist")
-    if saved:
-        data = json.loads(saved)
-        if data["sample"] >= want and data["df"] == cfg.stopword_df and data["min_docs"] == cfg.stopword_min_docs:
-            return frozenset(data["words"])
-    sample = con.execute(
-        f"SELECT text FROM documents USING SAMPLE reservoir({int(want)} ROWS) REPEATABLE ({int(cfg.seed)})"
-    ).fetchall()
-    df: Counter[str] = Counter()
-    for (text,) in sample:
-        df.update(set(re.findall(r"\w+", text.lower())))
-    floor = max(cfg.stopword_df * len(sample), cfg.stopword_min_docs)
-    words = sorted(w for w, c in df.items() if c >= floor)
-    store.set_setting(con, "stoplist", json.dumps({"sample": len(sample), "df": cfg.stopword_df,
-                                                   "min_docs": cfg.stopword_min_docs, "words": words}))
-    return frozenset(words)
-
-
-def _unigram_params(cfg: ClusterConfig, stop: frozenset[str]) -> str:
-    import hashlib
-
-    digest = hashlib.sha1("\n".join(sorted(stop)).encode()).hexdigest()[:12]
-    return f"ngram=1;num_perm={cfg.num_perm};seed={cfg.seed};stop={digest}"
 
 
 def _ensure_signatures(con: Any, cfg: ClusterConfig, kind: str, params: str, ngram: int,
@@ -378,7 +351,7 @@ def _cluster(store_path: str, cfg: ClusterConfig, reporter: Reporter, executor: 
 
 
 def triage(cfg: ClusterConfig, method: np.ndarray, j3: np.ndarray, j1: np.ndarray, size_a: np.ndarray,
-           size_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+           size_b: np.ndarray, cos: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The decision rule before sentence checks: which pairs are accepted, which need a check.
 
     Shared by every backend so that they cluster identically. A lexical pair
@@ -391,6 +364,8 @@ def triage(cfg: ClusterConfig, method: np.ndarray, j3: np.ndarray, j1: np.ndarra
         method: int8 method codes (exact 0, minhash 1, semantic 2) from the merge of candidate sets.
         j3, j1: estimated n-gram and content-unigram Jaccard (zeros when unigrams are off).
         size_a, size_b: distinct n-gram counts of each pair's documents.
+        cos: document-vector cosine of each pair (NaN or ``None`` without the semantic step); a lexical
+            pair under ``check_cosine`` is dropped unchecked.
 
     Returns:
         ``(accept, check)`` boolean masks; pairs in neither are dropped unchecked.
@@ -404,6 +379,9 @@ def triage(cfg: ClusterConfig, method: np.ndarray, j3: np.ndarray, j1: np.ndarra
     worth = (j3 >= cfg.prefilter_jaccard) | (j1 >= cfg.prefilter_unigram) | semantic
     if cfg.unigrams:
         worth &= semantic | (j1 >= cfg.check_unigram)
+    if cos is not None and cfg.check_cosine > 0:
+        # documents that only share a passage are about different things: their vectors disagree
+        worth &= semantic | ~(cos < cfg.check_cosine)  # NaN (no vectors) never drops a pair
     return accept, ~accept & worth
 
 
@@ -480,7 +458,7 @@ def decide(cfg: ClusterConfig, pairs: np.ndarray, method: np.ndarray, j3: np.nda
         Dict of per-pair arrays: ``keep``, ``verified``, ``jaccard``, ``cosine``, ``share``, ``checked``,
         ``joined`` (kept but not checked because the pairs verified before already join the two documents).
     """
-    accept, chk = triage(cfg, method, j3, j1, size3[pairs[:, 0]], size3[pairs[:, 1]])
+    accept, chk = triage(cfg, method, j3, j1, size3[pairs[:, 0]], size3[pairs[:, 1]], cos)
     share = np.full(len(pairs), np.nan, np.float32)
     joined = np.zeros(len(pairs), dtype=bool)
     todo = np.flatnonzero(chk)

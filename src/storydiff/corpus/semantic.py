@@ -203,10 +203,14 @@ def fit_projection(vectors: np.ndarray, *, drop_pcs: int = 10, sample: int = 20_
     drop = min(drop_pcs, len(sub) // 100)
     if drop == 0:
         return mean.astype(np.float32), np.zeros((0, vectors.shape[1]), np.float32)
-    _, _, vt = np.linalg.svd(sub - mean, full_matrices=False)
+    # eigenvectors of the d x d covariance: the right singular vectors of the
+    # centred sample, in a tenth of the time of an SVD of the sample itself
+    centred = sub - mean
+    values, vectors_ = np.linalg.eigh(centred.T @ centred)
+    vt = vectors_[:, np.argsort(values)[::-1][:drop]].T
     # fix each component's sign so results do not depend on the LAPACK build
-    signs = np.sign(vt[:drop, np.argmax(np.abs(vt[:drop]), axis=1)].diagonal())
-    return mean.astype(np.float32), (vt[:drop] * signs[:, None]).astype(np.float32)
+    signs = np.sign(vt[np.arange(drop), np.argmax(np.abs(vt), axis=1)])
+    return mean.astype(np.float32), (vt * signs[:, None]).astype(np.float32)
 
 
 def project(vectors: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:

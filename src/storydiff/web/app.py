@@ -203,8 +203,8 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
             "optional `a_name`, `b_name`, `media_type`, `min_severity`. Answers the `storydiff.comparison/1` "
             "document: the segmented documents, the sentence alignment with a verdict per group, every "
             "change found, and a summary.\n\n"
-            f"Limits: the request body is at most the server's upload limit (413 above it); a comparison "
-            f"taking longer than the server's timeout gets 504; when every worker is busy for that long, 503."
+            "Limits: the request body is at most the server's upload limit (413 above it); a comparison "
+            "taking longer than the server's timeout gets 504; when every worker is busy for that long, 503."
         ),
         responses={
             200: {"description": "The `storydiff.comparison/1` document.",

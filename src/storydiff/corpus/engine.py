@@ -6,7 +6,7 @@ int64), never all texts:
 
 1. exact copies: equal exact-text keys (words, ignoring case and punctuation);
 2. lexical versions: MinHash LSH over word n-grams (default 3-grams, t=0.3);
-3. moderate re-wordings: MinHash LSH over content-word unigrams (t=0.4), with
+3. moderate re-wordings: MinHash LSH over content-word unigrams (t=0.45), with
    a stop list of the tokens in >= 20% of a seeded sample of documents;
 4. heavy re-wordings (``semantic``): WordLlama document vectors, centred, top
    principal components dropped, k nearest neighbours (a deterministic IVF
@@ -331,7 +331,7 @@ def _cluster(store_path: str, cfg: ClusterConfig, reporter: Reporter, executor: 
         counts["all"] = len(pairs)
         # signatures and vectors serve only the pairs' evidence: freed before the
         # checks, which hold batches of texts (about 2.5 GB at a million documents)
-        j3, j1, cos = evidence(pairs, sig3, sig1, vecs)
+        j3, j1, cos = evidence(cfg, pairs, method, sig3, size3, sig1, vecs)
         del parts, sig3, sig1, vecs
         lengths = meta.column("length").to_numpy()
         guard = MemoCheck(lambda p: _sentence_check(con, cfg, seqs, p, Reporter()))
@@ -511,14 +511,24 @@ def cluster_labels(cfg: ClusterConfig, n: int, pairs: np.ndarray, verdict: dict[
     return guarded_union(n, pairs[ok], strength, are_versions)
 
 
-def evidence(pairs: np.ndarray, sig3: np.ndarray, sig1: np.ndarray | None,
-             vecs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Estimated n-gram Jaccard, unigram Jaccard (zeros without unigrams) and vector cosine (NaN without)."""
+def evidence(cfg: ClusterConfig, pairs: np.ndarray, method: np.ndarray, sig3: np.ndarray, size3: np.ndarray,
+             sig1: np.ndarray | None, vecs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Estimated n-gram Jaccard, unigram Jaccard (zeros without unigrams) and vector cosine (NaN without).
+
+    The cosine is computed only for pairs that :func:`triage` accepts or
+    would check on the Jaccards alone (NaN for the rest, which the cosine
+    cannot bring back): at a million documents most candidate pairs are
+    dropped on their Jaccards, and each cosine gathers 2 KB of vectors.
+    """
     from storydiff.corpus.semantic import pair_cosines
 
     j3 = estimate_jaccard(sig3, pairs)
     j1 = estimate_jaccard(sig1, pairs) if sig1 is not None else np.zeros(len(pairs), np.float32)
-    cos = pair_cosines(vecs, pairs) if vecs is not None else np.full(len(pairs), np.nan, np.float32)
+    cos = np.full(len(pairs), np.nan, np.float32)
+    if vecs is not None and len(pairs):
+        accept, chk = triage(cfg, method, j3, j1, size3[pairs[:, 0]], size3[pairs[:, 1]])
+        need = np.flatnonzero(accept | chk)
+        cos[need] = pair_cosines(vecs, pairs[need])
     return j3, j1, cos
 
 

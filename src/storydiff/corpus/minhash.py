@@ -130,16 +130,26 @@ def signatures_with_sizes(
     return out, counts
 
 
-def estimate_jaccard(sigs: np.ndarray, pairs: np.ndarray, *, chunk: int = 200_000) -> np.ndarray:
+def estimate_jaccard(sigs: np.ndarray, pairs: np.ndarray, *, chunk: int = 8192) -> np.ndarray:
     """Estimated Jaccard (share of equal signature values) of each pair, float32.
 
-    Two empty documents (all-max signatures) estimate 0, not 1.
+    Two empty documents (all-max signatures) estimate 0, not 1. Pairs go in
+    cache-sized chunks: at tens of millions of pairs this is memory-bound.
     """
     out = np.empty(len(pairs), dtype=np.float32)
     for i in range(0, len(pairs), chunk):
         p = pairs[i : i + chunk]
-        sa, sb = sigs[p[:, 0]], sigs[p[:, 1]]
-        out[i : i + chunk] = (sa == sb).mean(axis=1)
-        empty = (sa == MAX_HASH).all(axis=1) | (sb == MAX_HASH).all(axis=1)
-        out[i : i + chunk][empty] = 0.0
+        out[i : i + chunk] = np.count_nonzero(sigs[p[:, 0]] == sigs[p[:, 1]], axis=1)
+    out /= sigs.shape[1] if sigs.ndim == 2 and sigs.shape[1] else 1
+    if len(pairs):
+        empty = empty_rows(sigs)
+        out[empty[pairs[:, 0]] | empty[pairs[:, 1]]] = 0.0
+    return out
+
+
+def empty_rows(sigs: np.ndarray, *, chunk: int = 65536) -> np.ndarray:
+    """Which signatures are all-``0xFFFFFFFF`` (documents without shingles)."""
+    out = np.empty(len(sigs), dtype=bool)
+    for i in range(0, len(sigs), chunk):
+        out[i : i + chunk] = (sigs[i : i + chunk] == MAX_HASH).all(axis=1)
     return out

@@ -258,7 +258,7 @@ def knn_pairs(vectors: np.ndarray, *, k: int = 10, min_cos: float = 0.5,
     return pairs[keep], cos[keep]
 
 
-def pair_cosines(vectors: np.ndarray, pairs: np.ndarray, *, chunk: int = 100_000) -> np.ndarray:
+def pair_cosines(vectors: np.ndarray, pairs: np.ndarray, *, chunk: int = 8192) -> np.ndarray:
     """Cosine of each pair of (normalised) rows, float32."""
     out = np.empty(len(pairs), dtype=np.float32)
     for i in range(0, len(pairs), chunk):

@@ -323,7 +323,7 @@ def _decide(spark: SparkSession, docs: DataFrame, cfg: ClusterConfig, pairs: np.
     """The embedded engine's decision (:func:`storydiff.corpus.engine.decide`), sentence checks run by Spark."""
     from storydiff.corpus.engine import decide, evidence
 
-    j3, j1, cos = evidence(pairs, sig3, sig1, vecs)
+    j3, j1, cos = evidence(cfg, pairs, method, sig3, size3, sig1, vecs)
     return decide(cfg, pairs, method, j3, j1, size3, lengths, cos,
                   lambda p: _sentence_check_spark(spark, docs, cfg, p), guard)
 

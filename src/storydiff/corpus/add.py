@@ -35,6 +35,8 @@ from storydiff.corpus.shingles import text_keys
 from storydiff.errors import CorpusError, OptionError
 
 MAX_PROBLEMS_KEPT = 1000
+#: write-ahead log size that triggers a checkpoint during ``add`` (DuckDB's default is 16 MB)
+CHECKPOINT_EVERY = "1GB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +263,10 @@ def _add(store_path: str, inputs: Iterable[str], fmt: str, on_error: str, config
          reporter: Reporter, batch_size: int, executor: Any, start: float) -> AddSummary:
     con = store.connect(store_path, create=True)
     try:
+        # DuckDB's automatic checkpoint (every 16 MB of log) re-serialises the whole unique
+        # index on document ids, so adding got slower as the store grew (duckdb#24848);
+        # committed batches stay durable in the write-ahead log until the checkpoint at the end
+        con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_EVERY}'")
         with reporter.task("adding documents") as advance:
             adder = _Adder(con, on_error=on_error, config=config, reporter=reporter, advance=advance,
                            executor=executor)
@@ -276,6 +282,7 @@ def _add(store_path: str, inputs: Iterable[str], fmt: str, on_error: str, config
                         batch = []
                 adder.flush(batch)
             adder.finish()
+        con.execute("CHECKPOINT")
         total = store.count(con)
     finally:
         con.close()

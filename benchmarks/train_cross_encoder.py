@@ -236,7 +236,8 @@ def _held_out_summary(select: Path, args: argparse.Namespace) -> object:
     for run in json.loads(select.read_text(encoding="utf-8"))["runs"]:
         if (run["rank"], run["lr"]) == (args.rank, args.lr):
             return {"pairs": HELD_OUT, "of": "MSRP train",
-                    "accuracy_per_epoch": [h["held_out_acc"] for h in run["history"]]}
+                    "accuracy_per_epoch": [h["held_out_acc"] for h in run["history"]],
+                    "accuracy_per_epoch_both_orders": [h["held_out_acc_both_orders"] for h in run["history"]]}
     return None
 
 

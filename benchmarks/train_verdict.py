@@ -9,7 +9,9 @@ sentences; IteraTeR groups by document; MSRP by pair.
 Usage::
 
     .venv/bin/python benchmarks/train_verdict.py                 # default engine (WordLlama)
-    .venv/bin/python benchmarks/train_verdict.py --engine minilm # + MiniLM cosine (needs torch)
+    .venv/bin/python benchmarks/train_verdict.py --engine minilm # + the cross-encoder's logit (needs torch,
+                                                                 # peft and the OOF cache of
+                                                                 # benchmarks/train_cross_encoder.py oof)
     .venv/bin/python benchmarks/train_verdict.py --kind joint    # one model on all corpora (comparison;
                                                                  # its model goes to the temp folder)
 
@@ -104,12 +106,52 @@ def not_identical(rows: list[tuple[str, str, int, str]]) -> list[tuple[str, str,
     return [r for r in rows if identity_key(r[0]) != identity_key(r[1])]
 
 
-def features(rows: list[tuple[str, str, int, str]], engine: str) -> np.ndarray:
+def features(rows: list[tuple[str, str, int, str]], engine: str, cos: bool = True,
+             src: np.ndarray | None = None) -> np.ndarray:
+    """Feature matrix; for ``minilm``: + MiniLM cosine (only with ``cos``) + the cross-encoder logit."""
     from storydiff.classify.features import batch_features
     from storydiff.embed import get_encoder
 
-    extra = get_encoder("minilm") if engine == "minilm" else None
-    return batch_features([(a, b) for a, b, _, _ in rows], get_encoder("wordllama"), extra)
+    extra = get_encoder("minilm") if engine == "minilm" and cos else None
+    x = batch_features([(a, b) for a, b, _, _ in rows], get_encoder("wordllama"), extra)
+    if engine != "minilm":
+        return x
+    return np.column_stack([x, cross_logits(rows, src if src is not None else np.array(["?"] * len(rows)))])
+
+
+CROSS_OOF = ROOT / "benchmarks" / "out" / "cross_oof_msrp_train.json"
+
+
+def cross_logits(rows: list[tuple[str, str, int, str]], src: np.ndarray) -> np.ndarray:
+    """The cross-encoder's logit per pair, never from a model that trained on that pair.
+
+    MSRP train pairs get their out-of-fold logit (``train_cross_encoder.py oof``
+    caches it); every other pair gets the shipped adapter's, which saw MSRP train only.
+    Logits of the shipped adapter are cached in ``benchmarks/out`` by adapter digest.
+    """
+    import hashlib
+
+    if not CROSS_OOF.is_file():
+        raise SystemExit(f"{CROSS_OOF} is missing: run benchmarks/train_cross_encoder.py oof first")
+    oof = {(a, b): z for a, b, z in json.loads(CROSS_OOF.read_text(encoding="utf-8"))["pairs"]}
+    z = np.zeros(len(rows))
+    msrp = src == "msrp"
+    for i in np.flatnonzero(msrp):
+        z[i] = oof[(rows[i][0], rows[i][1])]
+    adapter = ROOT / "src" / "storydiff" / "data" / "cross_encoder" / "adapter.safetensors"
+    digest = hashlib.sha256(adapter.read_bytes()).hexdigest()[:16]
+    cache_path = ROOT / "benchmarks" / "out" / f"cross_logits_{digest}.json"
+    cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path.is_file() else {}
+    rest = [i for i in np.flatnonzero(~msrp) if f"{rows[i][0]}\t{rows[i][1]}" not in cache]
+    if rest:
+        from storydiff.classify.cross import get_cross_encoder
+
+        new = get_cross_encoder().logits([(rows[i][0], rows[i][1]) for i in rest])
+        cache.update({f"{rows[i][0]}\t{rows[i][1]}": float(v) for i, v in zip(rest, new)})
+        cache_path.write_text(json.dumps(cache), encoding="utf-8")
+    for i in np.flatnonzero(~msrp):
+        z[i] = cache[f"{rows[i][0]}\t{rows[i][1]}"]
+    return z
 
 
 # ---------------------------------------------------------------- export
@@ -240,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", default="wordllama", choices=("wordllama", "minilm"))
     ap.add_argument("--kind", default="mixture", choices=("mixture", "joint"),
                     help="gated strict/lenient experts (default) or one model on all corpora")
+    ap.add_argument("--minilm-cos", action="store_true",
+                    help="minilm engine: MiniLM cosine as a feature too (measured: no gain over the "
+                         "cross-encoder logit alone, so the shipped model leaves it out)")
     ap.add_argument("--tune-policy", action="store_true",
                     help="also tabulate the rule-forcing policy (needs storydiff.classify.changes)")
     args = ap.parse_args(argv)
@@ -252,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += r
         src += [name] * len(r)
     src_a = np.array(src)
-    x = features(rows, args.engine)
+    cos = args.engine == "minilm" and args.minilm_cos
+    x = features(rows, args.engine, cos, src_a)
     y = np.array([r[2] for r in rows])
     groups = np.array([r[3] for r in rows])
     w = np.array([DATASET_WEIGHT[s] for s in src])
@@ -270,11 +316,18 @@ def main(argv: list[str] | None = None) -> int:
         cv[s] = {"n": int(m.sum()), "acc": round(float(((p[m] >= decision) == y[m]).mean()), 4),
                  "ece": round(e, 4)}
     e_all, table = ece(p, y)
-    from storydiff.classify.features import FEATURE_NAMES, MINILM_FEATURE
+    from storydiff.classify.features import CROSS_FEATURE, FEATURE_NAMES, MINILM_FEATURE
 
-    names = list(FEATURE_NAMES) + ([MINILM_FEATURE] if args.engine == "minilm" else [])
+    names = list(FEATURE_NAMES) + ([MINILM_FEATURE] if cos else []) + ([CROSS_FEATURE] if args.engine == "minilm" else [])
     meta = {"engine": args.engine, "kind": args.kind, "trained_on": {s: len(v) for s, v in sets.items()},
             "dataset_weight": DATASET_WEIGHT, "params": dict(GB_PARAMS), "seed": SEED, "cv_grouped_5fold": cv}
+    if args.engine == "minilm":
+        import hashlib
+
+        adapter = ROOT / "src" / "storydiff" / "data" / "cross_encoder" / "adapter.safetensors"
+        meta["cross_encoder"] = {"adapter_sha256": hashlib.sha256(adapter.read_bytes()).hexdigest(),
+                                 "msrp_train_logits": "2-fold out-of-fold (train_cross_encoder.py oof)",
+                                 "other_logits": "shipped adapter (trained on MSRP train only)"}
     if args.kind == "mixture":
         models = fit_mixture(x, y, w, src_a)
         meta["strict_sets"], meta["gate_params"] = list(STRICT_SETS), dict(GATE_PARAMS)
@@ -305,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
               "loadavg": os.getloadavg()}
     if args.tune_policy:
         report["policy"] = tune_policy(rows, src_a, p, y, decision)
+    suffix += "_cos" if cos else ""
     res = ROOT / "benchmarks" / "results" / f"verdict_train{suffix}{'_joint' if args.kind == 'joint' else ''}.json"
     res.parent.mkdir(exist_ok=True)
     res.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -32,7 +32,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from storydiff.classify.features import STOP, batch_features, identity_key
+from storydiff.classify.features import CROSS_FEATURE, MINILM_FEATURE, STOP, batch_features, identity_key
 from storydiff.classify.verdict import VerdictModel, load_model
 from storydiff.embed import Encoder, get_encoder
 from storydiff.errors import BackendUnavailable
@@ -71,14 +71,17 @@ def _find_changes() -> Callable[..., Sequence[Change]] | None:
 def _model_for(encoder: Encoder) -> tuple[VerdictModel, Encoder | None]:
     """The verdict model for the encoder's engine and the extra encoder its features need.
 
-    The MiniLM engine uses its own model (MiniLM cosine as an extra feature) when
-    one ships, else the default model, whose features need WordLlama only.
+    The MiniLM engine uses its own model (MiniLM cosine and/or the cross-encoder's
+    logit as extra features) when one ships, else the default model, whose
+    features need WordLlama only.
     """
     if getattr(encoder, "name", "wordllama") == "minilm":
         try:
-            return load_model("minilm"), encoder
+            model = load_model("minilm")
         except BackendUnavailable:
             pass
+        else:
+            return model, (encoder if MINILM_FEATURE in model.features else None)
     return load_model("wordllama"), None
 
 
@@ -88,7 +91,14 @@ def _p_changed(pairs: Sequence[tuple[str, str]], encoder: Encoder) -> np.ndarray
         return np.zeros(0)
     model, extra = _model_for(encoder)
     words = encoder if getattr(encoder, "name", "") == "wordllama" else get_encoder("wordllama")
-    return model.p_changed(batch_features(pairs, words, extra))
+    x = batch_features(pairs, words, extra)
+    if CROSS_FEATURE in model.features:
+        # Imported here: only the minilm engine's model lists this feature, and the
+        # default engine must never import torch.
+        from storydiff.classify.cross import get_cross_encoder
+
+        x = np.column_stack([x, get_cross_encoder().logits(pairs)])
+    return model.p_changed(x)
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:

@@ -77,6 +77,9 @@ FEATURE_NAMES: tuple[str, ...] = (
     "emb_unmatched_frac",
 )
 MINILM_FEATURE = "emb_minilm_cos"
+# The minilm engine's cross-encoder logit (> 0 = paraphrase), appended after MINILM_FEATURE
+# by storydiff.classify when the engine's verdict model lists it; see classify/cross.py.
+CROSS_FEATURE = "cross_logit"
 
 
 def _stem(w: str) -> str:

@@ -34,6 +34,20 @@ def test_candidate_pairs_equal_brute_force(bands, rows):
     assert {tuple(p) for p in got.tolist()} == _brute_force(sigs, bands, rows)
 
 
+def test_candidate_pairs_merge_bands_in_any_grouping(monkeypatch):
+    # at a million documents the bands' pairs are merged into the union every few
+    # bands; a tiny threshold makes this corpus take that path at every band
+    import storydiff.corpus.lsh as lsh
+
+    rng = np.random.default_rng(7)
+    sigs = rng.integers(0, 4, size=(80, 128)).astype(np.uint32)
+    keys = band_keys(sigs, bands=37, rows=3)
+    at_once = candidate_pairs(keys)
+    monkeypatch.setattr(lsh, "MERGE_MIN", 1)
+    assert np.array_equal(candidate_pairs(keys), at_once)
+    assert {tuple(p) for p in at_once.tolist()} == _brute_force(sigs, 37, 3)
+
+
 def test_big_bucket_emits_star_to_first_member():
     sigs = np.zeros((10, 8), dtype=np.uint32)  # all ten identical
     full = candidate_pairs(band_keys(sigs, bands=2, rows=4), max_bucket=100)

@@ -48,6 +48,19 @@ def test_tokens_equal_hashes_for_equal_words(texts):
                 assert (hs[a] == hs[b]) == (words[a] == words[b])
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab0_ .—“é€\u00a0")), max_size=12), max_size=8),
+       st.sampled_from([1, 2, 3, 5]))
+def test_a_batch_shingles_each_document_as_alone(texts, n):
+    # documents that end and start with word characters, or are empty, sit side by
+    # side in the batch's byte buffer: no token or shingle may run across them
+    h, off = shingle_hashes(texts, ngram=n)
+    for i, t in enumerate(texts):
+        alone, alone_off = shingle_hashes([t], ngram=n)
+        assert off[i + 1] - off[i] == alone_off[1]
+        assert h[off[i] : off[i + 1]].tolist() == alone.tolist()
+
+
 def test_signatures_deterministic_and_equal_for_equal_texts():
     s1 = signatures(TEXTS)
     s2 = signatures(list(reversed(TEXTS)))[::-1]

@@ -60,6 +60,22 @@ def fmix64(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> _S33)
 
 
+def _fmix64_inplace(h: np.ndarray) -> np.ndarray:
+    """:func:`fmix64` overwriting ``h`` (fewer temporaries on the hot path)."""
+    h ^= h >> _S33
+    h *= _M1
+    h ^= h >> _S33
+    h *= _M2
+    h ^= h >> _S33
+    return h
+
+
+# the low ``r`` bytes of a chunk, r = 0..8
+_BYTE_MASKS = np.array([(1 << (8 * r)) - 1 for r in range(9)], dtype=np.uint64)
+# fmix64(length * _LEN_SEED), the seed of a token's hash, for the usual lengths
+_LEN_SEEDS = fmix64(np.arange(256, dtype=np.uint64) * _LEN_SEED)
+
+
 def _utf8(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Lowercased UTF-8 bytes of a batch and its int64 offsets (len(texts) + 1)."""
     arr = pc.utf8_lower(pa.array(list(texts), type=pa.large_string()))
@@ -75,25 +91,34 @@ def _word_mask(data: np.ndarray) -> np.ndarray:
     is_word = _WORD_BYTE[data]
     if data.size < 2:
         return is_word
-    lead = np.flatnonzero(data[:-2] == 0xE2) if data.size >= 3 else np.zeros(0, np.int64)
+    # the separators outside ASCII all start with a lead byte of C2, C3, E2, E3 or EF:
+    # one pass finds the (in English, few) bytes from C2 up, the rest looks only at them
+    high = np.flatnonzero(data >= 0xC2)
+    if high.size == 0:
+        return is_word
+    lead_byte = data[high]
+    three = high[high < data.size - 2]
+    tb = data[three]
+    lead = three[tb == 0xE2]
     if lead.size:
         # U+2000-U+207F (E2 80/81 xx) and U+2E00-U+2E7F (E2 B8/B9 xx)
         second = data[lead + 1]
         hit = lead[(second == 0x80) | (second == 0x81) | (second == 0xB8) | (second == 0xB9)]
         is_word[hit] = is_word[hit + 1] = is_word[hit + 2] = False
-    lead = np.flatnonzero(data[:-2] == 0xE3) if data.size >= 3 else np.zeros(0, np.int64)
+    lead = three[tb == 0xE3]
     if lead.size:  # U+3000-U+303F, CJK symbols and punctuation (E3 80 xx)
         hit = lead[data[lead + 1] == 0x80]
         is_word[hit] = is_word[hit + 1] = is_word[hit + 2] = False
-    lead = np.flatnonzero(data[:-2] == 0xEF) if data.size >= 3 else np.zeros(0, np.int64)
+    lead = three[tb == 0xEF]
     if lead.size:  # U+FEFF (EF BB BF)
         hit = lead[(data[lead + 1] == 0xBB) & (data[lead + 2] == 0xBF)]
         is_word[hit] = is_word[hit + 1] = is_word[hit + 2] = False
-    lead = np.flatnonzero(data[:-1] == 0xC2)
+    two = high < data.size - 1
+    lead = high[two & (lead_byte == 0xC2)]
     if lead.size:
         hit = lead[_C2_SEP[data[lead + 1]]]
         is_word[hit] = is_word[hit + 1] = False
-    lead = np.flatnonzero(data[:-1] == 0xC3)
+    lead = high[two & (lead_byte == 0xC3)]
     if lead.size:  # × (C3 97) and ÷ (C3 B7)
         second = data[lead + 1]
         hit = lead[(second == 0x97) | (second == 0xB7)]
@@ -109,14 +134,25 @@ def _hash_spans(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nd
     # each chunk of every token is one 1-D gather (a 2-D byte gather was 25 %
     # of the signature time).
     windows = np.ndarray(shape=(data.size + 1,), dtype="<u8", buffer=padded, strides=(1,))
-    h = fmix64(lengths.astype(np.uint64) * _LEN_SEED)
+    if lengths.size and int(lengths.max()) < _LEN_SEEDS.size:
+        h = _LEN_SEEDS[lengths]
+    else:
+        h = fmix64(lengths.astype(np.uint64) * _LEN_SEED)
     steps = int(lengths.max()) if lengths.size else 0
     for k in range(0, steps, 8):
-        sel = np.flatnonzero(lengths > k) if k else slice(None)
-        chunk = windows[starts[sel] + k]
-        rem = np.minimum(lengths[sel] - k, 8).astype(np.uint64)
-        mask = np.where(rem >= 8, _ALL, (np.uint64(1) << (rem * np.uint64(8))) - np.uint64(1))
-        h[sel] = fmix64(h[sel] ^ ((chunk & mask) * _CHUNK_MUL))
+        if k:
+            sel = np.flatnonzero(lengths > k)
+            chunk = windows[starts[sel] + k]
+            chunk &= _BYTE_MASKS[np.minimum(lengths[sel] - k, 8)]
+            chunk *= _CHUNK_MUL
+            chunk ^= h[sel]
+            h[sel] = _fmix64_inplace(chunk)
+        else:
+            chunk = windows[starts]
+            chunk &= _BYTE_MASKS[np.minimum(lengths, 8)]
+            chunk *= _CHUNK_MUL
+            h ^= chunk
+            _fmix64_inplace(h)
     return h
 
 
@@ -133,14 +169,18 @@ def token_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     if data.size == 0:
         return np.zeros(0, np.uint64), np.zeros(n + 1, np.int64)
     is_word = _word_mask(data)
-    brk = np.zeros(data.size + 1, dtype=bool)
-    brk[byte_off] = True  # tokens never cross a document boundary
-    prev = np.concatenate([[False], is_word[:-1]])
-    nxt = np.concatenate([is_word[1:], [False]])
-    starts = np.flatnonzero(is_word & (~prev | brk[:-1]))
-    ends = np.flatnonzero(is_word & (~nxt | brk[1:])) + 1
-    doc_of = np.searchsorted(byte_off, starts, side="right") - 1
-    offsets = np.searchsorted(doc_of, np.arange(n + 1), side="left").astype(np.int64)
+    step = np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(step == 1)
+    ends = np.flatnonzero(step == -1)
+    # tokens never cross a document boundary: where one document ends in a word
+    # byte and the next starts with one, split the run there
+    inner = byte_off[1:-1]
+    inner = inner[(inner > 0) & (inner < data.size)]
+    glued = np.unique(inner[is_word[inner - 1] & is_word[inner]])  # empty documents repeat an offset
+    if glued.size:
+        starts = np.sort(np.concatenate([starts, glued]))
+        ends = np.sort(np.concatenate([ends, glued]))
+    offsets = np.searchsorted(starts, byte_off, side="left").astype(np.int64)
     return _hash_spans(data, starts, ends), offsets
 
 
@@ -180,17 +220,27 @@ def _ngrams(th: np.ndarray, off: np.ndarray, n: int) -> tuple[np.ndarray, np.nda
     n_sh = np.where(counts >= n, counts - n + 1, (counts > 0).astype(np.int64))
     sh_off = np.concatenate([[0], np.cumsum(n_sh)]).astype(np.int64)
     out = np.empty(int(sh_off[-1]), dtype=np.uint64)
-    if th.size >= n:
-        # all windows of n tokens; keep those that start and end in one document
-        h = np.zeros(th.size - n + 1, dtype=np.uint64)
-        for j in range(n):
-            h = h * _POLY + th[j : th.size - n + 1 + j]
-        starts = np.arange(th.size - n + 1)
-        doc = np.searchsorted(off, starts, side="right") - 1
-        valid = starts + n <= off[doc + 1]
-        out_pos = sh_off[doc[valid]] + (starts[valid] - off[doc[valid]])
-        out[out_pos] = h[valid]
     short = np.flatnonzero((counts > 0) & (counts < n))
+    if th.size >= n:
+        # all windows of n tokens; a window is dropped when it starts in the last
+        # n - 1 positions of a document (it would run into the next). What is left is
+        # in document order, so it fills the long documents' slots as it is.
+        h = th[: th.size - n + 1].copy()
+        for j in range(1, n):
+            h *= _POLY
+            h += th[j : th.size - n + 1 + j]
+        if n > 1:
+            ends = off[1:][counts > 0]
+            cut = (ends[:, None] - np.arange(1, n)).ravel()
+            valid = np.ones(h.size, dtype=bool)
+            valid[cut[(cut >= 0) & (cut < h.size)]] = False
+            h = h[valid]
+        if short.size:
+            slots = np.ones(out.size, dtype=bool)
+            slots[sh_off[short]] = False
+            out[slots] = h
+        else:
+            out[:] = h
     if short.size:  # whole token sequence of a short document as one shingle
         h = np.zeros(short.size, dtype=np.uint64)
         for j in range(n - 1):

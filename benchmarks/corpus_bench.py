@@ -253,7 +253,7 @@ def candidate_stage(texts: Sequence[str], *, ngram: int, threshold: float, worke
         sigs, _ = signatures_pooled(ex, texts, parts=workers, ngram=ngram, num_perm=num_perm, seed=1)
         t1 = time.perf_counter()
         b, r = optimal_bands(threshold, num_perm)
-        pairs = candidate_pairs(band_keys(sigs, bands=b, rows=r))
+        pairs = candidate_pairs(band_keys(sigs, bands=b, rows=r), executor=ex, parts=workers)
         t2 = time.perf_counter()
     return {"ngram": ngram, "threshold": threshold, "workers": workers, "bands_rows": [b, r], "docs": len(texts),
             "sig_seconds": round(t1 - t0, 2), "lsh_seconds": round(t2 - t1, 2), "total_seconds": round(t2 - t0, 2),

@@ -48,6 +48,19 @@ def test_candidate_pairs_merge_bands_in_any_grouping(monkeypatch):
     assert {tuple(p) for p in at_once.tolist()} == _brute_force(sigs, 37, 3)
 
 
+def test_candidate_pairs_split_over_workers_are_the_same():
+    from storydiff.corpus.parallel import pool
+
+    rng = np.random.default_rng(11)
+    sigs = rng.integers(0, 6, size=(2000, 128)).astype(np.uint32)
+    keys = band_keys(sigs, bands=37, rows=3)
+    alone = candidate_pairs(keys, max_bucket=50)
+    assert len(alone) > 1000
+    with pool(2) as ex:
+        assert np.array_equal(candidate_pairs(keys, max_bucket=50, executor=ex, parts=2), alone)
+        assert np.array_equal(candidate_pairs(keys, max_bucket=50, executor=ex, parts=5), alone)
+
+
 def test_big_bucket_emits_star_to_first_member():
     sigs = np.zeros((10, 8), dtype=np.uint32)  # all ten identical
     full = candidate_pairs(band_keys(sigs, bands=2, rows=4), max_bucket=100)

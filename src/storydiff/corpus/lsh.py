@@ -12,6 +12,7 @@ key 0 in every band and never become candidates.
 from __future__ import annotations
 
 import functools
+from concurrent.futures import Executor
 
 import numpy as np
 
@@ -65,7 +66,8 @@ def _bucket_pairs(order: np.ndarray, run_starts: np.ndarray, run_sizes: np.ndarr
     return np.stack([order[left], order[right]], axis=1)
 
 
-def candidate_pairs(keys: np.ndarray, *, max_bucket: int = 1000) -> np.ndarray:
+def candidate_pairs(keys: np.ndarray, *, max_bucket: int = 1000, executor: Executor | None = None,
+                    parts: int = 2) -> np.ndarray:
     """Pairs of documents sharing a key in at least one band.
 
     A bucket larger than ``max_bucket`` (shared boilerplate, a template) does
@@ -76,10 +78,25 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int = 1000) -> np.ndarray:
     Args:
         keys: ``(n, bands)`` uint64 from :func:`band_keys`.
         max_bucket: the largest bucket that emits all pairs.
+        executor: a process pool (:func:`storydiff.corpus.parallel.pool`) to
+            split the bands over, ``parts`` groups; the result is the same.
 
     Returns:
         ``(k, 2)`` int64, ``i < j`` in each row, rows unique and sorted.
     """
+    n = keys.shape[0]
+    bands = keys.shape[1]
+    if executor is not None and bands >= 2 and n >= 1024:
+        groups = [g for g in np.array_split(np.arange(bands), parts) if g.size]
+        futures = [executor.submit(_pair_codes, np.ascontiguousarray(keys[:, g]), max_bucket) for g in groups]
+        union = _merge_runs([f.result() for f in futures])
+    else:
+        union = _pair_codes(keys, max_bucket)
+    return np.stack([union // n, union % n], axis=1).astype(np.int64)
+
+
+def _pair_codes(keys: np.ndarray, max_bucket: int) -> np.ndarray:
+    """:func:`candidate_pairs` as sorted distinct codes ``i * n + j``."""
     n = keys.shape[0]
     union = np.zeros(0, dtype=np.int64)
     pending: list[np.ndarray] = []
@@ -107,8 +124,7 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int = 1000) -> np.ndarray:
             if sum(map(len, pending)) >= max(len(union), MERGE_MIN):
                 union = _merge_runs([union, *pending])
                 pending = []
-    union = _merge_runs([union, *pending])
-    return np.stack([union // n, union % n], axis=1).astype(np.int64)
+    return _merge_runs([union, *pending])
 
 
 def _sorted_unique(c: np.ndarray) -> np.ndarray:

@@ -47,7 +47,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "src"))
 
-from train_verdict import load_msrp
+from train_verdict import load_msrp  # noqa: E402  (after the sys.path lines)
 
 SEED = 20261123
 HELD_OUT = 400

@@ -7,7 +7,7 @@ import pytest
 
 faiss = pytest.importorskip("faiss", reason="faiss-cpu is not installed (pip install faiss-cpu)")
 
-from storydiff.corpus.ann import AnnError, ivf_knn
+from storydiff.corpus.ann import AnnError, ivf_knn  # noqa: E402  (only once faiss is known to import)
 
 
 def _clustered(n: int, d: int = 32, clusters: int = 100, noise: float = 0.05, seed: int = 0) -> np.ndarray:

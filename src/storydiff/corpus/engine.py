@@ -36,7 +36,7 @@ results.
 Measured on the planted Bible corpora of ``benchmarks/corpus_gen.py`` (base,
 exact, trimmed, edited, re-ordered, KJV and YLT re-worded copies among
 singletons; ``benchmarks/corpus_bench.py``, docs/benchmarks.md): pairwise F1
-0.989 at 10k, 0.985 at 100k, 0.933 at 1M (12.8 min, 6.3 GB on 2 cores);
+0.989 at 10k, 0.985 at 100k, 0.933 at 1M (about 13 min, 6.4 GB on 2 cores);
 copies with edited words all found, re-worded ones 0.96-0.99, heavily
 re-worded 0.86-0.92.
 """

@@ -262,12 +262,13 @@ def candidate_stage(texts: Sequence[str], *, ngram: int, threshold: float, worke
 
 
 def run_anchor(corpus: Path, gold: Gold, *, slice_n: int | None, settings: list[tuple[int, float]]) -> list[dict[str, object]]:
-    n_all = pq.ParquetFile(corpus).metadata.num_rows
+    source = pq.ParquetFile(corpus)
+    n_all = source.metadata.num_rows
     # read only the slice: a million texts loaded and dropped leave a freed heap
     # that forked workers then fault into page by page (the two-worker run slowed
     # from 1.8x to 1.1x the one-worker run)
     texts: list[str] = []
-    for batch in pq.ParquetFile(corpus).iter_batches(batch_size=10_000, columns=["text"]):
+    for batch in source.iter_batches(batch_size=10_000, columns=["text"]):
         texts.extend(batch.column(0).to_pylist())
         if slice_n and len(texts) >= slice_n:
             break

@@ -61,6 +61,12 @@ def test_a_batch_shingles_each_document_as_alone(texts, n):
         assert h[off[i] : off[i + 1]].tolist() == alone.tolist()
 
 
+def test_word_bytes_by_comparisons_equal_the_table():
+    from storydiff.corpus.shingles import _WORD_BYTE, _word_bytes
+
+    assert np.array_equal(_word_bytes(np.arange(256, dtype=np.uint8)), _WORD_BYTE)
+
+
 def test_signatures_deterministic_and_equal_for_equal_texts():
     s1 = signatures(TEXTS)
     s2 = signatures(list(reversed(TEXTS)))[::-1]

@@ -37,9 +37,8 @@ _S33 = np.uint64(33)
 _LEN_SEED = np.uint64(0x9E3779B97F4A7C15)
 _CHUNK_MUL = np.uint64(0x87C37B91114253D5)
 _POLY = np.uint64(0x100000001B3)  # FNV-64 prime: odd, so the polynomial keeps token order
-_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
-_WORD_BYTE = np.zeros(256, dtype=bool)  # the definition; _word_bytes computes it without a lookup
+_WORD_BYTE = np.zeros(256, dtype=bool)  # the definition; _word_bytes computes it (tested equal) without a lookup
 for _lo, _hi in ((ord("0"), ord("9")), (ord("a"), ord("z")), (ord("A"), ord("Z"))):
     _WORD_BYTE[_lo : _hi + 1] = True
 _WORD_BYTE[ord("_")] = True
@@ -109,8 +108,8 @@ def _word_mask(data: np.ndarray) -> np.ndarray:
     if high.size == 0:
         return is_word
     lead_byte = data[high]
-    three = high[high < data.size - 2]
-    tb = data[three]
+    has_three = high < data.size - 2
+    three, tb = high[has_three], lead_byte[has_three]
     lead = three[tb == 0xE2]
     if lead.size:
         # U+2000-U+207F (E2 80/81 xx) and U+2E00-U+2E7F (E2 B8/B9 xx)

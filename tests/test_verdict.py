@@ -117,3 +117,45 @@ def test_features_and_prediction_are_fast(encoder):
     m.p_changed(batch_features(pairs, encoder))
     per_pair = (time.perf_counter() - t) / len(pairs)
     assert per_pair < 0.01  # ~0.3 ms on an idle machine; generous for a loaded CI box
+
+
+def _moved(a: str, b: str) -> dict[str, float]:
+    from storydiff.classify.features import _moved_features
+
+    names = [n for n in FEATURE_NAMES if n.startswith("mv_")]
+    return dict(zip(names, _moved_features(text_info(a), text_info(b)), strict=True))
+
+
+def test_moved_features_tell_a_reordered_list_from_a_swap_of_roles():
+    listed = _moved("He worked with Anna Berg, Carl Dahl and Eva Lund.", "He worked with Eva Lund, Carl Dahl and Anna Berg.")
+    assert listed["mv_words"] == 4 and listed["mv_list_share"] == 1.0 and listed["mv_free"] == 0
+    swapped = _moved("Flights from Paris to Rome leave every day.", "Flights from Rome to Paris leave every day.")
+    assert swapped["mv_words"] == 1 and swapped["mv_list_share"] == 0.0
+    assert swapped["mv_free"] == 1 and swapped["mv_cap_free"] == 1  # a name moved alone
+    phrase = _moved("In 1962 the station closed for good.", "The station closed for good in 1962.")
+    assert phrase["mv_pp"] == 1 and phrase["mv_free"] == 0  # moved whole with its preposition
+    assert _moved("The bridge will reopen in March.", "The bridge will not reopen in March.")["mv_words"] == 0
+
+
+def test_moved_features_take_the_run_with_content_first():
+    # "to" is the longest unmatched common run by one token, but the name is what moved.
+    f = _moved("Survivors were carried from San Diego to Noumea.", "Survivors were carried from Noumea to San Diego.")
+    assert f["mv_words"] >= 1 and f["mv_unmatched"] == 0
+
+
+def test_a_model_reads_its_features_by_name(monkeypatch, encoder):
+    """A model trained on fewer features (an older one, or another engine's) still scores its own columns."""
+    import storydiff.classify as classify
+
+    full = load_model()
+    cols = [FEATURE_NAMES.index(n) for n in ("mv_words", "ov_tok_jacc")]
+    d = {"features": ["mv_words", "ov_tok_jacc"], "baseline": 0.0, "platt": [1.0, 0.0], "decision": 0.5,
+         "trees": {"feature": [[0, 0, 0]], "threshold": [[0.5, 0, 0]], "left": [[1, 1, 2]],
+                   "right": [[2, 1, 2]], "value": [[0, -1.0, 2.0]], "depth": 1}}
+    small = VerdictModel.from_dict(d)
+    monkeypatch.setattr(classify, "_model_for", lambda enc: (small, None))
+    x = batch_features(PAIRS, encoder)
+    got = classify._p_changed(PAIRS, encoder)
+    np.testing.assert_allclose(got, small.p_changed(x[:, cols]))
+    assert got[4] > got[2]  # "from Paris to Berlin" swapped: a word moved; the negation moved nothing
+    assert full.features == FEATURE_NAMES

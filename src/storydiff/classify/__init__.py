@@ -32,7 +32,14 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from storydiff.classify.features import CROSS_FEATURE, MINILM_FEATURE, STOP, batch_features, identity_key
+from storydiff.classify.features import (
+    CROSS_FEATURE,
+    FEATURE_NAMES,
+    MINILM_FEATURE,
+    STOP,
+    batch_features,
+    identity_key,
+)
 from storydiff.classify.verdict import VerdictModel, load_model
 from storydiff.embed import Encoder, get_encoder
 from storydiff.errors import BackendUnavailable
@@ -92,12 +99,18 @@ def _p_changed(pairs: Sequence[tuple[str, str]], encoder: Encoder) -> np.ndarray
     model, extra = _model_for(encoder)
     words = encoder if getattr(encoder, "name", "") == "wordllama" else get_encoder("wordllama")
     x = batch_features(pairs, words, extra)
+    names = list(FEATURE_NAMES) + ([MINILM_FEATURE] if extra is not None else [])
     if CROSS_FEATURE in model.features:
         # Imported here: only the minilm engine's model lists this feature, and the
         # default engine must never import torch.
         from storydiff.classify.cross import get_cross_encoder
 
         x = np.column_stack([x, get_cross_encoder().logits(pairs)])
+        names.append(CROSS_FEATURE)
+    # A model reads its features by name: one trained before a feature group was
+    # added keeps working (and scoring as it was measured) without retraining.
+    if tuple(names) != model.features:
+        x = x[:, [names.index(n) for n in model.features]]
     return model.p_changed(x)
 
 

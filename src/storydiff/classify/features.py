@@ -11,7 +11,12 @@ their min and max), so ``judge(b, a)`` gives the same verdict as
   around the first verb-like token): what catches "who did what to whom";
 - ``num_``/``ent_``/``neg_``/``mod_``: numbers, names, negation, modality;
 - ``emb_``: sentence cosine and a BERTScore-like soft alignment of content
-  words with WordLlama word vectors.
+  words with WordLlama word vectors;
+- ``mv_``: MOVED spans (runs of words that left their place in the word
+  diff and reappear elsewhere), and whether each moved span is an item of a
+  list (bounded by commas, "and", "or"), led by a preposition, or neither:
+  "X, Y and Z" re-ordered keeps the meaning, "from X to Y" → "from Y to X"
+  does not, and a bag-of-words or neighbour count cannot tell the two apart.
 
 No spaCy: loading it alone costs more than the whole CLI budget, so stems,
 stop words and the "verb-like" token are approximated with small rules.
@@ -75,6 +80,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "neg_mismatch", "neg_diff", "mod_symdiff",
     "emb_cos", "emb_soft_min", "emb_soft_max", "emb_soft_f", "emb_worst", "emb_unmatched", "emb_unmatched_max",
     "emb_unmatched_frac",
+    "mv_words", "mv_frac", "mv_list_share", "mv_nonlist", "mv_pp", "mv_free", "mv_cap_free", "mv_spans",
+    "mv_unmatched", "mv_list_share_strict",
 )
 MINILM_FEATURE = "emb_minilm_cos"
 # The minilm engine's cross-encoder logit (> 0 = paraphrase), appended after MINILM_FEATURE
@@ -109,11 +116,14 @@ class TextInfo:
     negations: int
     modals: frozenset[str]
     pivot: int  # index in ``content`` of the first content word after the first verb-like token
+    tokens: tuple[str, ...]  # lower-cased tokens, punctuation included (list separators matter)
+    cap_tokens: frozenset[str]  # lower-cased tokens written with a capital, the first token excepted
 
 
 def text_info(text: str) -> TextInfo:
     """Tokenise ``text`` and precompute everything the pair features use."""
     toks = _TOKEN.findall(text)
+    ltoks = tuple(t.lower().replace("’", "'") for t in toks)
     words = [t for t in toks if t[0].isalnum() or t[0] == "_"]
     lw = [w.lower().replace("’", "'") for w in words]
     stems = [_stem(w) for w in lw]
@@ -137,6 +147,7 @@ def text_info(text: str) -> TextInfo:
     return TextInfo(
         text, text.lower(), tuple(lw), tuple(stems), tuple(content), tuple(cwords), tuple(prev_prep),
         tuple(prev_tok), tuple(next_tok), caps, first, nums, negs, frozenset(w for w in lw if w in MODALS), pivot,
+        ltoks, frozenset(lt for t, lt in zip(toks[1:], ltoks[1:]) if t[0].isupper()),
     )
 
 
@@ -232,6 +243,102 @@ def _diff_regions(wa: Sequence[str], wb: Sequence[str]) -> list[float]:
     return [max(out[0][0], out[1][0]), max(out[0][1], out[1][1])]
 
 
+# What may sit between the items of a list, and what may end one.
+_LIST_SEP = frozenset([",", "and", "or", "&", ";", "as", "well"])
+_LIST_END = frozenset([".", "^", "$", "(", ")", ":", '"'])
+
+
+def _is_content(tok: str) -> bool:
+    return tok[0].isalnum() and tok not in STOP
+
+
+def _moved_spans(a: Sequence[str], b: Sequence[str]) -> tuple[list[tuple[int, int, int]], int, int]:
+    """Runs of tokens that left their place in the diff of ``a`` and ``b`` but reappear elsewhere.
+
+    Returns (spans as (start in a, start in b, length), content tokens of ``a``
+    and of ``b`` left unmatched even then). The longest run with the most
+    content words is taken first, so a moved name is not split around a
+    stray "the" matched on its own.
+    """
+    ma, mb = [False] * len(a), [False] * len(b)
+    for i, j, k in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        ma[i : i + k] = [True] * k
+        mb[j : j + k] = [True] * k
+    content = [0]
+    for t in a:
+        content.append(content[-1] + _is_content(t))
+    spans: list[tuple[int, int, int]] = []
+    while True:
+        # Common runs among the tokens still unmatched, over equal pairs only (a dict, not an n×m table).
+        where: dict[str, list[int]] = {}
+        for j, u in enumerate(b):
+            if not mb[j]:
+                where.setdefault(u, []).append(j)
+        run: dict[tuple[int, int], int] = {}
+        best, key = (0, 0, 0), (0, 0)
+        for i, t in enumerate(a):
+            if ma[i]:
+                continue
+            for j in where.get(t, ()):
+                n = run[i, j] = run.get((i - 1, j - 1), 0) + 1
+                k = (content[i + 1] - content[i + 1 - n], n)
+                if k > key:
+                    best, key = (i - n + 1, j - n + 1, n), k
+        i, j, n = best
+        if key[0] == 0:
+            break
+        ma[i : i + n] = [True] * n
+        mb[j : j + n] = [True] * n
+        spans.append(best)
+    lost_a = sum(1 for t, m in zip(a, ma) if not m and _is_content(t))
+    lost_b = sum(1 for t, m in zip(b, mb) if not m and _is_content(t))
+    return spans, lost_a, lost_b
+
+
+def _list_context(toks: Sequence[str], i: int, n: int) -> tuple[bool, bool]:
+    """(a list separator on either side, a separator or a sentence/bracket edge on either side)."""
+    while n and toks[i] in _LIST_SEP:
+        i, n = i + 1, n - 1
+    while n and toks[i + n - 1] in _LIST_SEP:
+        n -= 1
+    left = toks[i - 1] if i > 0 else "^"
+    right = toks[i + n] if i + n < len(toks) else "$"
+    sep = left in _LIST_SEP or right in _LIST_SEP
+    return sep, sep or left in _LIST_END or right in _LIST_END
+
+
+def _moved_one_way(a: Sequence[str], b: Sequence[str], caps: frozenset[str]) -> list[float]:
+    spans, lost_a, lost_b = _moved_spans(a, b)
+    moved = listed = listed_strict = pp = cap_free = 0
+    for i, j, n in spans:
+        c = sum(_is_content(t) for t in a[i : i + n])
+        sep_a, edge_a = _list_context(a, i, n)
+        sep_b, edge_b = _list_context(b, j, n)
+        moved += c
+        listed_strict += c if sep_a and sep_b else 0
+        if (sep_a and edge_b) or (sep_b and edge_a):
+            listed += c  # an item of a re-ordered list; the last item may end the sentence
+        elif a[i] in PREPOSITIONS or b[j] in PREPOSITIONS:
+            pp += c  # a phrase moved whole with its preposition ("in 1962")
+        else:
+            cap_free += sum(1 for t in a[i : i + n] if t in caps)  # a name moved alone: a swap of roles?
+    nonlist = moved - listed
+    n_content = sum(_is_content(t) for t in a) or 1
+    return [
+        float(moved), moved / n_content, listed / moved if moved else 0.0, float(nonlist), float(pp),
+        float(nonlist - pp), float(cap_free), float(len(spans)), (lost_a + lost_b) / 2,
+        listed_strict / moved if moved else 0.0,
+    ]
+
+
+def _moved_features(ta: TextInfo, tb: TextInfo) -> list[float]:
+    """The ``mv_`` features, averaged over both directions (the diff is not exactly symmetric)."""
+    caps = ta.cap_tokens | tb.cap_tokens
+    ab = _moved_one_way(ta.tokens, tb.tokens, caps)
+    ba = _moved_one_way(tb.tokens, ta.tokens, caps)
+    return [(x + y) / 2 for x, y in zip(ab, ba)]
+
+
 def _soft_alignment(va: np.ndarray, vb: np.ndarray) -> list[float]:
     """BERTScore-like greedy alignment of content-word vectors (rows L2-normalised)."""
     if len(va) == 0 or len(vb) == 0:
@@ -308,6 +415,7 @@ def pair_features(ta: TextInfo, tb: TextInfo, cos: float, va: np.ndarray, vb: np
         cos,
     ]
     feats += _soft_alignment(va, vb)
+    feats += _moved_features(ta, tb)
     return feats
 
 

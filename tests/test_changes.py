@@ -63,6 +63,8 @@ CASES = [
      Category.NEGATION, Severity.HIGH, None, "never"),
     ("The decision was legal under the old rules.", "The decision was illegal under the old rules.",
      Category.NEGATION, Severity.HIGH, "legal", "illegal"),
+    ("The talks will fail unless the rebels disarm.", "The talks will fail if the rebels disarm.",
+     Category.NEGATION, Severity.HIGH, "unless", "if"),
     # modality
     ("The plant will close next year.", "The plant may close next year.",
      Category.MODALITY, Severity.MEDIUM, "will", "may"),
@@ -146,6 +148,7 @@ EQUIVALENT = [
     ("Officials estimated the damage at about $3 million.", "Officials estimated the damage at roughly three million dollars."),
     ("Shares fell 5% in early trading.", "Shares dropped five percent in early trading."),
     ("Convolutional neural networks work well.", "Convolutional neural networks (CNN) work well."),
+    ("The talks will fail if the rebels do not disarm.", "The talks will fail unless the rebels disarm."),
 ]
 
 

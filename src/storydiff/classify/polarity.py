@@ -102,10 +102,22 @@ def detect_negation(ctx: Context) -> None:
     # "unpenalised", "do-not-call"): the same polarity in other words.
     wa = [(_rel(t.i, ctx.a), t.i) for t in ctx.a if ctx.free_a(t.i) and _weak_cue(t.low)]
     wb = [(_rel(t.i, ctx.b), t.i) for t in ctx.b if ctx.free_b(t.i) and _weak_cue(t.low)]
+    used_a: set[int] = set()
+    used_b: set[int] = set()
     if rest_a and wb:
-        _, rest_a, _ = _pair_up(sorted((_rel(i, ctx.a), i) for i in rest_a), wb)
+        pairs, rest_a, _ = _pair_up(sorted((_rel(i, ctx.a), i) for i in rest_a), wb)
+        used_b.update(j for _, j in pairs)
     if rest_b and wa:
-        _, rest_b, _ = _pair_up(sorted((_rel(j, ctx.b), j) for j in rest_b), wa)
+        pairs, rest_b, _ = _pair_up(sorted((_rel(j, ctx.b), j) for j in rest_b), wa)
+        used_a.update(i for _, i in pairs)
+    # "unless" facing a plain "if" that no cue explains reverses the condition ("fail unless they disarm" /
+    # "fail if they disarm").
+    for sl in ctx.wa.slots:
+        for i in sl.a:
+            for j in sl.b:
+                if ({ctx.a[i].low, ctx.b[j].low} == {"unless", "if"} and ctx.free_a(i) and ctx.free_b(j)
+                        and i not in used_a and j not in used_b):
+                    ctx.add(Finding(Category.NEGATION, Severity.HIGH, (i, i), (j, j), "negation", "pair", 0.7))
     rest_a, rest_b = _double_negation(rest_a), _double_negation(rest_b)
     for i in rest_a:
         j = partner.get(("a", i))
@@ -141,6 +153,9 @@ def _positive_idiom(toks: tuple[Token, ...], i: int) -> int:
 # comment" / "had no comment"), and "nor" after a cue.
 _NEGATIVE_NOUNS = frozenset("refusal refusals failure failures denial denials rejection inability absence lack "
                             "dismissal decline declines declined declining nor".split())
+# "unless X" is "if not X": it carries the negation of the other side's "if … not" ("unless the rebels disarm" /
+# "if the rebels do not disarm"), but alone it negates nothing.
+_CONDITIONAL_NEGATIVES = frozenset(["unless"])
 # Contractions written without the apostrophe ("dont"): too ambiguous to be cues ("wont", "cant" are words),
 # but enough to cancel a cue facing them.
 _BARE_CONTRACTIONS = frozenset("dont doesnt didnt isnt wasnt arent werent cant couldnt wouldnt shouldnt wont hasnt "
@@ -148,9 +163,11 @@ _BARE_CONTRACTIONS = frozenset("dont doesnt didnt isnt wasnt arent werent cant c
 
 
 def _weak_cue(low: str) -> bool:
-    """A negative word the cue lexicon leaves out: a noun of refusal or failure, "dont", a word negated by "un-" or
-    "non-" whose stem is an everyday word, or a compound with "-not-" ("do-not-call")."""
+    """A negative word the cue lexicon leaves out: a noun of refusal or failure, "dont", "unless", a word negated by
+    "un-" or "non-" whose stem is an everyday word, or a compound with "-not-" ("do-not-call")."""
     if low in _NEGATIVE_NOUNS or low in _BARE_CONTRACTIONS or "-not-" in low or low.startswith(("non-", "no-")):
+        return True
+    if low in _CONDITIONAL_NEGATIVES:
         return True
     if low.startswith("un") and len(low) >= 7:
         from storydiff.classify.tokens import is_common

@@ -159,3 +159,16 @@ def test_a_model_reads_its_features_by_name(monkeypatch, encoder):
     np.testing.assert_allclose(got, small.p_changed(x[:, cols]))
     assert got[4] > got[2]  # "from Paris to Berlin" swapped: a word moved; the negation moved nothing
     assert full.features == FEATURE_NAMES
+
+
+def test_paragraph_long_pairs_use_the_plain_ratio_for_the_partial_one(encoder):
+    """partial_ratio grows with the square of the length: paragraphs take the plain ratio instead."""
+    from storydiff.classify.features import _PARTIAL_MAX_CHARS
+
+    words = [f"w{i}" for i in range(_PARTIAL_MAX_CHARS // 3)]
+    a = " ".join(words) + "."
+    b = " ".join(words[::2] + words[1::2]) + "."
+    x = batch_features([(a, b), ("The bridge will reopen.", "The new bridge will reopen soon.")], encoder)
+    part, ratio = FEATURE_NAMES.index("str_partial"), FEATURE_NAMES.index("str_ratio")
+    assert x[0, part] == x[0, ratio]
+    assert x[1, part] > x[1, ratio]  # a sentence keeps the best-window ratio

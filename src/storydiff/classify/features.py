@@ -243,6 +243,11 @@ def _diff_regions(wa: Sequence[str], wb: Sequence[str]) -> list[float]:
     return [max(out[0][0], out[1][0]), max(out[0][1], out[1][1])]
 
 
+# rapidfuzz's partial_ratio grows with the square of the length (1,500 characters: 0.17 s, 8,500: 30 s); above
+# this the texts are paragraphs, never a sentence of the training data (longest: 1,370), and the plain ratio
+# stands in for the best-window one.
+_PARTIAL_MAX_CHARS = 1500
+
 # What may sit between the items of a list, and what may end one.
 _LIST_SEP = frozenset([",", "and", "or", "&", ";", "as", "well"])
 _LIST_END = frozenset([".", "^", "$", "(", ")", ":", '"'])
@@ -267,32 +272,50 @@ def _moved_spans(a: Sequence[str], b: Sequence[str]) -> tuple[list[tuple[int, in
     content = [0]
     for t in a:
         content.append(content[-1] + _is_content(t))
+    spans = _take_runs(a, b, ma, mb, content, exact=len(a) * len(b) <= _EXACT_MOVES_MAX)
+    lost_a = sum(1 for t, m in zip(a, ma) if not m and _is_content(t))
+    lost_b = sum(1 for t, m in zip(b, mb) if not m and _is_content(t))
+    return spans, lost_a, lost_b
+
+
+# Above this many token pairs (two texts of ~250 tokens: a paragraph, never a sentence of the training data)
+# the runs are found in one pass instead of once per span taken, which grows with the cube of the length
+# (5,800 shuffled tokens: 8 s); the one pass drops a run that overlaps a longer one instead of trimming it.
+_EXACT_MOVES_MAX = 250 * 250
+
+
+def _take_runs(a: Sequence[str], b: Sequence[str], ma: list[bool], mb: list[bool], content: list[int],
+               exact: bool) -> list[tuple[int, int, int]]:
+    """Take common runs of still-unmatched tokens, best (content words, length) first; marks them matched."""
     spans: list[tuple[int, int, int]] = []
     while True:
-        # Common runs among the tokens still unmatched, over equal pairs only (a dict, not an n×m table).
+        # Runs over equal pairs only (a dict, not an n×m table).
         where: dict[str, list[int]] = {}
         for j, u in enumerate(b):
             if not mb[j]:
                 where.setdefault(u, []).append(j)
         run: dict[tuple[int, int], int] = {}
-        best, key = (0, 0, 0), (0, 0)
         for i, t in enumerate(a):
-            if ma[i]:
-                continue
-            for j in where.get(t, ()):
-                n = run[i, j] = run.get((i - 1, j - 1), 0) + 1
-                k = (content[i + 1] - content[i + 1 - n], n)
-                if k > key:
-                    best, key = (i - n + 1, j - n + 1, n), k
-        i, j, n = best
-        if key[0] == 0:
-            break
-        ma[i : i + n] = [True] * n
-        mb[j : j + n] = [True] * n
-        spans.append(best)
-    lost_a = sum(1 for t, m in zip(a, ma) if not m and _is_content(t))
-    lost_b = sum(1 for t, m in zip(b, mb) if not m and _is_content(t))
-    return spans, lost_a, lost_b
+            if not ma[i]:
+                for j in where.get(t, ()):
+                    run[i, j] = run.get((i - 1, j - 1), 0) + 1
+        ranked = sorted((((content[i + 1] - content[i + 1 - n], n), (i - n + 1, j - n + 1, n))
+                         for (i, j), n in run.items() if (i + 1, j + 1) not in run),
+                        key=lambda r: (r[0], -r[1][0], -r[1][1]), reverse=True)
+        for key, (i, j, n) in ranked:
+            if key[0] == 0:
+                break
+            if any(ma[i : i + n]) or any(mb[j : j + n]):
+                continue  # only in the one-pass mode: a run crossing one already taken
+            ma[i : i + n] = [True] * n
+            mb[j : j + n] = [True] * n
+            spans.append((i, j, n))
+            if exact:
+                break
+        else:
+            return spans
+        if not exact or key[0] == 0:
+            return spans
 
 
 def _list_context(toks: Sequence[str], i: int, n: int) -> tuple[bool, bool]:
@@ -392,7 +415,7 @@ def pair_features(ta: TextInfo, tb: TextInfo, cos: float, va: np.ndarray, vb: np
         ratio,
         tsort,
         fuzz.token_set_ratio(ja, jb) / 100,
-        fuzz.partial_ratio(ja, jb) / 100,
+        fuzz.partial_ratio(ja, jb) / 100 if min(len(ja), len(jb)) <= _PARTIAL_MAX_CHARS else ratio,
         tsort - ratio,
         _jacc(_ngrams(ta.words, 2), _ngrams(tb.words, 2)),
         _jacc(_ngrams(ta.words, 3), _ngrams(tb.words, 3)),

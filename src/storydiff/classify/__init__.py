@@ -36,9 +36,9 @@ from storydiff.classify.features import (
     CROSS_FEATURE,
     FEATURE_NAMES,
     MINILM_FEATURE,
-    STOP,
     batch_features,
     identity_key,
+    is_content,
 )
 from storydiff.classify.verdict import VerdictModel, load_model
 from storydiff.embed import Encoder, get_encoder
@@ -118,10 +118,6 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     return [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
-def _is_content(tok: str) -> bool:
-    return tok[0].isalnum() and tok not in STOP
-
-
 def _merge_close(regions: list[tuple[int, int, int, int]], gap: int = 2) -> list[tuple[int, int, int, int]]:
     """Join regions at most ``gap`` tokens apart on both sides: a swap ("A beat B" → "B beat A") is one change."""
     out: list[tuple[int, int, int, int]] = []
@@ -151,7 +147,7 @@ def content_changes(a: str, b: str, confidence: float) -> tuple[Change, ...]:
     ops = SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=False).get_opcodes()
     regions = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
     content = [r for r in regions
-               if any(_is_content(t[0]) for t in ta[r[0]:r[1]] + tb[r[2]:r[3]])]
+               if any(is_content(t[0]) for t in ta[r[0]:r[1]] + tb[r[2]:r[3]])]
     regions = _merge_close(content or regions)
     if len(regions) > MAX_CONTENT_CHANGES:
         regions = [(regions[0][0], regions[-1][1], regions[0][2], regions[-1][3])]

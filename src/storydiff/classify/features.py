@@ -124,8 +124,9 @@ def text_info(text: str) -> TextInfo:
     """Tokenise ``text`` and precompute everything the pair features use."""
     toks = _TOKEN.findall(text)
     ltoks = tuple(t.lower().replace("’", "'") for t in toks)
-    words = [t for t in toks if t[0].isalnum() or t[0] == "_"]
-    lw = [w.lower().replace("’", "'") for w in words]
+    is_word = [t[0].isalnum() or t[0] == "_" for t in toks]
+    words = [t for t, w in zip(toks, is_word) if w]
+    lw = [lt for lt, w in zip(ltoks, is_word) if w]
     stems = [_stem(w) for w in lw]
     content, cwords, prev_prep, prev_tok, next_tok = [], [], [], [], []
     pivot_tok = next((i for i, w in enumerate(lw) if w in _VERB_HINTS or (i > 0 and w.endswith("ed"))), -1)
@@ -253,7 +254,8 @@ _LIST_SEP = frozenset([",", "and", "or", "&", ";", "as", "well"])
 _LIST_END = frozenset([".", "^", "$", "(", ")", ":", '"'])
 
 
-def _is_content(tok: str) -> bool:
+def is_content(tok: str) -> bool:
+    """A lower-cased token that is a word and not a stop word."""
     return tok[0].isalnum() and tok not in STOP
 
 
@@ -271,10 +273,10 @@ def _moved_spans(a: Sequence[str], b: Sequence[str]) -> tuple[list[tuple[int, in
         mb[j : j + k] = [True] * k
     content = [0]
     for t in a:
-        content.append(content[-1] + _is_content(t))
+        content.append(content[-1] + is_content(t))
     spans = _take_runs(a, b, ma, mb, content, exact=len(a) * len(b) <= _EXACT_MOVES_MAX)
-    lost_a = sum(1 for t, m in zip(a, ma) if not m and _is_content(t))
-    lost_b = sum(1 for t, m in zip(b, mb) if not m and _is_content(t))
+    lost_a = sum(1 for t, m in zip(a, ma) if not m and is_content(t))
+    lost_b = sum(1 for t, m in zip(b, mb) if not m and is_content(t))
     return spans, lost_a, lost_b
 
 
@@ -302,6 +304,7 @@ def _take_runs(a: Sequence[str], b: Sequence[str], ma: list[bool], mb: list[bool
         ranked = sorted((((content[i + 1] - content[i + 1 - n], n), (i - n + 1, j - n + 1, n))
                          for (i, j), n in run.items() if (i + 1, j + 1) not in run),
                         key=lambda r: (r[0], -r[1][0], -r[1][1]), reverse=True)
+        took = False
         for key, (i, j, n) in ranked:
             if key[0] == 0:
                 break
@@ -310,11 +313,10 @@ def _take_runs(a: Sequence[str], b: Sequence[str], ma: list[bool], mb: list[bool
             ma[i : i + n] = [True] * n
             mb[j : j + n] = [True] * n
             spans.append((i, j, n))
+            took = True
             if exact:
                 break
-        else:
-            return spans
-        if not exact or key[0] == 0:
+        if not (exact and took):
             return spans
 
 
@@ -334,7 +336,7 @@ def _moved_one_way(a: Sequence[str], b: Sequence[str], caps: frozenset[str]) -> 
     spans, lost_a, lost_b = _moved_spans(a, b)
     moved = listed = listed_strict = pp = cap_free = 0
     for i, j, n in spans:
-        c = sum(_is_content(t) for t in a[i : i + n])
+        c = sum(is_content(t) for t in a[i : i + n])
         sep_a, edge_a = _list_context(a, i, n)
         sep_b, edge_b = _list_context(b, j, n)
         moved += c
@@ -346,7 +348,7 @@ def _moved_one_way(a: Sequence[str], b: Sequence[str], caps: frozenset[str]) -> 
         else:
             cap_free += sum(1 for t in a[i : i + n] if t in caps)  # a name moved alone: a swap of roles?
     nonlist = moved - listed
-    n_content = sum(_is_content(t) for t in a) or 1
+    n_content = sum(is_content(t) for t in a) or 1
     return [
         float(moved), moved / n_content, listed / moved if moved else 0.0, float(nonlist), float(pp),
         float(nonlist - pp), float(cap_free), float(len(spans)), (lost_a + lost_b) / 2,

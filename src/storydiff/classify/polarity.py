@@ -165,9 +165,8 @@ _BARE_CONTRACTIONS = frozenset("dont doesnt didnt isnt wasnt arent werent cant c
 def _weak_cue(low: str) -> bool:
     """A negative word the cue lexicon leaves out: a noun of refusal or failure, "dont", "unless", a word negated by
     "un-" or "non-" whose stem is an everyday word, or a compound with "-not-" ("do-not-call")."""
-    if low in _NEGATIVE_NOUNS or low in _BARE_CONTRACTIONS or "-not-" in low or low.startswith(("non-", "no-")):
-        return True
-    if low in _CONDITIONAL_NEGATIVES:
+    if (low in _NEGATIVE_NOUNS or low in _BARE_CONTRACTIONS or low in _CONDITIONAL_NEGATIVES or "-not-" in low
+            or low.startswith(("non-", "no-"))):
         return True
     if low.startswith("un") and len(low) >= 7:
         from storydiff.classify.tokens import is_common

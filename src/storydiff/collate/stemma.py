@@ -1,0 +1,343 @@
+"""Who copied whom: a forest of copies inferred from the variant table.
+
+The method (``storydiff.stemma.v1``), in five steps:
+
+1. **Families.** Two versions are linked only if they read at least
+   ``link_threshold`` of their passages identically; versions told
+   independently of each other (another translation, a retelling) agree on
+   almost nothing and stay unrelated. Each family is a minimum spanning tree
+   over the number of variant units (word-level differences, omissions,
+   transpositions) on which two versions differ: a copy is closest to its
+   source.
+2. **Direction.** Each family is rooted where the edges, taken away from
+   the root, explain most words as dropped rather than added (copies trim
+   more than they add: asymmetric containment), and where known dates agree
+   (earlier = source).
+3. **Lost intermediates.** Along an edge source → copy, the source's other
+   neighbours in the tree (its own source, its other copies) say which
+   readings are old. If the source has innovations the copy does not share,
+   the copy did not take its text from it: when the two still share
+   innovations against the source's own source, both descend from a lost
+   (hypothetical) version; otherwise the copy hangs from the source's source.
+4. **Second sources.** When a copy shares several of its departures from its
+   source with a version outside its own line, that version is a second
+   source (contamination).
+5. **Confidence.** Every edge gets a probability from the strength of the
+   link (agreement) and of the direction (word loss and gain, dates), and
+   names the evidence that decided it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from storydiff.collate.evidence import MISSING, Evidence, loss_gain
+from storydiff.collate.model import CollateOptions, Stemma, StemmaEdge
+
+METHOD = "storydiff.stemma.v1"
+# Words of net loss worth one logit of direction confidence.
+LOSS_SCALE = 4.0
+# Logits a known date difference adds to the direction.
+DATE_LOGIT = 4.0
+# Share of a copy's departures that a second source must explain.
+SECOND_SOURCE_SHARE = 0.3
+
+
+@dataclass(slots=True)
+class _Tree:
+    """The mutable working state: parents, second sources and reading rows of lost nodes."""
+
+    ev: Evidence
+    parent: dict[int, int | None]
+    matrix: list[np.ndarray]  # variant locations per node
+    readings: list[np.ndarray]  # row readings per node
+    second: dict[int, int] = field(default_factory=dict)
+    made: dict[int, str] = field(default_factory=dict)  # how each node got its parent
+
+    def children(self, node: int) -> list[int]:
+        return sorted(c for c, p in self.parent.items() if p == node)
+
+    def ancestors(self, node: int) -> list[int]:
+        out, p = [], self.parent.get(node)
+        while p is not None:
+            out.append(p)
+            p = self.parent.get(p)
+        return out
+
+    def subtree(self, node: int) -> set[int]:
+        out, todo = {node}, [node]
+        while todo:
+            for c in self.children(todo.pop()):
+                out.add(c)
+                todo.append(c)
+        return out
+
+    def new_node(self, p: int, c: int, g: int | None) -> int:
+        self.matrix.append(_reconstruct(self.matrix, p, c, g))
+        self.readings.append(_reconstruct(self.readings, p, c, g))
+        return len(self.matrix) - 1
+
+
+def infer(ev: Evidence, dates: Mapping[str, str | None], options: CollateOptions) -> tuple[Stemma, dict[str, np.ndarray]]:
+    """Infer the stemma of the versions in ``ev`` (see the module docstring).
+
+    Returns:
+        The stemma, and the reading row (one reading index per variant-table
+        row, ``-1`` = lacks it) of every node, lost ones reconstructed.
+    """
+    n = len(ev.ids)
+    parent: dict[int, int | None] = {}
+    for comp in _families(ev, options.link_threshold):
+        edges = _mst(ev, comp)
+        root = _root(ev, comp, edges, dates, options.use_dates)
+        parent.update(_orient(comp, edges, root))
+    tree = _Tree(ev, parent, [ev.locations[i] for i in range(n)], [ev.matrix[i] for i in range(n)])
+    _lost_intermediates(tree, options.min_innovations)
+    _second_sources(tree, options.min_innovations)
+    names = _names(tree)
+    return _stemma(tree, names, dates, options), {names[k]: row for k, row in enumerate(tree.readings)}
+
+
+# ------------------------------------------------------------------ families
+def _families(ev: Evidence, threshold: float) -> list[list[int]]:
+    n = len(ev.ids)
+    comp = list(range(n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if ev.agreement[i, j] >= threshold:
+                a, b = comp[i], comp[j]
+                comp = [a if c == b else c for c in comp]
+    groups: dict[int, list[int]] = {}
+    for i, c in enumerate(comp):
+        groups.setdefault(c, []).append(i)
+    return list(groups.values())
+
+
+def _mst(ev: Evidence, comp: list[int]) -> list[tuple[int, int]]:
+    """Kruskal over linked pairs: fewest differing units first, then most agreement."""
+    pairs = sorted(
+        ((ev.distance[i, j], -ev.agreement[i, j], i, j) for x, i in enumerate(comp) for j in comp[x + 1 :]),
+    )
+    root = {i: i for i in comp}
+
+    def find(x: int) -> int:
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+
+    out = []
+    for _, _, i, j in pairs:
+        a, b = find(i), find(j)
+        if a != b:
+            root[a] = b
+            out.append((i, j))
+    return out
+
+
+def direction_logit(ev: Evidence, u: int, v: int, dates: Mapping[str, str | None], use_dates: bool) -> tuple[float, dict[str, object]]:
+    """Log-odds that ``u`` is the source of ``v``, and the counts behind it."""
+    lost, gained = loss_gain(ev, u, v)
+    z = (lost - gained) / LOSS_SCALE
+    info: dict[str, object] = {"words_dropped": lost, "words_added": gained}
+    du, dv = dates.get(ev.ids[u]), dates.get(ev.ids[v])
+    if use_dates and du and dv and du != dv:
+        z += DATE_LOGIT if du < dv else -DATE_LOGIT
+        info["dates"] = [du, dv]
+    return z, info
+
+
+def _root(ev: Evidence, comp: list[int], edges: list[tuple[int, int]], dates: Mapping[str, str | None], use_dates: bool) -> int:
+    """The member whose rooting makes the edges' directions most plausible."""
+    z = {}
+    for i, j in edges:
+        z[(i, j)] = direction_logit(ev, i, j, dates, use_dates)[0]
+        z[(j, i)] = -z[(i, j)]
+    best, best_score = comp[0], -math.inf
+    for r in comp:
+        score = sum(z[(p, c)] for c, p in _orient(comp, edges, r).items() if p is not None)
+        if score > best_score + 1e-9:
+            best, best_score = r, score
+    return best
+
+
+def _orient(comp: list[int], edges: list[tuple[int, int]], root: int) -> dict[int, int | None]:
+    adj: dict[int, list[int]] = {i: [] for i in comp}
+    for i, j in edges:
+        adj[i].append(j)
+        adj[j].append(i)
+    parent: dict[int, int | None] = {root: None}
+    todo = [root]
+    while todo:
+        x = todo.pop(0)
+        for y in sorted(adj[x]):
+            if y not in parent:
+                parent[y] = x
+                todo.append(y)
+    return parent
+
+
+# ------------------------------------------------------- lost intermediates
+def _lost_intermediates(tree: _Tree, min_innov: int) -> None:
+    """Re-hang copies that lack their supposed source's own innovations (top-down, one pass)."""
+    order = [r for r, p in tree.parent.items() if p is None]
+    k = 0
+    while k < len(order):
+        p = order[k]
+        k += 1
+        for c in tree.children(p):
+            _check_edge(tree, p, c, min_innov)
+        order.extend(c for c in tree.children(p) if c not in order)
+
+
+def _check_edge(tree: _Tree, p: int, c: int, min_innov: int) -> None:
+    refs = [x for x in tree.children(p) if x != c]
+    g = tree.parent.get(p)
+    if g is not None:
+        refs.append(g)
+    m = tree.matrix
+    if refs:
+        p_innov = sum(1 for r in _differing(m[p], m[c]) if _majority(m, refs, r) == m[c][r])
+        c_innov = sum(1 for r in _differing(m[p], m[c]) if _majority(m, refs, r) == m[p][r])
+    else:  # a source with no other neighbour: only mutual omissions speak
+        p_innov = int(np.sum((m[p] != MISSING) & (m[c] == MISSING)))
+        c_innov = int(np.sum((m[c] != MISSING) & (m[p] == MISSING)))
+        p_innov, c_innov = min(p_innov, c_innov), max(p_innov, c_innov)
+    if p_innov < min_innov or p_innov < 0.2 * (p_innov + c_innov):
+        return
+    shared = int(np.sum((m[p] == m[c]) & (m[p] != m[g]))) if g is not None else p_innov
+    if g is not None and shared < min_innov:
+        tree.parent[c] = g
+        tree.made[c] = "re-hung"
+        return
+    h = tree.new_node(p, c, g)
+    tree.parent[h] = g
+    tree.parent[p] = tree.parent[c] = h
+    tree.made[h] = tree.made[p] = tree.made[c] = "shared innovations"
+
+
+def _differing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(a != b)
+
+
+def _majority(m: list[np.ndarray], refs: Sequence[int], r: int) -> int:
+    votes: dict[int, int] = {}
+    for x in refs:
+        votes[int(m[x][r])] = votes.get(int(m[x][r]), 0) + 1
+    best = max(votes.values())
+    winners = [v for v, n in votes.items() if n == best]
+    return winners[0] if len(winners) == 1 else -2  # a tie says nothing
+
+
+def _reconstruct(m: list[np.ndarray], p: int, c: int, g: int | None) -> np.ndarray:
+    """A lost version's readings: what its two copies share, else its source's (else the first copy's)."""
+    fallback = m[g] if g is not None else m[p]
+    return np.where(m[p] == m[c], m[p], fallback)
+
+
+# ----------------------------------------------------------- second sources
+def _second_sources(tree: _Tree, min_innov: int) -> None:
+    n = len(tree.ev.ids)
+    m = tree.matrix
+    for c in range(n):
+        p = tree.parent.get(c)
+        if p is None:
+            continue
+        departures = _differing(m[p], m[c])
+        if len(departures) == 0:
+            continue
+        barred = tree.subtree(c) | set(tree.ancestors(c))
+        best, best_key = None, (0, 0)
+        for x in range(n):
+            if x in barred or tree.ev.agreement[x, c] < 0.01:
+                continue
+            hits = int(np.sum(m[x][departures] == m[c][departures]))
+            key = (hits, -len(tree.ancestors(x)))
+            if key > best_key:
+                best, best_key = x, key
+        hits = best_key[0]
+        if best is not None and hits > min_innov and hits >= SECOND_SOURCE_SHARE * len(departures):
+            tree.second[c] = best
+
+
+# ------------------------------------------------------------------- output
+def _stemma(tree: _Tree, names: Mapping[int, str], dates: Mapping[str, str | None], options: CollateOptions) -> Stemma:
+    edges = []
+    for c, p in sorted(tree.parent.items(), key=lambda kv: _depth_key(tree, kv[0])):
+        if p is not None:
+            edges.append(_edge(tree, p, c, names, dates, options, second=False))
+        if c in tree.second:
+            edges.append(_edge(tree, tree.second[c], c, names, dates, options, second=True))
+    linked = {e.source for e in edges} | {e.copy for e in edges}
+    roots = tuple(names[r] for r, p in sorted(tree.parent.items(), key=lambda kv: _depth_key(tree, kv[0]))
+                  if p is None and names[r] in linked)
+    hyp = tuple(names[h] for h in range(len(tree.ev.ids), len(tree.matrix)))
+    unrelated = tuple(w for w in tree.ev.ids if w not in linked)
+    return Stemma(tuple(edges), roots, hyp, unrelated, {"method": METHOD})
+
+
+def _depth_key(tree: _Tree, node: int) -> tuple[int, int]:
+    return (len(tree.ancestors(node)), node)
+
+
+def _names(tree: _Tree) -> dict[int, str]:
+    names = {i: w for i, w in enumerate(tree.ev.ids)}
+    taken = set(names.values())
+    k = 0
+    for h in range(len(tree.ev.ids), len(tree.matrix)):
+        k += 1
+        while f"lost-{k}" in taken:
+            k += 1
+        names[h] = f"lost-{k}"
+    return names
+
+
+def _edge(tree: _Tree, p: int, c: int, names: Mapping[int, str], dates: Mapping[str, str | None],
+          options: CollateOptions, *, second: bool) -> StemmaEdge:
+    ev, n = tree.ev, len(tree.ev.ids)
+    m = tree.readings
+    both_present = (m[p] != MISSING) | (m[c] != MISSING)
+    agree = float(np.sum((m[p] == m[c]) & (m[p] != MISSING)) / max(1, np.sum(both_present)))
+    link_z = (agree - options.link_threshold) * 20.0
+    evidence: dict[str, object] = {"shared_readings": int(np.sum((m[p] == m[c]) & (m[p] != MISSING))),
+                                   "differing_rows": int(np.sum(m[p] != m[c])),
+                                   "agreement": round(agree, 4)}
+    decided = ["shared readings"]
+    if p < n and c < n:
+        dir_z, info = direction_logit(ev, p, c, dates, options.use_dates)
+        evidence.update(info)
+        decided += _direction_reasons(dir_z, info)
+    else:
+        dir_z = 2.0 * options.min_innovations
+        loc = tree.matrix
+        evidence["shared_innovations"] = int(np.sum((loc[p] == loc[c]) & (loc[p] > 0)))
+        decided.append("shared innovations")
+    if second:
+        loc = tree.matrix
+        away = _differing(loc[tree.parent[c]], loc[c])  # type: ignore[index]
+        evidence["shared_departures"] = int(np.sum(loc[p][away] == loc[c][away]))
+        decided = ["shared departures from the main source"]
+    elif tree.made.get(c) == "re-hung":
+        decided.append("source's innovations missing in the copy")
+    conf = _sigmoid(link_z) * _sigmoid(dir_z)
+    kind = "second source" if second else ("hypothetical" if p >= n else "copy")
+    return StemmaEdge(names[p], names[c], conf, kind, evidence, tuple(decided))
+
+
+def _direction_reasons(z: float, info: Mapping[str, object]) -> list[str]:
+    out = []
+    if "dates" in info:
+        out.append("dates")
+    if abs(int(info["words_dropped"]) - int(info["words_added"])) / LOSS_SCALE >= 1.0:  # type: ignore[call-overload]
+        out.append("omissions" if z > 0 else "rooting against omissions")
+    if len(out) == 0 or z <= 0:
+        out.append("rooting")
+    return out
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

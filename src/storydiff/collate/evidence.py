@@ -36,6 +36,7 @@ class Evidence:
     ids: tuple[str, ...]
     matrix: np.ndarray  # versions × rows: reading index, or MISSING
     locations: np.ndarray  # versions × variant locations: variant code, or MISSING
+    presence: np.ndarray  # per location: True for a row's presence column
     texts: tuple[tuple[str, ...], ...]  # per row, the reading texts
     distance: np.ndarray  # variant locations on which two versions differ
     agreement: np.ndarray  # share of rows read identically
@@ -50,13 +51,24 @@ def gather(rows: Sequence[Row], ids: Sequence[str]) -> Evidence:
             for w in reading.witnesses:
                 m[pos[w], r] = k
     texts = tuple(tuple(rd.text for rd in row.readings) for row in rows)
-    cols = [col for r, row in enumerate(rows) for col in _row_locations(row, m[:, r], texts[r], ids)]
+    cols: list[np.ndarray] = []
+    flags: list[bool] = []
+    for r, row in enumerate(rows):
+        made = _row_locations(row, m[:, r], texts[r], ids)
+        cols += made
+        flags += [True] + [False] * (len(made) - 1)
     locs = np.stack(cols, axis=1) if cols else np.zeros((len(ids), 0), dtype=np.int32)
+    presence = np.array(flags, dtype=bool)
     n = len(ids)
     dist = np.zeros((n, n))
     for i in range(n):
-        dist[i] = (locs != locs[i]).sum(axis=1)
-    return Evidence(tuple(ids), m, locs, texts, dist, _agreement(m))
+        dist[i] = differing(locs, locs[i], presence).sum(axis=1)
+    return Evidence(tuple(ids), m, locs, presence, texts, dist, _agreement(m))
+
+
+def differing(a: np.ndarray, b: np.ndarray, presence: np.ndarray) -> np.ndarray:
+    """Where two location rows differ; a passage one version lacks counts once (at its presence column)."""
+    return (a != b) & (presence | ((a != MISSING) & (b != MISSING)))
 
 
 def _agreement(m: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from storydiff.collate.evidence import MISSING, Evidence, loss_gain
+from storydiff.collate.evidence import MISSING, Evidence, differing, loss_gain
 from storydiff.collate.model import CollateOptions, Stemma, StemmaEdge
 
 METHOD = "storydiff.stemma.v1"
@@ -43,8 +43,12 @@ METHOD = "storydiff.stemma.v1"
 LOSS_SCALE = 4.0
 # Logits a known date difference adds to the direction.
 DATE_LOGIT = 4.0
-# Share of a copy's departures that a second source must explain.
-SECOND_SOURCE_SHARE = 0.3
+# Share of a copy's departures that a second source must explain (tuned on the dev
+# traditions of benchmarks/collate_traditions.py: 0.3 doubled the false second sources).
+SECOND_SOURCE_SHARE = 0.5
+# Share of the differences along an edge that must be the source's own innovations
+# before the copy is taken to descend from a lost version instead (dev-tuned, 0.2-0.35).
+LOST_SHARE = 0.35
 
 
 @dataclass(slots=True)
@@ -201,15 +205,17 @@ def _check_edge(tree: _Tree, p: int, c: int, min_innov: int) -> None:
         refs.append(g)
     m = tree.matrix
     if refs:
-        p_innov = sum(1 for r in _differing(m[p], m[c]) if _majority(m, refs, r) == m[c][r])
-        c_innov = sum(1 for r in _differing(m[p], m[c]) if _majority(m, refs, r) == m[p][r])
+        diff = np.flatnonzero(differing(m[p], m[c], tree.ev.presence))
+        p_innov = sum(1 for r in diff if _majority(m, refs, r) == m[c][r])
+        c_innov = sum(1 for r in diff if _majority(m, refs, r) == m[p][r])
     else:  # a source with no other neighbour: only mutual omissions speak
-        p_innov = int(np.sum((m[p] != MISSING) & (m[c] == MISSING)))
-        c_innov = int(np.sum((m[c] != MISSING) & (m[p] == MISSING)))
+        pres = tree.ev.presence
+        p_innov = int(np.sum(pres & (m[p] != MISSING) & (m[c] == MISSING)))
+        c_innov = int(np.sum(pres & (m[c] != MISSING) & (m[p] == MISSING)))
         p_innov, c_innov = min(p_innov, c_innov), max(p_innov, c_innov)
-    if p_innov < min_innov or p_innov < 0.2 * (p_innov + c_innov):
+    if p_innov < min_innov or p_innov < LOST_SHARE * (p_innov + c_innov):
         return
-    shared = int(np.sum((m[p] == m[c]) & (m[p] != m[g]))) if g is not None else p_innov
+    shared = int(np.sum((m[p] == m[c]) & differing(m[p], m[g], tree.ev.presence))) if g is not None else p_innov
     if g is not None and shared < min_innov:
         tree.parent[c] = g
         tree.made[c] = "re-hung"
@@ -218,10 +224,6 @@ def _check_edge(tree: _Tree, p: int, c: int, min_innov: int) -> None:
     tree.parent[h] = g
     tree.parent[p] = tree.parent[c] = h
     tree.made[h] = tree.made[p] = tree.made[c] = "shared innovations"
-
-
-def _differing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.flatnonzero(a != b)
 
 
 def _majority(m: list[np.ndarray], refs: Sequence[int], r: int) -> int:
@@ -241,27 +243,46 @@ def _reconstruct(m: list[np.ndarray], p: int, c: int, g: int | None) -> np.ndarr
 
 # ----------------------------------------------------------- second sources
 def _second_sources(tree: _Tree, min_innov: int) -> None:
+    """Give a copy a second source when it shares enough of its rare departures with a version off its line."""
     n = len(tree.ev.ids)
     m = tree.matrix
+    common = _common_values(tree.ev.locations)
+    found: dict[int, tuple[int, float]] = {}
     for c in range(n):
         p = tree.parent.get(c)
         if p is None:
             continue
-        departures = _differing(m[p], m[c])
+        # Departures carrying a rare value: a shared one is an innovation, not an old reading kept.
+        departures = np.flatnonzero(differing(m[p], m[c], tree.ev.presence) & (m[c] != common))
         if len(departures) == 0:
             continue
         barred = tree.subtree(c) | set(tree.ancestors(c))
         best, best_key = None, (0, 0)
         for x in range(n):
-            if x in barred or tree.ev.agreement[x, c] < 0.01:
+            if x in barred:
                 continue
-            hits = int(np.sum(m[x][departures] == m[c][departures]))
+            hits = int(np.sum(m[x][departures] == m[c][departures]))  # MISSING only at presence columns
             key = (hits, -len(tree.ancestors(x)))
             if key > best_key:
                 best, best_key = x, key
         hits = best_key[0]
         if best is not None and hits > min_innov and hits >= SECOND_SOURCE_SHARE * len(departures):
-            tree.second[c] = best
+            found[c] = (best, hits / len(departures))
+    for c, (x, share) in found.items():
+        # Copying one way leaves the same shared readings as copying the other way:
+        # the copy is the one whose departures they explain the larger share of.
+        if found.get(x, (None, 0.0))[0] == c and found[x][1] > share:
+            continue
+        tree.second[c] = x
+
+
+def _common_values(locs: np.ndarray) -> np.ndarray:
+    """The most common value at every variant location (missing counts as a value)."""
+    out = np.zeros(locs.shape[1], dtype=locs.dtype)
+    for k in range(locs.shape[1]):
+        vals, counts = np.unique(locs[:, k], return_counts=True)
+        out[k] = vals[np.argmax(counts)]
+    return out
 
 
 # ------------------------------------------------------------------- output
@@ -318,7 +339,7 @@ def _edge(tree: _Tree, p: int, c: int, names: Mapping[int, str], dates: Mapping[
         decided.append("shared innovations")
     if second:
         loc = tree.matrix
-        away = _differing(loc[tree.parent[c]], loc[c])  # type: ignore[index]
+        away = np.flatnonzero(differing(loc[tree.parent[c]], loc[c], ev.presence))  # type: ignore[index]
         evidence["shared_departures"] = int(np.sum(loc[p][away] == loc[c][away]))
         decided = ["shared departures from the main source"]
     elif tree.made.get(c) == "re-hung":

@@ -4,6 +4,7 @@ The public surface; everything else is internal and may change.
 """
 
 from storydiff._version import __version__
+from storydiff.collate import Collation, CollateOptions, Stemma, StemmaEdge, collate, stemma_of
 from storydiff.comparison import Comparison
 from storydiff.errors import StorydiffError
 from storydiff.model import (
@@ -31,6 +32,8 @@ __all__ = [
     "Category",
     "Change",
     "ChangeKind",
+    "CollateOptions",
+    "Collation",
     "Comparison",
     "Document",
     "Group",
@@ -41,11 +44,15 @@ __all__ = [
     "Sentence",
     "Severity",
     "Span",
+    "Stemma",
+    "StemmaEdge",
     "StorydiffError",
     "Verdict",
     "__version__",
+    "collate",
     "compare",
     "compare_sentences",
     "load",
     "segment",
+    "stemma_of",
 ]

@@ -12,11 +12,9 @@ Documents already (a corpus cluster). Renderers live in :mod:`.render` and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storydiff.collate.evidence import gather
 from storydiff.collate.inputs import CollateSource, documents, resolve_dates
-from storydiff.collate.lineage import describe_edges
 from storydiff.collate.model import (
     SCHEMA,
     Collation,
@@ -27,13 +25,12 @@ from storydiff.collate.model import (
     Stemma,
     StemmaEdge,
 )
-from storydiff.collate.passages import choose_base, sentence_rows, unpunctuated, window_rows
-from storydiff.collate.readings import build_rows
-from storydiff.embed import MemoEncoder, get_encoder
 from storydiff.errors import OptionError
 from storydiff.model import Document
 from storydiff.options import Options
-from storydiff.segment import segment
+
+if TYPE_CHECKING:
+    from storydiff.embed import MemoEncoder
 
 __all__ = [
     "SCHEMA",
@@ -88,6 +85,12 @@ def collate(
         >>> [len(r.readings) for r in c.rows]
         [2, 1]
     """
+    # Imported here: the aligner and the change engine load numpy, scipy and models,
+    # which `import storydiff` should not pay for.
+    from storydiff.collate.lineage import describe_edges
+    from storydiff.collate.readings import build_rows
+    from storydiff.embed import MemoEncoder, get_encoder
+
     opts = options or CollateOptions()
     eng = engine or Options()
     docs = documents(sources, names, max_bytes=eng.max_bytes)
@@ -130,6 +133,9 @@ def _dated(doc: Document, when: Mapping[str, str | None]) -> Document:
 
 def _table(docs: list[Document], base: str | None, opts: CollateOptions, eng: Options,
            encoder: MemoEncoder) -> tuple[Any, ...]:
+    from storydiff.collate.passages import sentence_rows, unpunctuated, window_rows
+    from storydiff.segment import segment
+
     segs = [segment(d) for d in docs]
     mode = opts.passages
     if mode == "auto":
@@ -144,6 +150,8 @@ def _table(docs: list[Document], base: str | None, opts: CollateOptions, eng: Op
 
 def _base_index(docs: list[Document], base: str | None, segs: list[Any]) -> int:
     if base is None:
+        from storydiff.collate.passages import choose_base
+
         return choose_base(segs)
     for i, d in enumerate(docs):
         if d.id == base:
@@ -152,6 +160,7 @@ def _base_index(docs: list[Document], base: str | None, segs: list[Any]) -> int:
 
 
 def _infer(rows: Sequence[Row], ids: list[str], dates: Mapping[str, str | None], opts: CollateOptions) -> tuple[Stemma, Any]:
+    from storydiff.collate.evidence import gather
     from storydiff.collate.stemma import infer
 
     return infer(gather(rows, ids), dates, opts)

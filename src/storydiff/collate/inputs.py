@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from storydiff import read
 from storydiff.collate.model import MAX_WITNESSES
 from storydiff.errors import InputError, InputNotFound, OptionError
 from storydiff.model import Document, Segmentation
@@ -48,6 +47,8 @@ def check_count(n: int) -> None:
 
 
 def _document(source: CollateSource, name: str | None, i: int, max_bytes: int) -> Document:
+    from storydiff import read  # the readers load trafilatura: only when a file is read
+
     if isinstance(source, Segmentation):
         source = source.document
     if isinstance(source, Document):

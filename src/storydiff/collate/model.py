@@ -192,9 +192,9 @@ class Stemma:
         """
         nodes = set(members) if members is not None else {e.source for e in self.edges} | {
             e.copy for e in self.edges} | set(self.unrelated)
-        roots = [r for r in self.roots if r in nodes or self.component_of(r) & nodes]
+        roots = [r for r in self.roots if self.component_of(r) & nodes] + [u for u in self.unrelated if u in nodes]
         if len(roots) != 1:
-            return None, f"the versions form {len(roots)} unrelated families" if roots else "no family found"
+            return None, f"the versions form {len(roots)} unrelated families" if roots else "no version given"
         root = roots[0]
         if root in self.hypothetical:
             return None, "the common source is lost (a hypothetical version)"

@@ -7,8 +7,9 @@
   transpositions; two versions that share a unit share an innovation or
   both keep an old reading, and the number of units on which two versions
   differ is their distance;
-- *agreement*: the share of rows two versions read identically (versions
-  told independently of each other agree on almost nothing);
+- *agreement*: the share of rows two versions read identically, and
+  *containment*: the share of word 5-grams of the shorter version the other
+  has (versions told independently of each other agree on almost nothing);
 - *loss and gain*: words one version has and the other lacks (whole
   passages and words inside passages), the asymmetric containment that
   says which way copying went: copies drop more than they add.
@@ -40,6 +41,7 @@ class Evidence:
     texts: tuple[tuple[str, ...], ...]  # per row, the reading texts
     distance: np.ndarray  # variant locations on which two versions differ
     agreement: np.ndarray  # share of rows read identically
+    containment: np.ndarray  # share of the shorter version's word 5-grams the other has
 
 
 def gather(rows: Sequence[Row], ids: Sequence[str]) -> Evidence:
@@ -63,7 +65,22 @@ def gather(rows: Sequence[Row], ids: Sequence[str]) -> Evidence:
     dist = np.zeros((n, n))
     for i in range(n):
         dist[i] = differing(locs, locs[i], presence).sum(axis=1)
-    return Evidence(tuple(ids), m, locs, presence, texts, dist, _agreement(m))
+    return Evidence(tuple(ids), m, locs, presence, texts, dist, _agreement(m), _containment(m, texts))
+
+
+def _containment(m: np.ndarray, texts: tuple[tuple[str, ...], ...]) -> np.ndarray:
+    """Shared word 5-grams over the smaller set: a copy keeps most of its source's phrases even where
+    every passage was touched; versions told independently share few."""
+    grams = []
+    for i in range(m.shape[0]):
+        words = [t for r, k in enumerate(m[i]) if k != MISSING for t in tokens(texts[r][k])]
+        grams.append({tuple(words[k : k + 5]) for k in range(len(words) - 4)})
+    n = len(grams)
+    out = np.eye(n)
+    for i in range(n):
+        for j in range(i + 1, n):
+            out[i, j] = out[j, i] = len(grams[i] & grams[j]) / max(1, min(len(grams[i]), len(grams[j])))
+    return out
 
 
 def differing(a: np.ndarray, b: np.ndarray, presence: np.ndarray) -> np.ndarray:

@@ -43,7 +43,7 @@ class CollateOptions:
 
     passages: str = "auto"
     window_words: int = 12
-    link_threshold: float = 0.2
+    link_threshold: float = 0.3
     min_innovations: int = 2
     use_dates: bool = True
     stemma: bool = True

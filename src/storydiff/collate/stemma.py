@@ -43,9 +43,13 @@ METHOD = "storydiff.stemma.v1"
 LOSS_SCALE = 4.0
 # Logits a known date difference adds to the direction.
 DATE_LOGIT = 4.0
+# Share of the shorter version's word 5-grams two versions must share to be related even when
+# few of their passages read identically (long passages all touched by small edits). On the dev
+# traditions copies kept >= 0.79 and versions told independently <= 0.55.
+CONTAIN_LINK = 0.7
 # Share of a copy's departures that a second source must explain (tuned on the dev
-# traditions of benchmarks/collate_traditions.py: 0.3 doubled the false second sources).
-SECOND_SOURCE_SHARE = 0.5
+# traditions of benchmarks/collate_traditions.py: at 0.3 most second sources found were false).
+SECOND_SOURCE_SHARE = 0.7
 # Share of the differences along an edge that must be the source's own innovations
 # before the copy is taken to descend from a lost version instead (dev-tuned, 0.2-0.35).
 LOST_SHARE = 0.35
@@ -101,18 +105,28 @@ def infer(ev: Evidence, dates: Mapping[str, str | None], options: CollateOptions
         parent.update(_orient(comp, edges, root))
     tree = _Tree(ev, parent, [ev.locations[i] for i in range(n)], [ev.matrix[i] for i in range(n)])
     _lost_intermediates(tree, options.min_innovations)
-    _second_sources(tree, options.min_innovations)
+    _second_sources(tree, options.min_innovations, options.link_threshold)
     names = _names(tree)
     return _stemma(tree, names, dates, options), {names[k]: row for k, row in enumerate(tree.readings)}
 
 
 # ------------------------------------------------------------------ families
+def related(ev: Evidence, threshold: float) -> np.ndarray:
+    """Pairs of versions that may be linked at all (see ``CollateOptions.link_threshold``)."""
+    return (ev.agreement >= threshold) | (ev.containment >= CONTAIN_LINK)
+
+
+def _link_logit(ev: Evidence, i: int, j: int, threshold: float) -> float:
+    return max(ev.agreement[i, j] - threshold, ev.containment[i, j] - CONTAIN_LINK) * 20.0
+
+
 def _families(ev: Evidence, threshold: float) -> list[list[int]]:
     n = len(ev.ids)
     comp = list(range(n))
+    rel = related(ev, threshold)
     for i in range(n):
         for j in range(i + 1, n):
-            if ev.agreement[i, j] >= threshold:
+            if rel[i, j]:
                 a, b = comp[i], comp[j]
                 comp = [a if c == b else c for c in comp]
     groups: dict[int, list[int]] = {}
@@ -242,11 +256,12 @@ def _reconstruct(m: list[np.ndarray], p: int, c: int, g: int | None) -> np.ndarr
 
 
 # ----------------------------------------------------------- second sources
-def _second_sources(tree: _Tree, min_innov: int) -> None:
-    """Give a copy a second source when it shares enough of its rare departures with a version off its line."""
+def _second_sources(tree: _Tree, min_innov: int, link: float) -> None:
+    """Give a copy a second source when it shares enough of its rare departures with a related version off its line."""
     n = len(tree.ev.ids)
     m = tree.matrix
     common = _common_values(tree.ev.locations)
+    rel = related(tree.ev, link)
     found: dict[int, tuple[int, float]] = {}
     for c in range(n):
         p = tree.parent.get(c)
@@ -259,7 +274,7 @@ def _second_sources(tree: _Tree, min_innov: int) -> None:
         barred = tree.subtree(c) | set(tree.ancestors(c))
         best, best_key = None, (0, 0)
         for x in range(n):
-            if x in barred:
+            if x in barred or not rel[x, c]:
                 continue
             hits = int(np.sum(m[x][departures] == m[c][departures]))  # MISSING only at presence columns
             key = (hits, -len(tree.ancestors(x)))
@@ -329,6 +344,8 @@ def _edge(tree: _Tree, p: int, c: int, names: Mapping[int, str], dates: Mapping[
                                    "agreement": round(agree, 4)}
     decided = ["shared readings"]
     if p < n and c < n:
+        link_z = _link_logit(ev, p, c, options.link_threshold)
+        evidence["shared_phrases"] = round(float(ev.containment[p, c]), 4)
         dir_z, info = direction_logit(ev, p, c, dates, options.use_dates)
         evidence.update(info)
         decided += _direction_reasons(dir_z, info)

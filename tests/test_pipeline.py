@@ -23,7 +23,7 @@ def test_compare_same_text_has_no_changes(example_pair):
     text = example_pair[0].read_text(encoding="utf-8")
     c = storydiff.compare(text, text)
     assert c.changes == ()
-    assert all(g.verdict is Verdict.IDENTICAL for g in c.alignment.groups)
+    assert all(j.verdict is Verdict.IDENTICAL for j in c.judgements)
 
 
 def test_swapping_inputs_mirrors_added_and_removed(example_pair):

@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from storydiff.comparison import Comparison
 from storydiff.embed import MemoEncoder, get_encoder
-from storydiff.model import Document, PairJudgement, Segmentation
+from storydiff.model import Comparison, Document, PairJudgement, Segmentation
 from storydiff.options import Options
 
 Source = str | Path | bytes | Document | Segmentation
@@ -71,8 +70,8 @@ def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: A
     sb = as_segmentation(b, options=opts)
     encoder = MemoEncoder(get_encoder(opts.engine))
     alignment = align(sa, sb, options=opts, encoder=encoder)
-    alignment, changes = classify(sa, sb, alignment, options=opts, encoder=encoder)
-    return Comparison(sa, sb, alignment, changes, opts)
+    judgements, changes = classify(sa, sb, alignment, options=opts, encoder=encoder)
+    return Comparison(sa, sb, alignment, judgements, changes, opts)
 
 
 def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwargs: Any) -> PairJudgement:

@@ -43,7 +43,7 @@ from storydiff.classify.features import (
 from storydiff.classify.verdict import VerdictModel, load_model
 from storydiff.embed import Encoder, get_encoder
 from storydiff.errors import BackendUnavailable
-from storydiff.model import (Alignment, Category, Change, ChangeKind, PairJudgement, Segmentation,
+from storydiff.model import (Alignment, Category, Change, ChangeKind, Judgement, PairJudgement, Segmentation,
                              Sentence, Severity, Span, Verdict)
 from storydiff.options import Options
 
@@ -311,7 +311,7 @@ def _a_position(j: int, alignment: Alignment, a: Segmentation, b2a: dict[int, tu
 
 
 def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *, options: Options,
-             encoder: Encoder) -> tuple[Alignment, tuple[Change, ...]]:
+             encoder: Encoder) -> tuple[tuple[Judgement, ...], tuple[Change, ...]]:
     """Give every aligned group a verdict and list every change, in A's order.
 
     Args:
@@ -321,16 +321,15 @@ def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *, options:
         encoder: the sentence encoder of ``options.engine``.
 
     Returns:
-        The alignment with ``verdict``/``confidence`` set on each group, and
+        One :class:`Judgement` per group (in the order of ``alignment.groups``), and
         the changes: pinpointed word changes inside groups (document offsets),
         one record per run of removed/added sentences within a paragraph, and
         one record per move.
     """
     pairs = [(a.text_of(g.a), b.text_of(g.b)) for g in alignment.groups]
     judgements = judge_many(pairs, options=options, encoder=encoder)
-    groups, keyed = [], []
+    keyed = []
     for gi, (g, j) in enumerate(zip(alignment.groups, judgements)):
-        groups.append(replace(g, verdict=j.verdict, confidence=j.confidence))
         sa, sb = a.span_of(g.a), b.span_of(g.b)
         for c in j.changes:
             c = c.shifted(sa.start, sb.start, gi)
@@ -350,4 +349,4 @@ def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *, options:
                    f"({n} sentence{'s' if n > 1 else ''})")
         keyed.append(((sa.start, 0, sb.start), c))
     keyed.sort(key=lambda kc: kc[0])
-    return replace(alignment, groups=tuple(groups)), tuple(c for _, c in keyed)
+    return tuple(Judgement(j.verdict, j.confidence) for j in judgements), tuple(c for _, c in keyed)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from storydiff.errors import OptionError
 
 if TYPE_CHECKING:
-    from storydiff.comparison import Comparison
+    from storydiff.model import Comparison
 
 FORMATS = ("text", "json", "markdown", "csv", "html")
 _SEVERITIES = ("high", "medium", "low")

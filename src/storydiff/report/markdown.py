@@ -147,8 +147,6 @@ def render_markdown(data: dict[str, Any], *, min_severity: str | None = None) ->
         + ", ".join(f"{counts[sv]} {sv}" for sv in SEVERITIES) + ")"
         + (f"; {hidden} below {min_severity} not shown" if hidden else ""),
     ]
-    if data.get("truncated"):
-        lines += ["", "**Warning:** the alignment ran out of its step budget; this report is a best effort."]
     changed = [ci for ci in shown if data["changes"][ci]["kind"] == "changed"]
     lines += ["", "### Changes of meaning, most severe first", ""]
     if not changed:

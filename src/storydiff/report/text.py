@@ -188,8 +188,6 @@ def _summary(data: dict[str, Any], min_severity: str | None) -> Text:
     hidden = len(data["changes"]) - len(shown)
     if hidden:
         t.append(f" ({hidden} below {min_severity} hidden; --all shows them)", style="dim")
-    if data.get("truncated"):
-        t.append("\nWarning: the alignment ran out of its step budget; this is a best effort.", style="bold")
     return t
 
 

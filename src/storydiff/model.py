@@ -52,7 +52,14 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"high": 3, "medium": 2, "low": 1}[self.value]
+        return _SEVERITY_RANK[self.value]
+
+    def at_least(self, floor: Severity | str | None) -> bool:
+        """Whether this severity passes the floor (``None``: everything passes)."""
+        return floor is None or self.rank >= Severity(floor).rank
+
+
+_SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 
 
 class Category(StrEnum):
@@ -310,7 +317,10 @@ class Comparison:
             ``alignment.groups``.
         changes: every change found, in the order of document A; filtering
             by severity is for renderers (see :meth:`visible_changes`).
-        options: the options used (reported as provenance).
+        options: the options used.
+        provenance: which models and word lists made the result
+            (``aligner``, ``classifier`` and ``components``: file name →
+            content hash); reported with the options.
     """
 
     a: Segmentation
@@ -319,6 +329,7 @@ class Comparison:
     judgements: tuple[Judgement, ...]
     changes: tuple[Change, ...]
     options: Options
+    provenance: Mapping[str, Any] = field(default_factory=lambda: EMPTY_META)
 
     def __post_init__(self) -> None:
         if len(self.judgements) != len(self.alignment.groups):
@@ -342,8 +353,8 @@ class Comparison:
 
     def visible_changes(self, min_severity: Severity | str | None = None) -> tuple[Change, ...]:
         """Changes at or above ``min_severity`` (default: the options' value)."""
-        floor = Severity(min_severity) if min_severity is not None else self.options.min_severity
-        return tuple(c for c in self.changes if c.severity.rank >= floor.rank)
+        floor = min_severity if min_severity is not None else self.options.min_severity
+        return tuple(c for c in self.changes if c.severity.at_least(floor))
 
     def to_dict(self, *, min_severity: Severity | str | None = None) -> dict[str, Any]:
         """The ``storydiff.comparison/1`` JSON document.
@@ -359,7 +370,7 @@ class Comparison:
         return {
             "schema": SCHEMA,
             "storydiff_version": __version__,
-            "options": self.options.to_dict(),
+            "options": {**self.options.to_dict(), **self.provenance},
             "documents": [_document_dict(self.a), _document_dict(self.b)],
             "alignment": [
                 {

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from storydiff.embed import MemoEncoder, get_encoder
+from storydiff.embed import MemoEncoder, describe, get_encoder
 from storydiff.model import Comparison, Document, PairJudgement, Segmentation
 from storydiff.options import Options
 
@@ -71,7 +71,20 @@ def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: A
     encoder = MemoEncoder(get_encoder(opts.engine))
     alignment = align(sa, sb, options=opts, encoder=encoder)
     judgements, changes = classify(sa, sb, alignment, options=opts, encoder=encoder)
-    return Comparison(sa, sb, alignment, judgements, changes, opts)
+    return Comparison(sa, sb, alignment, judgements, changes, opts, provenance(opts.engine))
+
+
+def provenance(engine: str) -> dict[str, Any]:
+    """Which models and word lists a comparison with ``engine`` rests on: names, versions, content hashes."""
+    from storydiff.classify import components
+
+    parts = components(engine)
+    model = next(iter(parts))
+    return {
+        "aligner": f"storydiff.align with {describe(engine)}",
+        "classifier": f"storydiff.classify with {model} {parts[model]}",
+        "components": parts,
+    }
 
 
 def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwargs: Any) -> PairJudgement:

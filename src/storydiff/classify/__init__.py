@@ -40,14 +40,16 @@ from storydiff.classify.features import (
     identity_key,
     is_content,
 )
-from storydiff.classify.verdict import VerdictModel, load_model
+from storydiff import resources
+from storydiff.classify.verdict import MODEL_FILES, VerdictModel, load_model
 from storydiff.embed import Encoder, get_encoder
 from storydiff.errors import BackendUnavailable
 from storydiff.model import (Alignment, Category, Change, ChangeKind, Judgement, PairJudgement, Segmentation,
                              Sentence, Severity, Span, Verdict)
 from storydiff.options import Options
+from storydiff.words import WORD_OR_MARK
 
-__all__ = ["classify", "judge", "judge_many"]
+__all__ = ["classify", "components", "judge", "judge_many"]
 
 # A rule change this sure and this severe decides the verdict on its own: rules
 # pinpoint changed numbers, dates, names and negations the statistical model can miss.
@@ -63,7 +65,7 @@ RULE_MIN_CONFIDENCE = 0.7
 # storydiff counts changes (a changed figure is a change of meaning, unlike in MSRP).
 RULE_FORCED_CONFIDENCE = 0.75
 MAX_CONTENT_CHANGES = 4
-_WORD = re.compile(r"\w+(?:[-'’.,]\w+)*|[^\w\s]")
+_WORD = WORD_OR_MARK
 _FINAL_PUNCT = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
 
 
@@ -90,6 +92,29 @@ def _model_for(encoder: Encoder) -> tuple[VerdictModel, Encoder | None]:
         else:
             return model, (encoder if MINILM_FEATURE in model.features else None)
     return load_model("wordllama"), None
+
+
+def components(engine: str) -> dict[str, str]:
+    """The models and word lists that judge pairs for ``engine``, each with its content hash (for provenance).
+
+    Mirrors :func:`_model_for`: the minilm engine uses its own verdict model when one ships.
+    """
+    from storydiff.classify.changes import ANTONYMS
+    from storydiff.classify.features import FEATURE_WORDS
+    from storydiff.classify.tokens import COMMON_WORDS, LEXICON
+
+    files = [MODEL_FILES["wordllama"]]
+    if engine == "minilm":
+        try:
+            model = load_model("minilm")
+        except BackendUnavailable:
+            pass
+        else:
+            files = [MODEL_FILES["minilm"]]
+            if CROSS_FEATURE in model.features:
+                files += ["cross_encoder/adapter.safetensors", "cross_encoder/config.json"]
+    files += [FEATURE_WORDS, LEXICON, COMMON_WORDS, ANTONYMS]
+    return {name: resources.digest(name) for name in files}
 
 
 def _p_changed(pairs: Sequence[tuple[str, str]], encoder: Encoder) -> np.ndarray:

@@ -13,8 +13,9 @@ import click
 
 from storydiff.errors import InputError, InputNotFound, OptionError
 from storydiff.model import Severity
-
-FORMATS = ("text", "json", "markdown", "csv", "html")
+from storydiff.options import ENGINES
+from storydiff.read import MEDIA_TYPES
+from storydiff.report import FORMATS
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -55,13 +56,13 @@ def _use_color(color: bool | None, output: str | None) -> bool:
               help="Write the report to this file instead of stdout.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write a self-contained HTML report to this file.")
-@click.option("--engine", type=click.Choice(["wordllama", "minilm"]), default="wordllama", show_default=True,
+@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
               help="Sentence-embedding engine; minilm needs storydiff[neural].")
 @click.option("--min-severity", type=click.Choice([s.value for s in Severity]), default=None,
               help="Show changes at or above this severity (default: medium for text/markdown/html; "
                    "JSON/CSV carry every change unless this is given).")
 @click.option("--all", "show_all", is_flag=True, help="Show every change, low severity included.")
-@click.option("--media-type", type=click.Choice(["text/plain", "text/markdown", "text/html"]), default=None,
+@click.option("--media-type", type=click.Choice(list(MEDIA_TYPES)), default=None,
               help="Read both inputs as this type instead of guessing from name and content.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
               help="Refuse inputs larger than this many bytes (default 20 MB).")
@@ -114,7 +115,7 @@ def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None,
         sys.stdout.flush()
     else:
         write_output(text, output, (a, b))
-    if exit_code and any(c.severity.rank >= Severity(floor or "low").rank for c in result.changes):
+    if exit_code and result.visible_changes(floor or Severity.LOW):
         sys.exit(1)
 
 
@@ -139,7 +140,8 @@ def _read_pairs(handle: TextIO, name: str):  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("tsv", metavar="FILE.tsv")
-@click.option("--engine", type=click.Choice(["wordllama", "minilm"]), default="wordllama", show_default=True)
+@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
+              help="Sentence-embedding engine; minilm needs storydiff[neural].")
 def pairs(tsv: str, engine: str) -> None:
     """Judge sentence pairs from a tab-separated file, one JSON line per pair.
 

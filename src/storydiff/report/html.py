@@ -56,6 +56,8 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from storydiff.model import Severity
+from storydiff.report import FLOOR_LABELS
 from storydiff.report._layout import (
     SEVERITIES,
     VERDICTS,
@@ -297,8 +299,7 @@ def _summary(data: dict[str, Any], floor: str | None, p: str, fragment: bool = F
 
 def _controls(data: dict[str, Any], floor: str | None) -> str:
     floor = floor or "low"
-    labels = {"high": "high only", "medium": "medium and above", "low": "all (low included)"}
-    sev = "".join(f'<option value="{k}"{" selected" if k == floor else ""}>{labels[k]}</option>' for k in SEVERITIES)
+    sev = "".join(f'<option value="{k}"{" selected" if k == floor else ""}>{FLOOR_LABELS[Severity(k)]}</option>' for k in SEVERITIES)
     cats = "".join(f'<option value="{esc(k)}">{esc(k)}</option>' for k in category_counts(data["changes"]))
     return (f'<nav id="controls" class="no-print" aria-label="Filters">'
             f'<label>Severity <select id="filter-severity">{sev}</select></label>'

@@ -138,9 +138,13 @@ def test_min_severity_accepts_the_enum(comparison: Comparison) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_every_format_renders_a_nonempty_string(comparison: Comparison, fmt: str) -> None:
+def test_every_format_tells_the_changes_that_pass_the_floor(comparison: Comparison, fmt: str) -> None:
     out = render(comparison, fmt, min_severity="medium")
-    assert isinstance(out, str) and len(out) > 100
+    assert "5,000" in out  # the changed number
+    assert "An old sentence was here." in out  # the removed sentence
+    assert "negation added" in out  # the change of polarity, named
+    if fmt != "html":  # the page keeps changes under the floor, hidden until the filter is lowered
+        assert "wording" not in out
 
 
 # ----- layout -------------------------------------------------------------------

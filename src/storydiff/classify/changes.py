@@ -134,7 +134,7 @@ def _render(f: Finding, a: str, b: str, ta: tuple[Token, ...], tb: tuple[Token, 
 def detect_names(ctx: Context) -> None:
     """Names substituted (entity/attribution, high), re-spelled (spelling, low) or dropped (content)."""
     known = known_names(ctx.a, ctx.b)
-    _respell(ctx, known)
+    _respell(ctx)
     ea = [e for e in find_entities(ctx.a, known) if not ctx.used_a.issuperset(e.indices())]
     eb = [e for e in find_entities(ctx.b, known) if not ctx.used_b.issuperset(e.indices())]
     ua = [e for e in ea if not _present(ctx, e, eb, "a")]
@@ -144,7 +144,7 @@ def detect_names(ctx: Context) -> None:
             _name_change(ctx, side, e, ub if side == "a" else ua)
 
 
-def _respell(ctx: Context, known: frozenset[str]) -> None:
+def _respell(ctx: Context) -> None:
     """Pair unmatched capitalised words that are spellings of one name (Kiev/Kyiv); demonyms are no change."""
     def names(toks: tuple[Token, ...], free) -> list[Token]:
         return [t for t in toks if free(t.i) and t.is_word and t.is_cap and t.is_content]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -47,6 +48,28 @@ def _use_color(color: bool | None, output: str | None) -> bool:
     return output in (None, "-") and sys.stdout.isatty()
 
 
+def _width(output: str | None) -> int | None:
+    """The terminal's width when the report goes to one (``COLUMNS`` wins), else the renderer's default."""
+    if output in (None, "-") and sys.stdout.isatty():
+        return max(shutil.get_terminal_size().columns, 40)
+    return None
+
+
+def show(text: str, *, pager: bool | None) -> None:
+    """Print a report on stdout, through a pager when stdout is a terminal, as git does.
+
+    ``LESS=FRX`` (git's default) makes less quit at once when the report fits on one screen and keeps colours.
+    """
+    if pager is None:
+        pager = sys.stdout.isatty() and sys.stdin.isatty()
+    if pager:
+        os.environ.setdefault("LESS", "FRX")
+        click.echo_via_pager(text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+
+
 @click.command()
 @click.argument("a", metavar="A")
 @click.argument("b", metavar="B")
@@ -69,10 +92,12 @@ def _use_color(color: bool | None, output: str | None) -> bool:
 @click.option("--corpus", "corpus_store", type=click.Path(), default=None,
               help="A and B are document ids in this corpus store (see `storydiff corpus`).")
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: only on a terminal).")
+@click.option("--pager/--no-pager", default=None,
+              help="Page the text report through $PAGER (default: less -FRX) when stdout is a terminal (the default).")
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when changes of meaning are found (like git diff).")
 def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None, engine: str,
             min_severity: str | None, show_all: bool, media_type: str | None, max_bytes: int | None,
-            corpus_store: str | None, color: bool | None, exit_code: bool) -> None:
+            corpus_store: str | None, color: bool | None, pager: bool | None, exit_code: bool) -> None:
     """Compare two versions of a text, A and B (files, or - for standard input).
 
     Plain text, Markdown and HTML pages are read (main text only for HTML).
@@ -81,7 +106,7 @@ def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None,
 
     Example:
 
-        storydiff compare examples/statement-original.txt examples/statement-republished.txt
+        storydiff compare examples/bridge-original.txt examples/bridge-republished.txt
     """
     import storydiff
     from storydiff import read
@@ -107,12 +132,11 @@ def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None,
     else:
         floor = None if fmt in ("json", "csv") else Severity.MEDIUM.value
     use_color = _use_color(color, output)
-    text = render(result, fmt, min_severity=floor, color=use_color)
+    text = render(result, fmt, min_severity=floor, color=use_color, width=_width(output))
     if html_path:
         write_output(render(result, "html", min_severity=floor), html_path, (a, b))
     if fmt == "text" and (output is None or output == "-"):
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        show(text, pager=pager)
     else:
         write_output(text, output, (a, b))
     if exit_code and result.visible_changes(floor or Severity.LOW):

@@ -236,6 +236,11 @@ def severity_order(changes: list[dict[str, Any]]) -> list[int]:
     return sorted(range(len(changes)), key=lambda ci: (-Severity(changes[ci]["severity"]).rank, ci))
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``"1 change"``, ``"3 changes"``."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def visible(change: dict[str, Any], min_severity: str | None) -> bool:
     """Whether a change is at or above the severity floor (None: everything)."""
     return Severity(change["severity"]).at_least(min_severity)

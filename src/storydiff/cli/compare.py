@@ -106,6 +106,7 @@ def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None,
 
     Example:
 
+    \b
         storydiff compare examples/bridge-original.txt examples/bridge-republished.txt
     """
     import storydiff

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from storydiff.collate.render import FORMATS
+from storydiff.options import ENGINES
 
 
 @click.command()
@@ -25,7 +26,7 @@ from storydiff.collate.render import FORMATS
 @click.option("--passages", type=click.Choice(["auto", "sentence", "window"]), default="auto", show_default=True,
               help="Passages to align: sentences, or word windows for texts without punctuation.")
 @click.option("--no-stemma", is_flag=True, help="Only the variant table; do not infer who copied whom.")
-@click.option("--engine", type=click.Choice(["wordllama", "minilm"]), default="wordllama", show_default=True,
+@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
               help="Sentence-embedding engine; minilm needs storydiff[neural].")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
               help="Refuse inputs larger than this many bytes (default 20 MB).")

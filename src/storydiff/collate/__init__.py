@@ -100,7 +100,7 @@ def collate(
     # One memoising encoder for the whole collation: a passage shared by many versions is embedded once.
     encoder = MemoEncoder(get_encoder(eng.engine))
     segs, raw, mode, base_id = _table(docs, base, opts, eng, encoder)
-    rows = build_rows(raw, {s.document.id: s for s in segs}, base_id, options=eng, encoder=encoder)
+    rows = build_rows(raw, {s.document.id: s for s in segs}, base_id, encoder=encoder)
     stemma = None
     if opts.stemma:
         inferred, readings = _infer(rows, [s.document.id for s in segs], when, opts)

@@ -16,7 +16,6 @@ from storydiff.errors import InputError, InputNotFound, OptionError
 from storydiff.model import Document, Segmentation
 
 CollateSource = str | Path | bytes | Document | Segmentation
-_READABLE = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml")
 
 
 def documents(sources: Sequence[CollateSource], names: Sequence[str] | None, *, max_bytes: int) -> list[Document]:
@@ -64,11 +63,13 @@ def _document(source: CollateSource, name: str | None, i: int, max_bytes: int) -
 
 def expand_paths(args: Sequence[str]) -> list[Path]:
     """Files named on a command line: directories give their text/HTML/Markdown files, globs expand."""
+    from storydiff.read import media_type_of
+
     out: list[Path] = []
     for arg in args:
         p = Path(arg)
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in _READABLE)
+            found = sorted(f for f in p.iterdir() if f.is_file() and media_type_of(f.name))
             if not found:
                 raise InputNotFound(f"{arg}: the directory holds no .txt, .md or .html files")
             out.extend(found)

@@ -20,7 +20,6 @@ from storydiff.collate.model import Reading, ReadingGroup, Row
 from storydiff.collate.passages import RawRow
 from storydiff.embed import Encoder
 from storydiff.model import PairJudgement, Segmentation, Verdict
-from storydiff.options import Options
 
 # Changed readings of one row compared with each other, at most this many per row
 # (beyond it the rest keep a group each: a row with that many rival meanings is rare).
@@ -37,18 +36,16 @@ def build_rows(
     segs: Mapping[str, Segmentation],
     base: str,
     *,
-    options: Options,
     encoder: Encoder,
 ) -> tuple[Row, ...]:
     """Turn the alignment skeleton into rows with readings and meaning groups."""
     order = list(segs)
     drafts = [_readings(r, segs, order, base) for r in raw]
     first = [(d[0][1], d[k][1]) for d in drafts for k in range(1, len(d))]
-    verdicts = iter(judge_many(first, options=options, encoder=encoder))
+    verdicts = iter(judge_many(first, encoder=encoder))
     per_row = [[next(verdicts) for _ in range(1, len(d))] for d in drafts]
     rival_pairs = [p for d, js in zip(drafts, per_row, strict=True) for p in _rival_pairs(d, js)]
-    rivals = dict(zip(rival_pairs, judge_many([(a, b) for _, a, b in rival_pairs], options=options,
-                                                encoder=encoder), strict=True))
+    rivals = dict(zip(rival_pairs, judge_many([(a, b) for _, a, b in rival_pairs], encoder=encoder), strict=True))
     rows = []
     for r, d, js in zip(raw, drafts, per_row, strict=True):
         rows.append(_row(r, d, js, rivals, order))

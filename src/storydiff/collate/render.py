@@ -11,11 +11,13 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from storydiff.errors import OptionError
+from storydiff.report import FORMATS as REPORT_FORMATS
 
 if TYPE_CHECKING:
     from storydiff.collate.model import Collation
 
-FORMATS = ("text", "json", "markdown", "csv", "html", "collatex", "tei")
+# Every format a comparison renders to, and the two exports other collation tools read.
+FORMATS = (*REPORT_FORMATS, "collatex", "tei")
 CSV_COLUMNS = ("row", "reading", "group", "verdict", "witnesses", "lacking", "moved", "text", "changes")
 
 

@@ -12,7 +12,9 @@ Metrics (over extant versions):
   share pointing the right way;
 - false links: predicted edges joining versions of different true families;
 - ancestor precision / recall: ordered pairs (ancestor, descendant), through lost
-  versions and second sources.
+  versions and second sources;
+- on the Florilegium, whose scholar's stemma joins only B → P and B → S directly, also the
+  correlation of path lengths between every two manuscripts in the two stemmata.
 
 Baselines: a maximum spanning tree on word 3-gram Jaccard rooted at the longest
 version; the same tree with each edge pointing from the version with fewer singular
@@ -214,13 +216,50 @@ def run_storydiff(trad: Tradition, use_dates: bool):  # type: ignore[no-untyped-
     return c, [(e.source, e.copy) for e in st.edges], set(st.hypothetical)
 
 
+def path_lengths(edges: list[tuple[str, str]], nodes: list[str]) -> dict[tuple[str, str], int]:
+    """Edges between every pair of ``nodes`` in the undirected graph (lost nodes walked through)."""
+    adj: dict[str, set[str]] = {}
+    for a, b in edges:
+        adj.setdefault(a, set()).add(b)
+        adj.setdefault(b, set()).add(a)
+    out = {}
+    for a in nodes:
+        dist, todo = {a: 0}, [a]
+        while todo:
+            x = todo.pop(0)
+            for y in adj.get(x, ()):
+                if y not in dist:
+                    dist[y] = dist[x] + 1
+                    todo.append(y)
+        for b in nodes:
+            if a < b:
+                out[(a, b)] = dist.get(b, -1)
+    return out
+
+
+def tree_correlation(pred: list[tuple[str, str]], truth: list[tuple[str, str]], nodes: list[str]) -> float:
+    """Pearson correlation of path lengths between extant versions in the two stemmata (unlinked = longest + 1)."""
+    import numpy as np
+
+    p, t = path_lengths(pred, nodes), path_lengths(truth, nodes)
+    worst = max(p.values(), default=0) + 1
+    x = np.array([v if v >= 0 else worst for v in p.values()], dtype=float)
+    y = np.array([t[k] for k in p], dtype=float)
+    return round(float(np.corrcoef(x, y)[0, 1]), 3) if x.std() > 0 and y.std() > 0 else 0.0
+
+
+def florilegium_edges() -> list[tuple[str, str]]:
+    dot = (SHARED / "stemma-florilegium" / "stemma.dot").read_text(encoding="utf-8")
+    return re.findall(r'^\s*"?([^"\s]+)"?\s*->\s*"?([^"\s;]+)"?;', dot, re.M)
+
+
 def florilegium() -> Tradition | None:
     base = SHARED / "stemma-florilegium"
     if not base.exists():
         return None
     texts = {f.stem: f.read_text(encoding="utf-8") for f in sorted((base / "witnesses").glob("*.txt"))
              if not f.stem.endswith("-ac")}
-    edges = re.findall(r'^\s*"?([^"\s]+)"?\s*->\s*"?([^"\s;]+)"?;', (base / "stemma.dot").read_text(), re.M)
+    edges = florilegium_edges()
     kids: dict[str, list[str]] = {}
     par: dict[str, str] = {}
     for a, b in edges:
@@ -270,10 +309,14 @@ def main() -> None:
     }
     if flor is not None:
         coll, edges, hyp = run_storydiff(flor, False)
+        truth, nodes = florilegium_edges(), sorted(flor.texts)
+        jac, sing = baseline_jaccard(flor.texts), baseline_singular(flor.texts, coll)
         out["florilegium"] = {
-            "storydiff": {**totals([score(flor, edges, hyp)]), "edges": edges, "hypothetical": sorted(hyp)},
-            "jaccard_mst": totals([score(flor, baseline_jaccard(flor.texts))]),
-            "singular_readings": totals([score(flor, baseline_singular(flor.texts, coll))]),
+            "storydiff": {**totals([score(flor, edges, hyp)]), "tree_distance_correlation":
+                          tree_correlation(edges, truth, nodes), "edges": edges, "hypothetical": sorted(hyp)},
+            "jaccard_mst": {**totals([score(flor, jac)]), "tree_distance_correlation": tree_correlation(jac, truth, nodes)},
+            "singular_readings": {**totals([score(flor, sing)]),
+                                  "tree_distance_correlation": tree_correlation(sing, truth, nodes)},
         }
     name = f"collate_traditions_{args.split}{'_dates' if args.dates else ''}.json"
     (ROOT / "benchmarks" / "results" / name).write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")

@@ -114,7 +114,10 @@ def render_text(data: dict[str, Any]) -> str:
     for e in st.get("edges", []):
         if e["kind"] == "second source":
             lines.append(f"  second source: {e['from']} → {e['to']}: {_edge_summary(e)}")
-    if st.get("unrelated"):
+    if st.get("unrelated") and not st.get("edges"):
+        lines.append("  no two versions share enough wording to say that one was copied from the other: "
+                     + ", ".join(st["unrelated"]))
+    elif st.get("unrelated"):
         lines.append(f"  unrelated to the others: {', '.join(st['unrelated'])}")
     return "\n".join(lines) + "\n"
 

@@ -151,3 +151,19 @@ def test_florilegium_pairs_each_corrected_manuscript_with_its_first_hand(shared_
     for w in ("E", "P", "Q", "T"):
         assert frozenset((w, f"{w}-ac")) in pairs
     assert not c.stemma.unrelated
+
+
+def test_dates_auto_reads_html_metadata(tmp_path):
+    page = ("<!doctype html><html><head><title>Bridge opens</title><meta property=\"article:published_time\" "
+            "content=\"{date}T10:00:00Z\"></head><body><article><h1>Bridge opens</h1><p>The new bridge will open in "
+            "{month} after three years of work. It has four lanes for cars and a separate path for cyclists.</p>"
+            "<p>The city council approved the plan in 2023. The cost was 120 million euros, half of it lent by a "
+            "European bank.</p></article></body></html>")
+    (tmp_path / "later.html").write_text(page.format(date="2024-03-01", month="May"), encoding="utf-8")
+    (tmp_path / "earlier.html").write_text(page.format(date="2024-02-01", month="June"), encoding="utf-8")
+    p = run(str(tmp_path), "--dates", "auto", "-f", "json")
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert {w["id"]: w["date"][:10] for w in data["witnesses"]} == {"earlier": "2024-02-01", "later": "2024-03-01"}
+    edge = data["stemma"]["edges"][0]
+    assert (edge["from"], edge["to"]) == ("earlier", "later") and "dates" in edge["decided_by"]

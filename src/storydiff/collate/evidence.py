@@ -123,7 +123,8 @@ def _row_locations(row: Row, col: np.ndarray, texts: tuple[str, ...], ids: Seque
 
 def _diff(a: str, b: str) -> tuple[list[tuple[int, int, tuple[str, ...]]], set[int]]:
     ta, tb = tokens(a), tokens(b)
-    ops, kept = [], set()
+    ops: list[tuple[int, int, tuple[str, ...]]] = []
+    kept: set[int] = set()
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
         if tag == "equal":
             kept.update(range(i1, i2))

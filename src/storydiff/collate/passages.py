@@ -124,7 +124,8 @@ def _units(n: int, groups: list[tuple[int, ...]]) -> list[int]:
     for a in groups:
         for i in a[1:]:
             parent[find(i)] = find(a[0])
-    unit, names = [], {}
+    unit: list[int] = []
+    names: dict[int, int] = {}
     for i in range(n):
         unit.append(names.setdefault(find(i), len(names)))
     return unit

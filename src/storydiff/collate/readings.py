@@ -44,11 +44,14 @@ def build_rows(
     first = [(d[0][1], d[k][1]) for d in drafts for k in range(1, len(d))]
     verdicts = iter(judge_many(first, encoder=encoder))
     per_row = [[next(verdicts) for _ in range(1, len(d))] for d in drafts]
-    rival_pairs = [p for d, js in zip(drafts, per_row, strict=True) for p in _rival_pairs(d, js)]
-    rivals = dict(zip(rival_pairs, judge_many([(a, b) for _, a, b in rival_pairs], encoder=encoder), strict=True))
+    rival_pairs = [p for n, (d, js) in enumerate(zip(drafts, per_row, strict=True)) for p in _rival_pairs(n, d, js)]
+    judged = judge_many([(drafts[n][a][1], drafts[n][b][1]) for n, a, b in rival_pairs], encoder=encoder)
+    rivals: dict[int, dict[tuple[int, int], PairJudgement]] = {}
+    for (n, a, b), j in zip(rival_pairs, judged, strict=True):
+        rivals.setdefault(n, {})[(a, b)] = j
     rows = []
-    for r, d, js in zip(raw, drafts, per_row, strict=True):
-        rows.append(_row(r, d, js, rivals, order))
+    for n, (r, d, js) in enumerate(zip(raw, drafts, per_row, strict=True)):
+        rows.append(_row(r, d, js, rivals.get(n, {}), order))
     return tuple(rows)
 
 
@@ -66,17 +69,17 @@ def _readings(raw: RawRow, segs: Mapping[str, Segmentation], order: list[str], b
     return [readings[lead]] + readings[:lead] + readings[lead + 1 :]
 
 
-def _rival_pairs(draft: list[tuple[list[str], str]], js: list[PairJudgement]) -> list[tuple[int, str, str]]:
-    """Pairs of changed readings of one row to compare (keyed by the row's id(draft))."""
+def _rival_pairs(row: int, draft: list[tuple[list[str], str]], js: list[PairJudgement]) -> list[tuple[int, int, int]]:
+    """Pairs of changed readings of one row to compare with each other: (row, reading, reading)."""
     changed = [k + 1 for k, j in enumerate(js) if j.verdict is Verdict.CHANGED][:MAX_PAIRWISE]
-    return [(id(draft), draft[i][1], draft[k][1]) for n, i in enumerate(changed) for k in changed[n + 1 :]]
+    return [(row, i, k) for n, i in enumerate(changed) for k in changed[n + 1 :]]
 
 
 def _row(
     raw: RawRow,
     draft: list[tuple[list[str], str]],
     js: list[PairJudgement],
-    rivals: Mapping[tuple[int, str, str], PairJudgement],
+    rivals: Mapping[tuple[int, int], PairJudgement],
     order: list[str],
 ) -> Row:
     group_of = [0]
@@ -85,7 +88,7 @@ def _row(
         if j.verdict is not Verdict.CHANGED:
             group_of.append(0)
             continue
-        home = next((g for g, rep in enumerate(reps) if g > 0 and _same(rivals, draft, rep, k)), None)
+        home = next((g for g, rep in enumerate(reps) if g > 0 and _same(rivals, rep, k)), None)
         if home is None:
             home = len(reps)
             reps.append(k)
@@ -99,8 +102,8 @@ def _row(
     return Row(cells=cells, readings=readings, groups=groups, moved=tuple(w for w in order if w in raw.moved))
 
 
-def _same(rivals: Mapping[tuple[int, str, str], PairJudgement], draft: list[tuple[list[str], str]], a: int, b: int) -> bool:
-    j = rivals.get((id(draft), draft[a][1], draft[b][1]))
+def _same(rivals: Mapping[tuple[int, int], PairJudgement], a: int, b: int) -> bool:
+    j = rivals.get((a, b))
     return j is not None and j.verdict is not Verdict.CHANGED
 
 

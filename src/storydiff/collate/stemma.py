@@ -219,9 +219,9 @@ def _check_edge(tree: _Tree, p: int, c: int, min_innov: int) -> None:
         refs.append(g)
     m = tree.matrix
     if refs:
-        diff = np.flatnonzero(differing(m[p], m[c], tree.ev.presence))
-        p_innov = sum(1 for r in diff if _majority(m, refs, r) == m[c][r])
-        c_innov = sum(1 for r in diff if _majority(m, refs, r) == m[p][r])
+        diff = np.flatnonzero(differing(m[p], m[c], tree.ev.presence)).tolist()
+        p_innov = sum(1 for r in diff if _majority(m, refs, r) == int(m[c][r]))
+        c_innov = sum(1 for r in diff if _majority(m, refs, r) == int(m[p][r]))
     else:  # a source with no other neighbour: only mutual omissions speak
         pres = tree.ev.presence
         p_innov = int(np.sum(pres & (m[p] != MISSING) & (m[c] == MISSING)))

@@ -9,10 +9,10 @@ The method (``storydiff.stemma.v1``), in five steps:
    over the number of variant units (word-level differences, omissions,
    transpositions) on which two versions differ: a copy is closest to its
    source.
-2. **Direction.** Each family is rooted where the edges, taken away from
-   the root, explain most words as dropped rather than added (copies trim
-   more than they add: asymmetric containment), and where known dates agree
-   (earlier = source).
+2. **Direction.** Each edge's evidence (words dropped rather than added:
+   copies trim more than they add, asymmetric containment; known dates,
+   earlier = source) is a log-odds of its direction; each family is rooted
+   where all its edges' directions are most likely together.
 3. **Lost intermediates.** Along an edge source → copy, the source's other
    neighbours in the tree (its own source, its other copies) say which
    readings are old. If the source has innovations the copy does not share,
@@ -22,8 +22,9 @@ The method (``storydiff.stemma.v1``), in five steps:
 4. **Second sources.** When a copy shares several of its departures from its
    source with a version outside its own line, that version is a second
    source (contamination).
-5. **Confidence.** Every edge gets a probability from the strength of the
-   link (agreement) and of the direction (word loss and gain, dates), and
+5. **Confidence.** Every edge gets a probability: the strength of the link
+   (agreement, shared phrases) times the posterior probability, over the
+   possible roots of its family, that it points the way it does; and it
    names the evidence that decided it.
 """
 
@@ -63,6 +64,7 @@ class _Tree:
     parent: dict[int, int | None]
     matrix: list[np.ndarray]  # variant locations per node
     readings: list[np.ndarray]  # row readings per node
+    direction: dict[tuple[int, int], float] = field(default_factory=dict)  # P(edge points this way)
     second: dict[int, int] = field(default_factory=dict)
     made: dict[int, str] = field(default_factory=dict)  # how each node got its parent
 
@@ -99,11 +101,14 @@ def infer(ev: Evidence, dates: Mapping[str, str | None], options: CollateOptions
     """
     n = len(ev.ids)
     parent: dict[int, int | None] = {}
+    sure: dict[tuple[int, int], float] = {}
     for comp in _families(ev, options.link_threshold):
         edges = _mst(ev, comp)
-        root = _root(ev, comp, edges, dates, options.use_dates)
+        root, family_sure = _root(ev, comp, edges, dates, options.use_dates)
         parent.update(_orient(comp, edges, root))
-    tree = _Tree(ev, parent, [ev.locations[i] for i in range(n)], [ev.matrix[i] for i in range(n)])
+        sure.update(family_sure)
+    tree = _Tree(ev, parent, [ev.locations[i] for i in range(n)], [ev.matrix[i] for i in range(n)],
+                 direction=sure)
     _lost_intermediates(tree, options.min_innovations)
     _second_sources(tree, options.min_innovations, options.link_threshold)
     names = _names(tree)
@@ -169,18 +174,47 @@ def direction_logit(ev: Evidence, u: int, v: int, dates: Mapping[str, str | None
     return z, info
 
 
-def _root(ev: Evidence, comp: list[int], edges: list[tuple[int, int]], dates: Mapping[str, str | None], use_dates: bool) -> int:
-    """The member whose rooting makes the edges' directions most plausible."""
+def _root(ev: Evidence, comp: list[int], edges: list[tuple[int, int]], dates: Mapping[str, str | None],
+          use_dates: bool) -> tuple[int, dict[tuple[int, int], float]]:
+    """The most likely root of a family, and for every edge the probability of its direction.
+
+    Each edge's direction evidence is a log-odds; a rooting's log-likelihood is the sum over
+    edges of log sigmoid(evidence along the rooting). With every member equally likely to be
+    the root beforehand, an edge points p → c with the posterior mass of the roots outside c's
+    subtree: an edge whose own words say little is as sure as the rest of the family makes it.
+    """
     z = {}
     for i, j in edges:
         z[(i, j)] = direction_logit(ev, i, j, dates, use_dates)[0]
         z[(j, i)] = -z[(i, j)]
-    best, best_score = comp[0], -math.inf
-    for r in comp:
-        score = sum(z[(p, c)] for c, p in _orient(comp, edges, r).items() if p is not None)
-        if score > best_score + 1e-9:
-            best, best_score = r, score
-    return best
+    loglik = {r: sum(_log_sigmoid(z[(p, c)]) for c, p in _orient(comp, edges, r).items() if p is not None)
+              for r in comp}
+    best = max(comp, key=lambda r: (loglik[r], -comp.index(r)))
+    top = loglik[best]
+    weight = {r: math.exp(v - top) for r, v in loglik.items()}
+    total = sum(weight.values())
+    parent = _orient(comp, edges, best)
+    sure: dict[tuple[int, int], float] = {}
+    for c, p in parent.items():
+        if p is not None:
+            below = _below(parent, c)
+            sure[(p, c)] = sum(w for r, w in weight.items() if r not in below) / total
+    return best, sure
+
+
+def _below(parent: Mapping[int, int | None], node: int) -> set[int]:
+    out, todo = {node}, [node]
+    while todo:
+        x = todo.pop()
+        for c, p in parent.items():
+            if p == x and c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
+
+
+def _log_sigmoid(z: float) -> float:
+    return -math.log1p(math.exp(-z)) if z > -30 else z
 
 
 def _orient(comp: list[int], edges: list[tuple[int, int]], root: int) -> dict[int, int | None]:
@@ -349,6 +383,8 @@ def _edge(tree: _Tree, p: int, c: int, names: Mapping[int, str], dates: Mapping[
         dir_z, info = direction_logit(ev, p, c, dates, options.use_dates)
         evidence.update(info)
         decided += _direction_reasons(dir_z, info)
+        if (p, c) in tree.direction and not second:
+            dir_z = _logit(tree.direction[(p, c)])
     else:
         dir_z = 2.0 * options.min_innovations
         loc = tree.matrix
@@ -375,6 +411,11 @@ def _direction_reasons(z: float, info: Mapping[str, object]) -> list[str]:
     if len(out) == 0 or z <= 0:
         out.append("rooting")
     return out
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
 
 
 def _sigmoid(z: float) -> float:

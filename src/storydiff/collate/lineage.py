@@ -44,10 +44,12 @@ def edge_changes(edge: StemmaEdge, readings: Mapping[str, np.ndarray], rows: Seq
 
 
 def _meaning_change(row: Row, r: int, a: int, b: int) -> dict[str, Any]:
+    """A change of meaning along an edge, explained by the change engine's records against reading 0."""
     ga, gb = row.readings[a].group, row.readings[b].group
-    why = [c.explanation for c in row.groups[gb].changes] if ga == 0 else []
-    if gb == 0:
-        why = [f"back to the common reading (undoes: {c.explanation})" for c in row.groups[ga].changes]
-    elif ga != 0:
+    if ga == 0:
         why = [c.explanation for c in row.groups[gb].changes]
+    elif gb == 0:
+        why = [f"reverses {c.explanation}" for c in row.groups[ga].changes]
+    else:
+        why = [f"against the base reading: {c.explanation}" for c in row.groups[gb].changes]
     return {"row": r, "from": row.readings[a].text, "to": row.readings[b].text, "explanations": why[:4]}

@@ -192,3 +192,11 @@ def test_options_are_checked():
         CollateOptions(passages="paragraph")
     with pytest.raises(OptionError, match="link_threshold"):
         CollateOptions(link_threshold=2)
+
+
+def test_identical_versions_name_no_origin():
+    text = "The bridge opens in May. It has four lanes. Cyclists get their own path."
+    st = stemma_of([Document(id="a", source="a", text=text), Document(id="b", source="b", text=text)])
+    origin, why = st.origin()
+    assert origin is None and "uncertain" in why
+    assert len(st.edges) == 1 and st.edges[0].confidence == pytest.approx(0.5, abs=0.01)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ MAX_LISTED = 20
 
 def describe_edges(stemma: Stemma, readings: Mapping[str, np.ndarray], rows: Sequence[Row]) -> Stemma:
     """The stemma with ``changes`` filled on every edge (source → copy, row by row)."""
-    edges = tuple(replace(e, changes=edge_changes(e, readings, rows)) for e in stemma.edges)
+    edges = tuple(replace(e, changes=MappingProxyType(edge_changes(e, readings, rows))) for e in stemma.edges)
     return replace(stemma, edges=edges)
 
 

@@ -21,6 +21,9 @@ from storydiff.model import Change, Segmentation
 SCHEMA = "storydiff.collation/1"
 PASSAGE_MODES = ("auto", "sentence", "window")
 MAX_WITNESSES = 50
+# An origin is named only when every edge out of the root is at least this sure: two identical
+# versions give 0.5 either way, and neither is the other's source on the evidence.
+ORIGIN_MIN_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,7 +202,7 @@ class Stemma:
         if root in self.hypothetical:
             return None, "the common source is lost (a hypothetical version)"
         weakest = min((e.confidence for e in self.edges if e.source == root), default=0.0)
-        if weakest < 0.5:
+        if weakest < ORIGIN_MIN_CONFIDENCE:
             return None, f"the direction of copying from {root!r} is uncertain (confidence {weakest:.2f})"
         return root, "root of the stemma"
 

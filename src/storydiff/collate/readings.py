@@ -13,6 +13,7 @@ reading 0 to its first reading.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from storydiff.classify import judge_many
 from storydiff.classify.features import identity_key
@@ -98,7 +99,7 @@ def _row(
         for k, (ws, text) in enumerate(draft)
     )
     groups = tuple(_group(g, rep, readings, js) for g, rep in enumerate(reps))
-    cells = {wid: tuple(sorted(raw.cells[wid])) for wid in order if wid in raw.cells}
+    cells = MappingProxyType({wid: tuple(sorted(raw.cells[wid])) for wid in order if wid in raw.cells})
     return Row(cells=cells, readings=readings, groups=groups, moved=tuple(w for w in order if w in raw.moved))
 
 

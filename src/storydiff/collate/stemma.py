@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -399,7 +400,7 @@ def _edge(tree: _Tree, p: int, c: int, names: Mapping[int, str], dates: Mapping[
         decided.append("source's innovations missing in the copy")
     conf = _sigmoid(link_z) * _sigmoid(dir_z)
     kind = "second source" if second else ("hypothetical" if p >= n else "copy")
-    return StemmaEdge(names[p], names[c], conf, kind, evidence, tuple(decided))
+    return StemmaEdge(names[p], names[c], conf, kind, MappingProxyType(evidence), tuple(decided))
 
 
 def _direction_reasons(z: float, info: Mapping[str, object]) -> list[str]:

@@ -63,7 +63,7 @@ def collate(files: tuple[str, ...], fmt: str, output: str | None, html_path: str
     result = run_collate(
         paths, names=list(names) or None, dates=when, base=base,
         options=CollateOptions(passages=passages, stemma=not no_stemma),
-        engine=Options(engine=engine, max_bytes=max_bytes or DEFAULT_MAX_BYTES),
+        compare_options=Options(engine=engine, max_bytes=max_bytes or DEFAULT_MAX_BYTES),
     )
     inputs = tuple(str(p) for p in paths)
     if html_path:

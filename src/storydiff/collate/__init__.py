@@ -53,7 +53,7 @@ def collate(
     dates: Mapping[str, str | None] | str | None = None,
     base: str | None = None,
     options: CollateOptions | None = None,
-    engine: Options | None = None,
+    compare_options: Options | None = None,
 ) -> Collation:
     """Collate 2 to 50 versions of one text: a variant table and a stemma.
 
@@ -67,8 +67,9 @@ def collate(
         base: id of the version to align the others against; default: the
             one containing most of the others.
         options: a :class:`CollateOptions`.
-        engine: the pairwise engine's :class:`~storydiff.Options` (embedding
-            engine, alignment threshold, size limit).
+        compare_options: the pairwise engine's :class:`~storydiff.Options`
+            (embedding engine, alignment threshold, size limit), as for
+            :func:`storydiff.compare`.
 
     Returns:
         A :class:`Collation`; ``to_dict()`` is the ``storydiff.collation/1`` JSON.
@@ -92,7 +93,7 @@ def collate(
     from storydiff.embed import MemoEncoder, get_encoder
 
     opts = options or CollateOptions()
-    eng = engine or Options()
+    eng = compare_options or Options()
     docs = documents(sources, names, max_bytes=eng.max_bytes)
     when = resolve_dates(dates, docs)
     if when:

@@ -194,10 +194,10 @@ def _join(left: str, right: str) -> str:
 def _assemble(pages: list[list[str]]) -> tuple[str, list[int]]:
     """One text, paragraphs separated by blank lines, and where each page starts in it."""
     text = ""
-    starts: list[int] = []
+    starts: list[int | None] = []
     for paragraphs in pages:
         if not paragraphs:
-            starts.append(len(text))
+            starts.append(None)  # an empty page starts where the next one does
             continue
         first, rest = paragraphs[0], paragraphs[1:]
         continues = text and not text.rstrip().endswith(_SENTENCE_END) and first[:1].islower()
@@ -213,7 +213,12 @@ def _assemble(pages: list[list[str]]) -> tuple[str, list[int]]:
         for paragraph in rest:
             text += "\n\n" + paragraph
     text = text.replace("\x02", "-").replace("\ufffe", "-")
-    return text, starts
+    filled: list[int] = []
+    following = len(text)
+    for start in reversed(starts):
+        following = following if start is None else start
+        filled.append(following)
+    return text, filled[::-1]
 
 
 def _pdf_date(info: dict[str, str]) -> str | None:

@@ -56,6 +56,10 @@ _MEDIA = {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 _ACCEPT = "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.5"
+_OUTSIDE_HINT = (
+    "--allow-private-urls opens loopback, RFC 1918 and unique-local IPv6 addresses only, "
+    "never link-local, multicast or cloud-metadata ones"
+)
 _PRIVATE_HINT = (
     "storydiff does not fetch loopback, private, link-local, multicast or cloud-metadata addresses "
     "(a guard against request forgery); for a page on your intranet pass --allow-private-urls "
@@ -119,6 +123,11 @@ def fetch(
     if not is_url(url):
         raise URLRefused(f"{url}: not an http(s) URL; expected a URL starting with http:// or https://")
     policy = _policy(allow_private, max_redirects)
+    try:
+        # The address first, whatever the port: "loopback" says more than "port 8000".
+        _policy(allow_private, max_redirects, any_port=True).check_url(url)
+    except ssrfguard.SSRFGuardError as e:
+        raise _refused(url, [], e, allow_private) from None
     hops: list[str] = []
     deadline = time.monotonic() + timeout
     try:
@@ -171,7 +180,7 @@ def fetch(
     )
 
 
-def _policy(allow_private: bool | Iterable[str], max_redirects: int) -> Any:
+def _policy(allow_private: bool | Iterable[str], max_redirects: int, *, any_port: bool = False) -> Any:
     from ssrfguard import Policy
 
     if allow_private is True:
@@ -180,7 +189,7 @@ def _policy(allow_private: bool | Iterable[str], max_redirects: int) -> Any:
         networks = ()
     else:
         networks = tuple(allow_private)
-    ports = frozenset(range(1, 65536)) if networks else PUBLIC_PORTS
+    ports = frozenset(range(1, 65536)) if networks or any_port else PUBLIC_PORTS
     return Policy(allowed_networks=networks, allowed_ports=ports, max_redirects=max_redirects)
 
 
@@ -217,7 +226,7 @@ def _refused(url: str, hops: list[str], error: Exception, allow_private: object)
     what = f"redirected to {where}, which is refused" if redirected else "refused"
     if isinstance(error, ssrfguard.BlockedAddressError):
         what = f"{what} ({error.address} is not permitted)" if not redirected else what
-        hint = _PRIVATE_HINT if not allow_private else "that address is outside the allowed networks"
+        hint = _PRIVATE_HINT if not allow_private else _OUTSIDE_HINT
     elif "allowed_ports" in reason:
         hint = ("only ports 80, 443, 8080 and 8443 are fetched from the internet; "
                 "an intranet service needs --allow-private-urls")
@@ -230,7 +239,7 @@ def _refused(url: str, hops: list[str], error: Exception, allow_private: object)
     elif "proxy" in reason:
         hint = "unset the proxy variables"
     else:
-        hint = _PRIVATE_HINT if not allow_private else "that address is outside the allowed networks"
+        hint = _PRIVATE_HINT if not allow_private else _OUTSIDE_HINT
     return URLRefused(f"{url}: {what}: {reason}; {hint}")
 
 

@@ -407,3 +407,27 @@ def test_xhtml_with_xml_declaration_still_reads() -> None:
     page = ('<?xml version="1.0" encoding="utf-8"?><!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml">'
             "<body><article><p>An XHTML page about the bridge repairs in March.</p></article></body></html>")
     assert "bridge repairs" in read.load(page.encode(), media_type="text/html").text
+
+
+def test_cli_compares_a_pdf_with_a_word_draft(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from storydiff.cli import main
+
+    (tmp_path / "release.pdf").write_bytes(make_pdf([["The council approved 3 million euros for the bridge."]]))
+    (tmp_path / "draft.docx").write_bytes(make_docx(
+        p(r("The council approved "), dele("3 million"), ins("4 million"), r(" euros for the bridge."))))
+    main(["compare", str(tmp_path / "release.pdf"), str(tmp_path / "draft.docx"), "-f", "json"])
+    out = json.loads(capsys.readouterr().out)
+    assert [d["media_type"] for d in out["documents"]] == [read.PDF, read.DOCX]
+    assert any(c["a_text"] and "3" in c["a_text"] and "4" in (c["b_text"] or "") for c in out["changes"])
+
+
+def test_cli_warns_about_a_guessed_encoding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from storydiff.cli import main
+
+    (tmp_path / "a.txt").write_bytes("Le café a rouvert lundi.".encode("cp1252"))
+    (tmp_path / "b.txt").write_bytes("Le café a rouvert mardi.".encode())
+    main(["compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt")])
+    err = capsys.readouterr().err
+    assert err == f"warning: {tmp_path / 'a.txt'}: not valid UTF-8; decoded as cp1252 (a guess): check accented letters\n"

@@ -161,6 +161,10 @@ def fetch(
         raise FetchFailed(f"{url}: no answer within {timeout:g} s; try again later, or save the page") from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as e:
         raise URLRefused(f"{url}: not a valid http(s) URL ({e}); check the address") from None
+    except httpx.RemoteProtocolError as e:
+        if "location header" in str(e).lower():  # a redirect to something httpx cannot even parse
+            raise URLRefused(f"{url}: redirected to an invalid URL, which is refused ({e})") from None
+        raise FetchFailed(f"{url}: the server broke the HTTP protocol ({e}); try again later") from None
     except httpx.HTTPError as e:
         raise FetchFailed(f"{url}: cannot be fetched ({type(e).__name__}: {e}); check the URL and the network") from None
     mime, _, params = content_type.partition(";")

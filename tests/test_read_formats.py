@@ -431,3 +431,33 @@ def test_cli_warns_about_a_guessed_encoding(tmp_path: Path, capsys: pytest.Captu
     main(["compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt")])
     err = capsys.readouterr().err
     assert err == f"warning: {tmp_path / 'a.txt'}: not valid UTF-8; decoded as cp1252 (a guess): check accented letters\n"
+
+
+# --- any bytes: a Document or one clear error, never a crash (issue 14) ------------------
+
+_PREFIXES = [b"", b"%PDF-1.7\n", b"PK\x03\x04", b"\xef\xbb\xbf", b"\xff\xfe", b"<html><meta charset=undefined><p>",
+             b'<meta charset="utf-16"><article><p>', b"<div>" * 300]
+
+
+@pytest.mark.issue(14)
+def test_load_any_bytes_gives_a_document_or_a_clear_error() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    pdf = make_pdf([["A short page of text."]])
+    docx = make_docx(p(r("A short Word document.")))
+
+    @settings(max_examples=int(__import__("os").environ.get("READ_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.sampled_from(_PREFIXES + [pdf[:200], docx[:200]]), st.binary(max_size=2000),
+           st.sampled_from([None, pdf, docx]), st.integers(min_value=0, max_value=4000))
+    def check(prefix: bytes, tail: bytes, base: bytes | None, cut: int) -> None:
+        # Random bytes after a format's header, or a real file with a stretch overwritten.
+        data = prefix + tail if base is None else base[:cut] + tail + base[cut + len(tail):]
+        try:
+            doc = read.load(data)
+        except StorydiffError as e:
+            assert str(e) and "\n" not in str(e)
+            return
+        assert doc.text.strip() and all(a <= b for a, b in zip(doc.meta.get("pages", ()), doc.meta.get("pages", ())[1:]))
+
+    check()

@@ -406,3 +406,17 @@ def test_cli_refuses_a_private_url_with_one_line(secret: tuple[int, list[str]],
     err = capsys.readouterr().err
     assert err.startswith(f"storydiff: error: http://2130706433:{port}/admin: refused") and err.count("\n") == 1
     assert len(hits) == before
+
+
+def test_allow_private_takes_networks_and_refuses_nonsense() -> None:
+    from storydiff.errors import OptionError
+
+    with pytest.raises(OptionError, match="allow_private: .*expected networks"):
+        read.fetch("http://127.0.0.1/", allow_private=["not-a-network"])
+
+
+def test_a_string_cannot_be_read_as_pdf() -> None:
+    from storydiff.errors import InputError
+
+    with pytest.raises(InputError, match="cannot be read as application/pdf"):
+        read.from_text("%PDF-1.7 ...", media_type=read.PDF)

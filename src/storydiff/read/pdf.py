@@ -83,11 +83,21 @@ def read(data: bytes, *, label: str) -> Extracted:
             raise UndecodableInput(
                 f"{label}: {why} ({e}); expected a PDF with a text layer, or save the text as .txt"
             ) from None
+        pages: list[list[_Line]] = []
+        damaged: list[str] = []
         try:
-            pages = [_page_lines(pdf[i]) for i in range(len(pdf))]
+            for i in range(len(pdf)):
+                try:
+                    pages.append(_page_lines(pdf[i]))
+                except pdfium.PdfiumError:  # one broken page should not cost the others
+                    pages.append([])
+                    damaged.append(str(i + 1))
             info = pdf.get_metadata_dict(skip_empty=True)
         finally:
             pdf.close()
+    if damaged and len(damaged) == len(pages):
+        raise UndecodableInput(f"{label}: is damaged (no page can be read); expected a PDF with a text layer, "
+                               "or save the text as .txt")
     if not any(pages):
         raise NoTextLayer(
             f"{label}: has no text layer on any of its {len(pages)} pages (a scanned document?); "
@@ -99,10 +109,15 @@ def read(data: bytes, *, label: str) -> Extracted:
     pitch = statistics.median(pitches) if pitches else 0.0
     text, starts = _assemble([_paragraphs(lines, pitch) for lines in pages])
     meta: dict[str, object] = {"pages": tuple(starts), "page_count": len(pages)}
-    empty = [str(n) for n, lines in enumerate(pages, start=1) if not lines]
+    empty = [str(n) for n, lines in enumerate(pages, start=1) if not lines and str(n) not in damaged]
+    warnings = []
     if empty:
-        meta["warnings"] = (f"no text on page{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
-                            "(scanned or images only); those pages are not compared",)
+        warnings.append(f"no text on page{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
+                        "(scanned or images only); those pages are not compared")
+    if damaged:
+        warnings.append(f"page{'s' if len(damaged) > 1 else ''} {', '.join(damaged)} damaged and skipped")
+    if warnings:
+        meta["warnings"] = tuple(warnings)
     if info.get("Author"):
         meta["author"] = info["Author"]
     return Extracted(text=text, title=info.get("Title") or None, date=_pdf_date(info), meta=meta)

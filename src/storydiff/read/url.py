@@ -28,11 +28,12 @@ for each read and for the whole download, ``max_redirects`` hops.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from storydiff.errors import FetchFailed, InputTooLarge, URLRefused
+from storydiff.errors import FetchFailed, InputTooLarge, OptionError, URLRefused
 from storydiff.model import Document
 from storydiff.options import DEFAULT_MAX_BYTES
 
@@ -188,11 +189,15 @@ def _policy(allow_private: bool | Iterable[str], max_redirects: int, *, any_port
     from ssrfguard import Policy
 
     if allow_private is True:
-        networks: tuple[str, ...] = PRIVATE_NETWORKS
+        names: tuple[str, ...] = PRIVATE_NETWORKS
     elif allow_private is False or allow_private is None:
-        networks = ()
+        names = ()
     else:
-        networks = tuple(allow_private)
+        names = tuple(allow_private)
+    try:
+        networks = tuple(ipaddress.ip_network(n, strict=False) for n in names)
+    except ValueError as e:
+        raise OptionError(f"allow_private: {e}; expected networks such as '10.20.0.0/16'") from None
     ports = frozenset(range(1, 65536)) if networks or any_port else PUBLIC_PORTS
     return Policy(allowed_networks=networks, allowed_ports=ports, max_redirects=max_redirects)
 

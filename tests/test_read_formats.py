@@ -13,6 +13,8 @@ from storydiff import read
 from storydiff.errors import EmptyInput, InputTooLarge, NoTextLayer, StorydiffError, UndecodableInput
 from storydiff.segment import segment
 
+DATA = Path(__file__).parent / "data" / "read"
+
 # --- writing real files ------------------------------------------------------------
 
 
@@ -461,3 +463,36 @@ def test_load_any_bytes_gives_a_document_or_a_clear_error() -> None:
         assert doc.text.strip() and all(a <= b for a, b in zip(doc.meta.get("pages", ()), doc.meta.get("pages", ())[1:]))
 
     check()
+
+
+# --- a PDF as a browser prints it ------------------------------------------------------
+
+# printed.pdf is printed.html as headless Chromium prints it, with a running header and a
+# "Page n of 2" footer from CSS @page rules; made with
+#   chromium --headless --no-pdf-header-footer --print-to-pdf=printed.pdf printed.html
+# PDFium gives the header and footer first in each page's text, the body after.
+
+
+def test_printed_pdf_reads_like_the_page() -> None:
+    doc = read.load(DATA / "printed.pdf")
+    paragraphs = doc.text.split("\n\n")
+    assert doc.title == "Harbour bridge to close for repairs"
+    assert paragraphs[0] == "Harbour bridge to close for repairs"
+    assert len(paragraphs) == 8
+    assert "The Coastal Gazette" not in doc.text and "Page 1 of 2" not in doc.text and "Page 2" not in doc.text
+    # The paragraph broken by the page break is one paragraph again, and page 2 starts inside it.
+    traders = next(p for p in paragraphs if p.startswith("Local traders"))
+    assert traders.endswith("partly closed in 2019, and that several cafés had not survived that year.")
+    assert doc.meta["pages"][1] == doc.text.index("bridge was partly closed in 2019")
+    assert read.page_of(doc, doc.text.index("30 tonnes")) == 2
+    assert read.page_of(doc, doc.text.index("3.2 million")) == 1
+
+
+def test_printed_pdf_against_its_html_source_has_no_change() -> None:
+    import storydiff
+
+    pdf = read.load(DATA / "printed.pdf", name="pdf")
+    html = read.load(DATA / "printed.html", name="html")
+    result = storydiff.compare(html, pdf)
+    # trafilatura takes the page's heading for its title; the PDF keeps it as text. Nothing else differs.
+    assert [(str(c.kind), c.b_text) for c in result.changes] == [("added", "Harbour bridge to close for repairs")]

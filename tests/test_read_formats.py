@@ -496,3 +496,9 @@ def test_printed_pdf_against_its_html_source_has_no_change() -> None:
     result = storydiff.compare(html, pdf)
     # trafilatura takes the page's heading for its title; the PDF keeps it as text. Nothing else differs.
     assert [(str(c.kind), c.b_text) for c in result.changes] == [("added", "Harbour bridge to close for repairs")]
+
+
+def test_pdf_of_scans_under_running_heads_is_refused_clearly() -> None:
+    pages = [["Ministry of Transport — Scanned letters", "", f"Page {n} of 3"] for n in (1, 2, 3)]
+    with pytest.raises(NoTextLayer, match="no text but running headers and page numbers on its 3 pages"):
+        read.load(make_pdf(pages))

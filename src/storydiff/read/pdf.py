@@ -109,6 +109,7 @@ def read(data: bytes, *, label: str) -> Extracted:
             f"{label}: has no text layer on any of its {len(pages)} pages (a scanned document?); "
             "run OCR on it first (for example ocrmypdf), or compare a text copy"
         )
+    warnings = _warnings(pages, damaged)
     _drop_running_heads(pages)
     # The usual line pitch over the whole document (a short page alone says too little): the
     # lower quartile of the gaps, since a page of short paragraphs has nearly as many
@@ -116,19 +117,27 @@ def read(data: bytes, *, label: str) -> Extracted:
     pitches = sorted(a.end_top - b.top for lines in pages for a, b in zip(lines, lines[1:]) if a.end_top > b.top)
     pitch = pitches[len(pitches) // 4] if pitches else 0.0
     text, starts = _assemble([_paragraphs(lines, pitch) for lines in pages])
+    if not text.strip():
+        raise NoTextLayer(f"{label}: has no text but running headers and page numbers on its {len(pages)} pages "
+                          "(a scanned document?); run OCR on it first (for example ocrmypdf), or compare a text copy")
     meta: dict[str, object] = {"pages": tuple(starts), "page_count": len(pages)}
-    empty = [str(n) for n, lines in enumerate(pages, start=1) if not lines and str(n) not in damaged]
-    warnings = []
-    if empty:
-        warnings.append(f"no text on page{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
-                        "(scanned or images only); those pages are not compared")
-    if damaged:
-        warnings.append(f"page{'s' if len(damaged) > 1 else ''} {', '.join(damaged)} damaged and skipped")
     if warnings:
-        meta["warnings"] = tuple(warnings)
+        meta["warnings"] = warnings
     if info.get("Author"):
         meta["author"] = info["Author"]
     return Extracted(text=text, title=info.get("Title") or None, date=_pdf_date(info), meta=meta)
+
+
+def _warnings(pages: list[list[_Line]], damaged: list[str]) -> tuple[str, ...]:
+    """What the user should know about pages that give no text."""
+    empty = [str(n) for n, lines in enumerate(pages, start=1) if not lines and str(n) not in damaged]
+    out = []
+    if empty:
+        out.append(f"no text on page{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
+                   "(scanned or images only); those pages are not compared")
+    if damaged:
+        out.append(f"page{'s' if len(damaged) > 1 else ''} {', '.join(damaged)} damaged and skipped")
+    return tuple(out)
 
 
 def _page_lines(page: object) -> list[_Line]:

@@ -502,3 +502,10 @@ def test_pdf_of_scans_under_running_heads_is_refused_clearly() -> None:
     pages = [["Ministry of Transport — Scanned letters", "", f"Page {n} of 3"] for n in (1, 2, 3)]
     with pytest.raises(NoTextLayer, match="no text but running headers and page numbers on its 3 pages"):
         read.load(make_pdf(pages))
+
+
+def test_docx_list_markers_go_tab_aligned_words_stay() -> None:
+    item = '<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>{}</w:p>'
+    body = item.format(r("Buses are diverted.")) + item.format(r("A ferry runs.")) + \
+        p(r("Cost"), '<w:r><w:tab/><w:t>3 million</w:t></w:r>')
+    assert read.load(make_docx(body)).text.split("\n\n") == ["Buses are diverted.", "A ferry runs.", "Cost 3 million"]

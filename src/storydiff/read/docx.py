@@ -6,8 +6,9 @@ old place of moved text are dropped, so the document reads as it would after
 deletions and moves were accepted, so a report can tell that the draft still
 had open revisions. Comments, headers and footers are not part of the text.
 
-Each paragraph, list item and table row becomes one paragraph of the text
-(cells of a row joined by spaces, as for Markdown tables). A footnote mark
+Each paragraph, list item (its bullet or number dropped, as the Markdown
+reader does) and table row becomes one paragraph of the text (cells of a row
+joined by spaces, as for Markdown tables). A footnote mark
 reads ``[1]`` where it stands, and the notes follow the body as paragraphs
 starting ``[1]``.
 
@@ -42,6 +43,9 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Ru
                KeyError)
 _NOTE_MARK = re.compile(r"----(foot|end)note(\d+)----")
 _NOTE_HEAD = re.compile(r"^(foot|end)note(\d+)\)\s*")
+# docx2python writes a list item's bullet or number, then a tab; dropped as the Markdown reader
+# drops list markers (renumbering a list is not a change of what it says).
+_LIST_MARK = re.compile(r"^\s*(?:--|[•◦▪·*o-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxlcdmIVXLCDM]{1,6})[.)])\t")
 _MEDIA_MARK = re.compile(r"----(?:media/[^-]*|Image alt text---->[^<]*<)----?")
 
 
@@ -115,7 +119,8 @@ def _blocks(tables: list[Any]) -> list[str]:
 
 
 def _clean(paragraph: str) -> str:
-    text = _NOTE_MARK.sub(lambda m: f"[{m.group(2)}]", paragraph)
+    text = _LIST_MARK.sub("", paragraph)
+    text = _NOTE_MARK.sub(lambda m: f"[{m.group(2)}]", text)
     text = _MEDIA_MARK.sub("", text)
     return normalise(" ".join(text.split()))
 

@@ -516,3 +516,30 @@ def test_docx_list_markers_go_tab_aligned_words_stay() -> None:
     body = item.format(r("Buses are diverted.")) + item.format(r("A ferry runs.")) + \
         p(r("Cost"), '<w:r><w:tab/><w:t>3 million</w:t></w:r>')
     assert read.load(make_docx(body)).text.split("\n\n") == ["Buses are diverted.", "A ferry runs.", "Cost 3 million"]
+
+
+def test_docx_written_by_python_docx_from_words_template() -> None:
+    docx = pytest.importorskip("docx", reason="python-docx comes with storydiff[dev]")
+    d = docx.Document()
+    d.core_properties.title = "Bridge draft"
+    d.core_properties.author = "Maria Jensen"
+    d.sections[0].header.paragraphs[0].text = "The Coastal Gazette — draft"
+    d.sections[0].footer.paragraphs[0].text = "Confidential"
+    d.add_heading("Harbour bridge to close", level=1)
+    d.add_paragraph("The council approved 3 million euros on Monday.")
+    d.add_paragraph("Buses are diverted.", style="List Bullet")
+    d.add_paragraph("A ferry runs every twenty minutes.", style="List Number")
+    table = d.add_table(rows=2, cols=2)
+    for (row, col), text in {(0, 0): "Year", (0, 1): "Cost", (1, 0): "2024", (1, 1): "2.4m"}.items():
+        table.cell(row, col).text = text
+    para = d.add_paragraph("Some ")
+    para.add_run("bold").bold = True
+    para.add_run(" words.")
+    buf = io.BytesIO()
+    d.save(buf)
+    doc = read.load(buf.getvalue())
+    assert doc.text.split("\n\n") == [
+        "Harbour bridge to close", "The council approved 3 million euros on Monday.", "Buses are diverted.",
+        "A ferry runs every twenty minutes.", "Year Cost", "2024 2.4m", "Some bold words.",
+    ]  # header and footer are not part of the text
+    assert (doc.title, doc.meta["author"]) == ("Bridge draft", "Maria Jensen")

@@ -95,7 +95,8 @@ def read(data: bytes, *, label: str, max_bytes: int) -> Extracted:
     meta: dict[str, Any] = {"tracked_changes": changes}
     if props.get("creator"):
         meta["author"] = props["creator"]
-    date = (props.get("created") or props.get("modified") or "")[:10] or None
+    # The last save dates this version of a draft; creation may be the template's.
+    date = (props.get("modified") or props.get("created") or "")[:10] or None
     return Extracted(text="\n\n".join(paragraphs), title=props.get("title") or None, date=date, meta=meta)
 
 

@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from storydiff.web import app as web_app  # noqa: E402
 from storydiff.web import create_app  # noqa: E402
-from storydiff.web.limits import ResultCache  # noqa: E402
 
 STORY_A = (
     "The city council approved the new budget on Monday. "
@@ -90,12 +89,14 @@ def test_api_min_severity_filters_changes(client: TestClient) -> None:
     assert len(high) <= len(everything)
 
 
-def test_api_multipart_txt_and_html_files(client: TestClient) -> None:
+def test_form_post_of_txt_and_html_files_answers_json_when_asked(client: TestClient) -> None:
     page = f"<!doctype html><html><head><title>Budget</title></head><body><article><p>{STORY_B}</p>" \
            "</article></body></html>"
-    r = client.post("/api/compare", files={"a_file": ("old.txt", STORY_A.encode("utf-8"), "text/plain"),
-                                           "b_file": ("new.html", page.encode("utf-8"), "text/html")})
+    r = client.post("/compare", headers={"accept": "application/json"},
+                    files={"a_file": ("old.txt", STORY_A.encode("utf-8"), "text/plain"),
+                           "b_file": ("new.html", page.encode("utf-8"), "text/html")})
     assert r.status_code == 200, r.text
+    assert r.url.path.startswith("/r/") and r.url.path.endswith(".json")
     a, b = r.json()["documents"]
     assert a["media_type"] == "text/plain" and b["media_type"] == "text/html"
     assert "400 new buses" in b["text"] and "<p>" not in b["text"]
@@ -114,12 +115,13 @@ def test_api_pasted_text_read_as_the_given_media_type(client: TestClient, media_
     assert "40 new buses" in a["text"] and "<p>" not in a["text"] and "**" not in a["text"]
 
 
-def test_api_multipart_file_overrides_text_field(client: TestClient) -> None:
-    r = client.post("/api/compare", data={"a": "ignored text.", "b": STORY_B},
+def test_form_file_overrides_text_field(client: TestClient) -> None:
+    r = client.post("/compare", data={"a_text": "ignored text.", "b_text": STORY_B},
+                    headers={"accept": "application/json"},
                     files={"a_file": ("old.md", f"# Budget\n\n{STORY_A}".encode(), "text/markdown")})
     assert r.status_code == 200, r.text
     a = r.json()["documents"][0]
-    assert "ignored" not in a["text"] and "40 new buses" in a["text"]
+    assert "ignored" not in a["text"] and "40 new buses" in a["text"] and a["media_type"] == "text/markdown"
 
 
 def test_api_413_when_content_length_too_big() -> None:
@@ -183,8 +185,9 @@ def test_api_415_for_other_content_types(client: TestClient) -> None:
     (b"", "empty_input"),
     (b"   \n\t  ", "empty_input"),
 ])
-def test_api_422_for_binary_or_empty_upload(client: TestClient, data: bytes, code: str) -> None:
-    r = client.post("/api/compare", data={"b": STORY_B}, files={"a_file": ("photo.txt", data, "text/plain")})
+def test_form_422_for_binary_or_empty_upload_in_json(client: TestClient, data: bytes, code: str) -> None:
+    r = client.post("/compare", data={"b_text": STORY_B}, files={"a_file": ("photo.txt", data, "text/plain")},
+                    headers={"accept": "application/json"})
     assert r.status_code == 422
     err = _error(r)
     assert err["code"] == code
@@ -295,19 +298,22 @@ def test_get_compare_goes_back_to_the_form(client: TestClient) -> None:
 
 def test_unknown_download_is_404_with_a_message(client: TestClient) -> None:
     r = client.get("/download/AAAAAAAAAAAAAAAA.json")
-    assert r.status_code == 404 and "no longer kept" in r.text
+    assert r.status_code == 404 and "is kept here" in r.text
     assert client.get("/download/../../etc/passwd").status_code == 404
 
 
-def test_security_headers_and_no_script_on_our_own_pages(client: TestClient) -> None:
-    for path in ("/", "/docs", "/healthz", "/openapi.json"):
+def test_security_headers_and_no_foreign_script_on_our_own_pages(client: TestClient) -> None:
+    for path in ("/", "/docs", "/healthz", "/openapi.json", "/results", "/results.json"):
         r = client.get(path)
         assert r.status_code == 200
         assert r.headers["x-content-type-options"] == "nosniff"
-        assert "default-src 'none'" in r.headers["content-security-policy"]
-        assert "script-src" not in r.headers["content-security-policy"]
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'none'" in csp
+        # The form page runs its own script, allowed by hash only; no other page has a script at all.
+        assert ("script-src 'sha256-" in csp and "unsafe" not in csp.split("script-src")[1]) if path == "/" \
+            else "script-src" not in csp
         assert "access-control-allow-origin" not in r.headers
-    assert "<script" not in client.get("/").text and "<script" not in client.get("/docs").text
+    assert "<script" not in client.get("/docs").text and "<script" not in client.get("/results").text
     assert "<code>a</code>" in client.get("/docs").text  # the request fields are listed
 
 
@@ -316,9 +322,9 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     op = spec["paths"]["/api/compare"]["post"]
     content = op["requestBody"]["content"]
     assert content["application/json"]["schema"]["$ref"] == "#/components/schemas/CompareRequest"
-    assert "multipart/form-data" in content
+    assert set(content) == {"application/json"}, "the API takes JSON only (issue 14: cross-site form posts)"
     request_schema = spec["components"]["schemas"]["CompareRequest"]
-    assert set(request_schema["required"]) == {"a", "b"}
+    assert {"a", "b", "a_url", "b_url", "a_name", "b_name"} <= set(request_schema["properties"])
     assert request_schema["examples"]
     assert {"413", "422", "504"} <= set(op["responses"])
     assert "/healthz" in spec["paths"]
@@ -327,7 +333,8 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
 def test_form_page_keeps_newlines_and_escapes(client: TestClient) -> None:
     from storydiff.web.pages import form_page
 
-    page = form_page(a_text="\nfirst line & <b>", max_bytes=5_000_000, max_results=32)
+    page = form_page(a={"text": "\nfirst line & <b>"}, max_bytes=5_000_000, store_note="", can_fetch=False,
+                     paste_types=("text/plain",), extensions=(".txt",))
     assert '">\n\nfirst line &amp; &lt;b&gt;</textarea>' in page
 
 
@@ -393,15 +400,6 @@ def test_concurrent_requests_give_identical_answers() -> None:
     assert len({r.content for r in answers}) == 1
 
 
-def test_result_cache_is_bounded_by_count_and_size() -> None:
-    cache: ResultCache[int] = ResultCache(max_entries=3, max_size=100)
-    for i in range(5):
-        cache.put(f"k{i}", i, size=10)
-    assert len(cache) == 3 and cache.get("k0") is None and cache.get("k4") == 4
-    cache.put("big", 99, size=95)
-    assert cache.get("big") == 99 and len(cache) == 1
-
-
 def test_serve_refuses_a_busy_port() -> None:
     import socket
 
@@ -422,7 +420,8 @@ def test_serve_prints_its_url_and_answers_on_loopback_only() -> None:
 
     import httpx
 
-    proc = subprocess.Popen([sys.executable, "-m", "storydiff", "serve", "--port", "0"], stderr=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "storydiff", "serve", "--port", "0", "--no-store"],
+                            stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True)
     try:
         assert proc.stderr is not None

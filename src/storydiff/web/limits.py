@@ -32,10 +32,11 @@ Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-# (scope, limit) -> (status, headers, body) of the refusal; lets the app answer in JSON or HTML.
-TooLargeResponder = Callable[[Scope, int], tuple[int, list[tuple[bytes, bytes]], bytes]]
+# (scope, status, code, message) -> (status, headers, body) of a refusal; lets the app answer in JSON or HTML.
+Responder = Callable[[Scope, int, str, str], tuple[int, list[tuple[bytes, bytes]], bytes]]
 
 _METHODS_WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Busy(Exception):
@@ -47,17 +48,29 @@ class Overran(Exception):
 
 
 class BodyLimit:
-    """ASGI middleware: refuse request bodies above ``max_bytes`` with 413.
+    """ASGI middleware bounding what request bodies can cost.
+
+    * a body above ``max_bytes`` is refused with 413, first from
+      ``Content-Length`` and then by counting bytes as they arrive (a chunked
+      upload cannot slip past);
+    * a body must arrive within ``body_timeout`` seconds (408 otherwise), so
+      a client trickling its upload cannot hold memory for long;
+    * at most ``max_pending`` requests may hold a body at once (503 beyond):
+      this counts requests being read or worked on, never idle connections.
 
     The body is read here in full (it is bounded) and replayed to the app, so
     the app never sees more than ``max_bytes`` and the check does not depend
     on how the route parses the body.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, respond: TooLargeResponder) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, respond: Responder, body_timeout: float = 30.0,
+                 max_pending: int = 64) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.respond = respond
+        self.body_timeout = body_timeout
+        self.max_pending = max_pending
+        self.pending = 0  # one event loop: no lock needed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in _METHODS_WITHOUT_BODY:
@@ -65,30 +78,57 @@ class BodyLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, send)
+            await self._refuse(scope, send, 413, "body_too_large", _too_large(self.max_bytes))
             return
+        if self.pending >= self.max_pending:
+            await self._refuse(scope, send, 503, "busy", f"The server is already reading or working on "
+                               f"{self.pending} requests; try again in a minute.")
+            return
+        self.pending += 1
+        try:
+            body: bytes | None = None
+            with anyio.move_on_after(self.body_timeout):
+                body = await self._read(scope, receive, send)
+                if body is None:
+                    return
+            if body is None:
+                await self._refuse(scope, send, 408, "body_timeout", f"The request body did not arrive within "
+                                   f"{self.body_timeout:g} s; send it at once (or check the connection).")
+                return
+            await self.app(scope, _replay(body, receive), send)
+        finally:
+            self.pending -= 1
+
+    async def _read(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The whole body; None when the client left or the body was too large (then answered)."""
         chunks: list[bytes] = []
         total = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return
+                return None
             chunk = message.get("body", b"")
             total += len(chunk)
             if total > self.max_bytes:
-                await self._refuse(scope, send)
-                return
+                await self._refuse(scope, send, 413, "body_too_large", _too_large(self.max_bytes))
+                return None
             chunks.append(chunk)
             if not message.get("more_body", False):
-                break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+                return b"".join(chunks)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        status, headers, body = self.respond(scope, self.max_bytes)
+    async def _refuse(self, scope: Scope, send: Send, status: int, code: str, message: str) -> None:
+        status, headers, body = self.respond(scope, status, code, message)
         # The rest of the body is never read: ask the client to close.
         headers = [*headers, (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+        if status == 503:
+            headers.append((b"retry-after", b"30"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _too_large(limit: int) -> str:
+    return (f"The documents are larger than this server accepts ({limit:,} bytes for both together). "
+            "Send shorter texts, or start the server with a larger --max-upload-mb.")
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -145,6 +185,41 @@ def _host_name(scope: Scope) -> str:
                 return host[1:].split("]", 1)[0]
             return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     return ""
+
+
+class OriginCheck:
+    """ASGI middleware: refuse state-changing requests sent by another site (403).
+
+    A page on any web site can make the visitor's browser POST a form, or a
+    body labelled ``text/plain``, to a server on 127.0.0.1 without asking.
+    Browsers label such requests: ``Sec-Fetch-Site`` other than
+    ``same-origin``/``none``, or an ``Origin`` other than this server's own.
+    Requests without either header (curl, scripts) are not from a web page
+    and pass; safe methods (GET, HEAD, OPTIONS) always pass.
+    """
+
+    def __init__(self, app: ASGIApp, *, respond: Responder) -> None:
+        self.app = app
+        self.respond = respond
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in _SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = {name: value.decode("latin-1").strip().lower() for name, value in scope.get("headers", ())
+                   if name in (b"origin", b"sec-fetch-site", b"host")}
+        site, origin = headers.get(b"sec-fetch-site"), headers.get(b"origin")
+        own = f"{scope.get('scheme', 'http')}://{headers.get(b'host', '')}"
+        if (site is None or site in ("same-origin", "none")) and (origin is None or origin == own):
+            await self.app(scope, receive, send)
+            return
+        sender = origin or f"Sec-Fetch-Site: {site}"
+        status, hdrs, body = self.respond(
+            scope, 403, "cross_site", f"This server accepts comparisons only from its own page ({own}/); "
+            f"this request came from another site ({sender}). Open {own}/ and submit there.")
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [*hdrs, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeaders:

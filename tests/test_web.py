@@ -451,3 +451,99 @@ def test_comparison_json_is_valid_json_with_unicode(client: TestClient) -> None:
     r = client.post("/api/compare", json={"a": "Le maire a dit « oui ».", "b": "Le maire a dit « non »."})
     assert r.status_code == 200
     assert "« non »" in json.loads(r.content)["documents"][1]["text"]
+
+
+NAV_PAGE = ("<!doctype html><html><head><title>City news</title></head><body><nav><a href='/'>{nav}</a></nav>"
+            "<article><h1>Budget</h1><p>{text}</p></article></body></html>")
+
+
+@pytest.mark.issue(18)
+def test_pasted_html_is_detected_as_the_cli_does_on_standard_input(client: TestClient) -> None:
+    r = client.post("/compare", headers={"accept": "application/json"},
+                    data={"a_text": NAV_PAGE.format(nav="News", text=STORY_A),
+                          "b_text": NAV_PAGE.format(nav="Sport", text=STORY_B)})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert [d["media_type"] for d in doc["documents"]] == ["text/html", "text/html"]
+    assert all("<nav>" not in d["text"] and "Sport" not in d["text"] for d in doc["documents"])
+    assert not any("Sport" in (c.get("b_text") or "") for c in doc["changes"]), "navigation is not the story"
+    api = client.post("/api/compare", json={"a": NAV_PAGE.format(nav="News", text=STORY_A), "b": STORY_B})
+    assert [d["media_type"] for d in api.json()["documents"]] == ["text/html", "text/plain"]
+
+
+@pytest.mark.issue(18)
+def test_named_versions_name_the_result(client: TestClient) -> None:
+    r = client.post("/compare", data={"a_text": STORY_A, "b_text": STORY_B, "a_name": "Ministry statement",
+                                      "b_name": "Daily copy"})
+    assert r.status_code == 200 and r.url.path.startswith("/r/")
+    assert "Ministry statement → Daily copy" in r.text
+    doc = client.get(r.url.path + ".json").json()
+    assert [(d["id"], d["title"]) for d in doc["documents"]] == [("Ministry statement", "Ministry statement"),
+                                                                 ("Daily copy", "Daily copy")]
+
+
+@pytest.mark.issue(18)
+def test_two_bad_uploads_show_both_errors(client: TestClient) -> None:
+    r = client.post("/compare", files={"a_file": ("scan-a.txt", BINARY, "text/plain"),
+                                       "b_file": ("empty-b.txt", b"", "text/plain")})
+    assert r.status_code == 422
+    assert "scan-a.txt" in r.text and "empty-b.txt" in r.text
+    assert r.text.count("<li>") == 2
+    api = client.post("/compare", headers={"accept": "application/json"},
+                      files={"a_file": ("scan-a.txt", BINARY, "text/plain"),
+                             "b_file": ("scan-b.html", BINARY, "text/html")})
+    message = _error(api)["message"]
+    assert "Version A (scan-a.txt)" in message and "Version B (scan-b.html)" in message
+
+
+@pytest.mark.issue(18)
+def test_new_comparison_refills_the_form_from_the_result(client: TestClient) -> None:
+    r = client.post("/compare", data={"a_text": "  " + STORY_A, "b_text": STORY_B, "a_name": "old <one>",
+                                      "min_severity": "high", "media_type": "text/markdown"})
+    rid = r.url.path.rsplit("/", 1)[1]
+    assert f'href="/?from={rid}"' in r.text
+    form = client.get(f"/?from={rid}").text
+    assert "  " + STORY_A in form and STORY_B in form  # exactly as typed
+    assert 'value="old &lt;one&gt;"' in form
+    assert '<option value="high" selected>' in form and '<option value="text/markdown" selected>' in form
+    with_file = client.post("/compare", data={"b_text": STORY_B},
+                            files={"a_file": ("old.txt", STORY_A.encode(), "text/plain")})
+    form = client.get("/?from=" + with_file.url.path.rsplit("/", 1)[1]).text
+    assert "old.txt" in form and STORY_A in form  # a file input cannot be refilled: its text is
+    assert "no longer kept" in client.get("/?from=AAAAAAAAAAAAAAAA").text
+
+
+@pytest.mark.issue(18)
+def test_web_address_and_text_together_are_refused(client: TestClient) -> None:
+    r = client.post("/compare", data={"a_text": STORY_A, "a_url": "https://example.org/a", "b_text": STORY_B})
+    assert r.status_code == 422 and "both a web address and pasted text" in r.text
+    r = client.post("/compare", data={"a_url": "file:///etc/passwd", "b_text": STORY_B})
+    assert r.status_code == 422 and "http:// or https://" in r.text
+
+
+@pytest.mark.issue(14)
+def test_requests_holding_bodies_are_bounded(gate: threading.Event) -> None:
+    import anyio
+    import httpx
+
+    app = create_app(max_pending=1, timeout_s=5)
+
+    async def main() -> list[int]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as c:
+            statuses: list[int] = []
+
+            async def first() -> None:
+                statuses.append((await c.post("/api/compare", json={"a": STORY_A, "b": STORY_B})).status_code)
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(first)
+                await anyio.sleep(0.5)  # the first one now waits in compare
+                second = await c.post("/api/compare", json={"a": STORY_A, "b": STORY_B})
+                statuses.append(second.status_code)
+                assert second.headers["retry-after"] and second.json()["error"]["code"] == "busy"
+                assert (await c.get("/healthz")).status_code == 200  # no body: never counted
+                gate.set()
+            return statuses
+
+    statuses = anyio.run(main)
+    assert statuses[0] == 503 and len(statuses) == 2 and statuses[1] != 503

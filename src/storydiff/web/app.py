@@ -65,6 +65,7 @@ from storydiff.web.inputs import (
     form_input,
     parse_form,
     read_both,
+    read_document,
     text_field,
 )
 from storydiff.web.limits import BodyLimit, Busy, HostCheck, OriginCheck, Overran, Runner, Scope, SecurityHeaders
@@ -233,6 +234,13 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
             finally:
                 await data.close()  # uploads are spooled to temporary files
             if errors:
+                # Say at once what is wrong with a file on the other side too, rather than on the next try.
+                for inp in got:
+                    if inp.data is not None:
+                        try:
+                            await _run(runner, lambda inp=inp: read_document(inp, max_upload_bytes))  # type: ignore[misc]
+                        except WebError as e:
+                            errors.insert(0 if inp.label == "Version A" else len(errors), e)
                 raise WebError.combine(errors)
             a, b = got
             check_both(a, b)

@@ -1,0 +1,409 @@
+"""Reading PDF and DOCX files the tests write, and hostile encodings and nesting (issue 14)."""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from storydiff import read
+from storydiff.errors import EmptyInput, InputTooLarge, NoTextLayer, StorydiffError, UndecodableInput
+from storydiff.segment import segment
+
+# --- writing real files ------------------------------------------------------------
+
+
+def make_pdf(pages: list[list[str]], *, size: float = 11, title: str | None = None) -> bytes:
+    """A PDF with one text object per line (Helvetica, A4), written by PDFium itself.
+
+    An empty string leaves a blank line; a page given as ``[]`` has no text at all.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    pdf = pdfium.PdfDocument.new()
+    font = raw.FPDFText_LoadStandardFont(pdf.raw, b"Helvetica")
+    for lines in pages:
+        page = pdf.new_page(595, 842)
+        y = 800.0
+        for line in lines:
+            if line:
+                obj = raw.FPDFPageObj_CreateTextObj(pdf.raw, font, size)
+                buf = ctypes.create_string_buffer((line + "\0").encode("utf-16-le"))
+                raw.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(raw.FPDF_WCHAR)))
+                raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 60, y)
+                raw.FPDFPage_InsertObject(page.raw, obj)
+            y -= size * 1.4
+        raw.FPDFPage_GenerateContent(page.raw)
+        page.close()
+    out = io.BytesIO()
+    pdf.save(out)
+    pdf.close()
+    data = out.getvalue()
+    if title:  # an Info dictionary appended as an incremental update, as editors do
+        data = _with_title(data, title)
+    return data
+
+
+def _with_title(data: bytes, title: str) -> bytes:
+    import re
+
+    size = int(re.findall(rb"/Size (\d+)", data)[-1])
+    root = re.findall(rb"/Root (\d+ \d+ R)", data)[-1]
+    prev = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
+    offset = len(data)
+    obj = f"\n{size} 0 obj\n<< /Title ({title}) /Author (Press Office) /CreationDate (D:20240314093000Z) >>\nendobj\n"
+    xref_at = offset + len(obj)
+    tail = (f"xref\n{size} 1\n{offset + 1:010d} 00000 n \ntrailer\n<< /Size {size + 1} /Root {root.decode()} "
+            f"/Info {size} 0 R /Prev {prev} >>\nstartxref\n{xref_at}\n%%EOF\n")
+    return data + obj.encode("latin-1") + tail.encode("latin-1")
+
+
+W = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def make_docx(body: str, *, footnotes: str = "", title: str = "") -> bytes:
+    """A minimal Word document: the parts Word itself needs to open it."""
+    main = "application/vnd.openxmlformats-officedocument.wordprocessingml"
+    types = (f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+             '<Default Extension="xml" ContentType="application/xml"/>'
+             f'<Override PartName="/word/document.xml" ContentType="{main}.document.main+xml"/>'
+             + (f'<Override PartName="/word/footnotes.xml" ContentType="{main}.footnotes+xml"/>' if footnotes else "")
+             + '</Types>')
+    rels = (f'{_XML}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="word/document.xml"/>'
+            + ('<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/'
+               'metadata/core-properties" Target="docProps/core.xml"/>' if title else "")
+            + '</Relationships>')
+    doc_rels = (f'{_XML}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                + (f'<Relationship Id="rId5" Type="{_REL}/footnotes" Target="footnotes.xml"/>' if footnotes else "")
+                + '</Relationships>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", types)
+        z.writestr("_rels/.rels", rels)
+        z.writestr("word/_rels/document.xml.rels", doc_rels)
+        z.writestr("word/document.xml", f"{_XML}<w:document {W}><w:body>{body}</w:body></w:document>")
+        if footnotes:
+            z.writestr("word/footnotes.xml", f"{_XML}<w:footnotes {W}>{footnotes}</w:footnotes>")
+        if title:
+            z.writestr("docProps/core.xml", (
+                f'{_XML}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+                'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/'
+                'terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+                f'<dc:title>{title}</dc:title><dc:creator>Maria Jensen</dc:creator>'
+                '<dcterms:created xsi:type="dcterms:W3CDTF">2024-03-14T09:00:00Z</dcterms:created>'
+                '</cp:coreProperties>'))
+    return buf.getvalue()
+
+
+def p(*runs: str) -> str:
+    return "<w:p>" + "".join(runs) + "</w:p>"
+
+
+def r(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def ins(text: str) -> str:
+    return f'<w:ins w:id="1" w:author="Ed" w:date="2024-01-01T00:00:00Z">{r(text)}</w:ins>'
+
+
+def dele(text: str) -> str:
+    return (f'<w:del w:id="2" w:author="Ed" w:date="2024-01-01T00:00:00Z">'
+            f'<w:r><w:delText xml:space="preserve">{text}</w:delText></w:r></w:del>')
+
+
+def table(rows: list[list[str]]) -> str:
+    return "<w:tbl>" + "".join(
+        "<w:tr>" + "".join(f"<w:tc>{p(r(cell))}</w:tc>" for cell in row) + "</w:tr>" for row in rows
+    ) + "</w:tbl>"
+
+
+# --- PDF ---------------------------------------------------------------------------
+
+RELEASE = [
+    ["Ministry of Transport — Press release", "",
+     "The minister said the harbour bridge will re-", "open in March, café owners said. Repairs",
+     "will cost 3 million euros.", "",
+     "Jean-", "Pierre Dupont, who chairs the council, said the",
+     "work would start on Monday and that the road", "",
+     "Page 1 of 3"],
+    ["Ministry of Transport — Press release", "",
+     "would stay open to buses during the repairs.", "",
+     "Local traders are worried about the summer.", "",
+     "Page 2 of 3"],
+    ["Ministry of Transport — Press release", "",
+     "The bridge was built in 1931.", "",
+     "Page 3 of 3"],
+]
+
+
+@pytest.fixture(scope="module")
+def release() -> read.Document:  # type: ignore[name-defined]
+    return read.load(make_pdf(RELEASE, title="Bridge repairs"), name="release")
+
+
+def test_pdf_is_recognised_by_magic_bytes_and_extension(tmp_path: Path) -> None:
+    data = make_pdf(RELEASE)
+    assert read.sniff_media_type(data) == read.PDF
+    assert read.load(data).media_type == read.PDF
+    (tmp_path / "release.pdf").write_bytes(data)
+    (tmp_path / "misnamed.txt").write_bytes(data)
+    assert read.load(tmp_path / "release.pdf").media_type == read.PDF
+    assert read.load(tmp_path / "misnamed.txt").media_type == read.PDF  # the bytes say PDF
+    assert read.PDF in read.MEDIA_TYPES
+
+
+def test_pdf_paragraphs_and_hyphenation(release) -> None:  # type: ignore[no-untyped-def]
+    paragraphs = release.text.split("\n\n")
+    assert paragraphs[0] == (
+        "The minister said the harbour bridge will reopen in March, café owners said. "
+        "Repairs will cost 3 million euros."
+    )
+    # A real hyphen before a capital stays; a paragraph running over a page break is one paragraph.
+    assert paragraphs[1] == (
+        "Jean-Pierre Dupont, who chairs the council, said the work would start on Monday "
+        "and that the road would stay open to buses during the repairs."
+    )
+    assert paragraphs[2:] == ["Local traders are worried about the summer.", "The bridge was built in 1931."]
+
+
+@pytest.mark.parametrize("running", ["Ministry of Transport", "Page 1 of 3", "Page 3 of 3", "Press release"])
+def test_pdf_drops_running_headers_and_page_numbers(release, running: str) -> None:  # type: ignore[no-untyped-def]
+    assert running not in release.text
+
+
+def test_pdf_page_offsets_trace_a_change_to_its_page(release) -> None:  # type: ignore[no-untyped-def]
+    starts = release.meta["pages"]
+    assert release.meta["page_count"] == 3 and len(starts) == 3
+    assert release.text[starts[0]:].startswith("The minister said")
+    assert release.text[starts[1]:].startswith("would stay open to buses")
+    assert release.text[starts[2]:].startswith("The bridge was built in 1931.")
+    assert read.page_of(release, release.text.index("3 million")) == 1
+    assert read.page_of(release, release.text.index("buses")) == 2
+    assert read.page_of(release, release.text.index("summer")) == 2
+    assert read.page_of(release, release.text.index("1931")) == 3
+    # Offsets hold through segmentation: every sentence slice is the quoted text.
+    seg = segment(release)
+    assert all(release.text[s.start:s.end] == s.text for s in seg.sentences)
+
+
+def test_pdf_metadata(release) -> None:  # type: ignore[no-untyped-def]
+    assert release.title == "Bridge repairs"
+    assert release.date == "2024-03-14"
+    assert release.meta["author"] == "Press Office"
+
+
+def test_pdf_without_text_layer_is_refused_clearly() -> None:
+    with pytest.raises(NoTextLayer, match=r"^<bytes>: has no text layer on any of its 2 pages.*OCR"):
+        read.load(make_pdf([[], []]))
+    assert issubclass(NoTextLayer, EmptyInput)
+
+
+def test_pdf_with_some_scanned_pages_warns() -> None:
+    doc = read.load(make_pdf([["Text on the first page."], [], ["Text on the third page."]]))
+    assert doc.meta["pages"] == (0, len("Text on the first page.") + 2, len("Text on the first page.") + 2)
+    assert read.page_of(doc, doc.text.index("third")) == 3
+    assert any("page 2" in w for w in doc.meta["warnings"])
+
+
+@pytest.mark.parametrize(
+    "data,pattern",
+    [
+        (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF", "damaged or not a PDF"),
+        (b"%PDF-1.4\n" + bytes(range(256)) * 4, "damaged or not a PDF"),
+    ],
+    ids=["no-pages", "garbage"],
+)
+def test_damaged_pdf_gives_clear_error(data: bytes, pattern: str) -> None:
+    with pytest.raises(UndecodableInput, match=pattern) as info:
+        read.load(data)
+    assert "\n" not in str(info.value)
+
+
+def test_pdf_compare_reports_the_changed_sentence_on_its_page() -> None:
+    import storydiff
+
+    edited = [list(page) for page in RELEASE]
+    edited[2][2] = "The bridge was built in 1932."
+    a = read.load(make_pdf(RELEASE), name="a")
+    b = read.load(make_pdf(edited), name="b")
+    result = storydiff.compare(a, b)
+    spans = [(c.b.start, c.b.end) for c in result.changes if c.b is not None]
+    assert any(b.text[s:e] == "1932" for s, e in spans), "the changed year must be reported"
+    assert {read.page_of(b, s) for s, _ in spans} == {3}
+
+
+# --- DOCX ----------------------------------------------------------------------------
+
+DOCX_BODY = (
+    p(r("Harbour bridge to close")) +
+    p(r("The council approved "), dele("2 million"), ins("3 million"), r(" euros for the bridge."),
+      '<w:r><w:footnoteReference w:id="1"/></w:r>') +
+    table([["Year", "Cost"], ["2024", "2.4m"]]) +
+    p(r("Work starts "), ins("on Monday"), dele("next week"), r(".")) +
+    p('<w:del w:id="5" w:author="Ed" w:date="2024-01-01T00:00:00Z"><w:r><w:delText>A sentence cut.</w:delText>'
+      '</w:r></w:del>', r("Traders are worried."))
+)
+DOCX_NOTES = '<w:footnote w:id="1">' + p(r("Source: council minutes of 12 March.")) + "</w:footnote>"
+
+
+@pytest.fixture(scope="module")
+def draft() -> read.Document:  # type: ignore[name-defined]
+    return read.load(make_docx(DOCX_BODY, footnotes=DOCX_NOTES, title="Bridge draft"), name="draft")
+
+
+def test_docx_body_tables_and_footnotes(draft) -> None:  # type: ignore[no-untyped-def]
+    assert draft.media_type == read.DOCX
+    assert draft.text.split("\n\n") == [
+        "Harbour bridge to close",
+        "The council approved 3 million euros for the bridge.[1]",
+        "Year Cost",
+        "2024 2.4m",
+        "Work starts on Monday.",
+        "Traders are worried.",
+        "[1] Source: council minutes of 12 March.",
+    ]
+
+
+def test_docx_tracked_changes_are_accepted_and_counted(draft) -> None:  # type: ignore[no-untyped-def]
+    for deleted in ("2 million", "next week", "A sentence cut."):
+        assert deleted not in draft.text
+    assert draft.meta["tracked_changes"] == {"insertions": 2, "deletions": 3, "moves": 0}
+
+
+def test_docx_metadata_and_sniffing(draft, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert draft.title == "Bridge draft"
+    assert draft.date == "2024-03-14"
+    assert draft.meta["author"] == "Maria Jensen"
+    data = make_docx(p(r("Only one paragraph here.")))
+    assert read.sniff_media_type(data) == read.DOCX
+    (tmp_path / "draft.docx").write_bytes(data)
+    assert read.load(tmp_path / "draft.docx").text == "Only one paragraph here."
+    assert read.load(tmp_path / "draft.docx").meta["tracked_changes"] == {"insertions": 0, "deletions": 0, "moves": 0}
+
+
+def test_docx_moved_text_appears_once() -> None:
+    body = (p(r("First. "), '<w:moveFrom w:id="3" w:author="Ed" w:date="2024-01-01T00:00:00Z">', r("Moved."),
+              "</w:moveFrom>") +
+            p(r("Second. "), '<w:moveTo w:id="4" w:author="Ed" w:date="2024-01-01T00:00:00Z">', r("Moved."),
+              "</w:moveTo>"))
+    doc = read.load(make_docx(body))
+    assert doc.text.count("Moved.") == 1 and doc.text.endswith("Second. Moved.")
+    assert doc.meta["tracked_changes"]["moves"] == 1
+
+
+def test_zip_that_is_not_a_word_document(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("content.xml", "<x/>")
+    path = tmp_path / "sheet.docx"
+    path.write_bytes(buf.getvalue())
+    with pytest.raises(UndecodableInput, match=r"not a Word document"):
+        read.load(path)
+
+
+@pytest.mark.issue(14)
+def test_docx_zip_bomb_is_refused_before_unpacking() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", f"{_XML}<w:document {W}><w:body>{p(r('x'))}</w:body></w:document>")
+        z.writestr("word/padding.xml", b"\0" * 30_000_000)
+    with pytest.raises(InputTooLarge, match="zip bomb"):
+        read.load(buf.getvalue())
+
+
+@pytest.mark.parametrize("damaged", [b"PK\x03\x04" + b"\0" * 100, make_docx(p(r("ok")))[:-40]], ids=["header", "cut"])
+def test_damaged_docx_gives_clear_error(damaged: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "broken.docx"
+    path.write_bytes(damaged)
+    with pytest.raises(StorydiffError) as info:
+        read.load(path)
+    assert str(info.value).startswith(str(path) + ":")
+
+
+# --- hostile encodings and nesting (issue 14, items 8, 9, 13) -------------------------
+
+
+@pytest.mark.issue(14)
+@pytest.mark.parametrize("charset", ["undefined", "base64", "rot13", "no-such-charset", "utf-7"])
+def test_html_with_a_charset_that_is_no_text_encoding(charset: str) -> None:
+    page = (f'<html><head><meta charset="{charset}"></head><body><article>'
+            "<p>Caf\xe9 owners said the harbour bridge will close for repairs in March.</p>"
+            "</article></body></html>").encode("latin-1")
+    doc = read.load(page)
+    assert "Café owners said" in doc.text
+    assert any(charset in w for w in doc.meta["warnings"])
+
+
+@pytest.mark.issue(14)
+def test_corpus_skip_survives_a_charset_that_is_no_text_encoding(tmp_path: Path) -> None:
+    from storydiff.corpus.ingest import _read_dir
+
+    (tmp_path / "bad.html").write_bytes(b'<meta charset="undefined"><article><p>Caf\xe9 said so today.</p></article>')
+    (tmp_path / "good.txt").write_bytes(b"A plain story.")
+    ids = [getattr(item, "id", None) for item in _read_dir(str(tmp_path))]
+    assert ids == ["bad.html", "good.txt"]
+
+
+TEXT = ("Zoë’s résumé was checked by the editors on Monday.\nThe café reopened in März.\n"
+        "Señor Núñez paid 5 € for a crêpe.\nThe naïve façade was repainted in Łódź.\n")
+
+
+@pytest.mark.issue(14)
+def test_utf8_with_one_bad_byte_stays_utf8_with_a_warning() -> None:
+    data = TEXT.encode()
+    damaged = data[:60] + b"\xff" + data[60:]
+    doc = read.load(damaged)
+    assert doc.encoding == "utf-8"
+    assert doc.text.replace("\ufffd", "", 1) == TEXT.strip("\n")
+    assert doc.text.count("\ufffd") == 1
+    assert doc.meta["warnings"] == ("UTF-8 with 1 invalid byte replaced by U+FFFD (line 2)",)
+
+
+@pytest.mark.issue(14)
+def test_compare_of_utf8_with_a_bad_byte_finds_no_rewording() -> None:
+    import storydiff
+
+    data = TEXT.encode()
+    a = read.load(data, name="a")
+    b = read.load(data[:60] + b"\xff" + data[60:], name="b")
+    result = storydiff.compare(a, b)
+    bad = b.text.index("\ufffd")
+    line = (b.text.rfind("\n", 0, bad) + 1, b.text.find("\n", bad))
+    # Only the line holding the bad byte may differ: no accent elsewhere turned into mojibake.
+    assert all(line[0] <= c.b.start and c.b.end <= line[1] for c in result.changes if c.b is not None)
+    assert "Ã" not in b.text
+
+
+@pytest.mark.issue(14)
+def test_legacy_encoding_is_named_in_a_warning() -> None:
+    doc = read.load("Le café de la gare a rouvert.".encode("cp1252"))
+    assert doc.encoding == "cp1252"
+    assert doc.meta["warnings"] == ("not valid UTF-8; decoded as cp1252 (a guess): check accented letters",)
+    assert "warnings" not in read.load("Le café de la gare a rouvert.".encode()).meta
+
+
+@pytest.mark.issue(14)
+@pytest.mark.parametrize("depth", [253, 254, 300, 2000])
+def test_deeply_nested_html_keeps_its_text(depth: int) -> None:
+    page = ("<html><head><title>Deep</title></head><body>" + "<div>" * depth +
+            "<p>The council approved the harbour budget of 3 million euros on Monday.</p>" +
+            "</div>" * depth + "</body></html>")
+    doc = read.load(page.encode())
+    assert doc.text == "The council approved the harbour budget of 3 million euros on Monday."
+
+
+@pytest.mark.issue(14)
+def test_xhtml_with_xml_declaration_still_reads() -> None:
+    page = ('<?xml version="1.0" encoding="utf-8"?><!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml">'
+            "<body><article><p>An XHTML page about the bridge repairs in March.</p></article></body></html>")
+    assert "bridge repairs" in read.load(page.encode(), media_type="text/html").text

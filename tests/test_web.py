@@ -333,7 +333,7 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
 def test_form_page_keeps_newlines_and_escapes(client: TestClient) -> None:
     from storydiff.web.pages import form_page
 
-    page = form_page(a={"text": "\nfirst line & <b>"}, max_bytes=5_000_000, store_note="", can_fetch=False,
+    page = form_page(a={"text": "\nfirst line & <b>"}, max_bytes=5_000_000, store_note="",
                      paste_types=("text/plain",), extensions=(".txt",))
     assert '">\n\nfirst line &amp; &lt;b&gt;</textarea>' in page
 
@@ -547,3 +547,89 @@ def test_requests_holding_bodies_are_bounded(gate: threading.Event) -> None:
 
     statuses = anyio.run(main)
     assert statuses[0] == 503 and len(statuses) == 2 and statuses[1] != 503
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 serving two versions of a story."""
+    import http.server
+    import socketserver
+
+    pages = {"/a.html": NAV_PAGE.format(nav="News", text=STORY_A), "/b.html": NAV_PAGE.format(nav="Sport",
+                                                                                              text=STORY_B)}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = pages.get(self.path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        httpd.shutdown()
+
+
+@pytest.mark.issue(18)
+def test_web_addresses_are_fetched_and_named(site: str) -> None:
+    with TestClient(create_app(allow_private_urls=True)) as c:
+        r = c.post("/compare", data={"a_url": f"{site}/a.html", "b_url": f"{site}/b.html", "b_name": "copy"},
+                   headers={"accept": "application/json"})
+        assert r.status_code == 200, r.text
+        a, b = r.json()["documents"]
+        assert a["source"] == f"{site}/a.html" and b["id"] == "copy" and b["title"] == "copy"
+        assert "40 new buses" in a["text"] and "Sport" not in b["text"]
+        api = c.post("/api/compare", json={"a_url": f"{site}/a.html", "b": STORY_B})
+        assert api.status_code == 200 and api.json()["documents"][0]["media_type"] == "text/html"
+        form = c.get("/?from=" + r.url.path.split("/")[-1].removesuffix(".json")).text
+        assert f'value="{site}/a.html"' in form  # New comparison keeps the address
+
+
+@pytest.mark.issue(18)
+def test_private_addresses_are_refused_by_default(client: TestClient, site: str) -> None:
+    r = client.post("/compare", data={"a_url": f"{site}/a.html", "b_url": "http://2130706433/b.html"})
+    assert r.status_code == 422
+    assert r.text.count("<li>") == 2 and "Version A (" in r.text and "Version B (" in r.text
+    api = client.post("/api/compare", json={"a_url": "http://169.254.169.254/latest/meta-data/", "b": STORY_B})
+    err = _error(api)
+    assert api.status_code == 422 and err["code"] == "url_refused" and "Version A" in err["message"]
+
+
+@pytest.mark.issue(18)
+def test_pdf_and_docx_uploads_are_compared(client: TestClient) -> None:
+    from test_read_formats import make_docx, make_pdf, p, r
+
+    pdf = make_pdf([["Harbor City council approves ferry plan", "",
+                     "The ferries will cost 85 million dollars in total.",
+                     "The state transport fund will pay half of the cost."]])
+    docx = make_docx(p(r("Harbor City council approves ferry plan")) +
+                     p(r("The ferries will cost 58 million dollars in total.")) +
+                     p(r("The state transport fund will pay half of the cost.")))
+    res = client.post("/compare", headers={"accept": "application/json"},
+                      files={"a_file": ("release.pdf", pdf, "application/pdf"),
+                             "b_file": ("story.docx", docx, "application/octet-stream")})
+    assert res.status_code == 200, res.text
+    doc = res.json()
+    assert [d["media_type"] for d in doc["documents"]] == [
+        "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
+    assert any("58" in (c.get("b_text") or "") for c in doc["changes"])
+    scan = client.post("/compare", data={"b_text": STORY_B}, files={"a_file": ("scan.pdf", make_pdf([[]]), "")})
+    assert scan.status_code == 422 and "scan.pdf" in scan.text
+
+
+def test_the_page_offers_every_readable_type(client: TestClient) -> None:
+    from storydiff import read
+    from storydiff.web.pages import TYPE_NAMES
+
+    assert set(read.MEDIA_TYPES) <= set(TYPE_NAMES), "name every media type the readers know"
+    page = client.get("/").text
+    for ext in (".pdf", ".docx", ".md", ".html", ".txt"):
+        assert ext in page.split('id="a-file"')[1].split(">")[0], ext
+    assert 'id="a-url"' in page and 'id="b-name"' in page

@@ -41,7 +41,6 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storydiff import read
 from storydiff._version import __version__
 from storydiff.errors import InputTooLarge, StorydiffError
 from storydiff.options import Options
@@ -136,7 +135,6 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
     runner = Runner(timeout_s=timeout_s, slots=max_concurrency)
     kept = store if store is not None else ResultStore(None)
     fetching = Fetching(allow_private=allow_private_urls, timeout_s=min(timeout_s, 20.0))
-    can_fetch = hasattr(read, "fetch")
     extensions = file_extensions()
     app = FastAPI(title="storydiff", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json",
@@ -157,7 +155,7 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
             a=keep.get("a"), b=keep.get("b"), media_type=keep.get("media_type"),
             min_severity=keep.get("min_severity"), error=error.message if error else None,
             errors=error.details if error else (), notice=notice, max_bytes=max_upload_bytes,
-            store_note=store_note(), can_fetch=can_fetch, paste_types=PASTE_TYPES, extensions=extensions)
+            store_note=store_note(), paste_types=PASTE_TYPES, extensions=extensions)
         headers = {**(error.headers if error else {}), "content-security-policy": FORM_CSP}
         return HTMLResponse(page, status_code=status, headers=headers)
 

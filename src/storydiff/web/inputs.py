@@ -116,13 +116,12 @@ def read_document(inp: Input, max_bytes: int, fetching: Fetching = Fetching()) -
     """
     try:
         if inp.data is not None:
-            media = inp.media_type or file_media_type(inp.filename)
-            doc = read.load(inp.data, media_type=media, name=inp.name or inp.filename, max_bytes=max_bytes)
-            doc = dataclasses.replace(doc, source=inp.filename or inp.label)
+            doc = read.from_bytes(inp.data, label=inp.filename or inp.label, name=inp.name or inp.filename,
+                                  media_type=inp.media_type, extension=file_media_type(inp.filename),
+                                  max_bytes=max_bytes)
         elif inp.url is not None:
-            doc = _fetch(inp.url, max_bytes, fetching)
-            if inp.name:
-                doc = dataclasses.replace(doc, id=inp.name)
+            doc = read.fetch(inp.url, allow_private=fetching.allow_private, max_bytes=max_bytes,
+                             timeout=fetching.timeout_s, name=inp.name)
         else:
             text = inp.text or ""
             media = inp.media_type or read.sniff_media_type(text[:4096].encode("utf-8", "replace"))
@@ -133,7 +132,11 @@ def read_document(inp: Input, max_bytes: int, fetching: Fetching = Fetching()) -
 
 
 def file_media_type(filename: str | None) -> str | None:
-    """The media type a file name says, when the readers know it (else None: the reader sniffs the bytes)."""
+    """The media type a file name says, when the readers know it (else None).
+
+    The reader trusts the magic bytes of PDF and DOCX first, and sniffs HTML
+    when the name says nothing.
+    """
     guessed = mimetypes.guess_type(filename or "", strict=False)[0]
     return guessed if guessed in MEDIA_TYPES else None
 
@@ -146,15 +149,6 @@ def file_extensions() -> tuple[str, ...]:
         # text/plain is claimed by source-code endings (.c, .bat); a reader of stories means these two.
         out += [e for e in exts if t != "text/plain" or e in (".txt", ".text")]
     return tuple(dict.fromkeys(out))
-
-
-def _fetch(url: str, max_bytes: int, fetching: Fetching) -> Document:
-    fetch = getattr(read, "fetch", None)
-    if fetch is None:  # an older reader without web addresses
-        raise WebError(422, "unsupported_input", "This version of storydiff cannot fetch web addresses; "
-                       "save the page and choose the file instead.")
-    return fetch(url, allow_private=fetching.allow_private, max_bytes=max_bytes,  # type: ignore[no-any-return]
-                 timeout=fetching.timeout_s)
 
 
 def _where(inp: Input, msg: str) -> str:
@@ -298,5 +292,5 @@ def describe(errors: Any) -> str:
 
 
 def error_code(e: Exception) -> str:
-    """A stable code from an error's class: ``UndecodableInput`` → ``undecodable_input``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(e).__name__).lower()
+    """A stable code from an error's class: ``UndecodableInput`` → ``undecodable_input``, ``URLRefused`` → ``url_refused``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", type(e).__name__).lower()

@@ -58,10 +58,10 @@ def _textarea(text: str) -> str:
     return ("\n" if text.startswith("\n") else "") + html.escape(text)
 
 
-def _version(key: str, typed: dict[str, str], *, can_fetch: bool, extensions: tuple[str, ...]) -> str:
+def _version(key: str, typed: dict[str, str], *, extensions: tuple[str, ...]) -> str:
     accept = ",".join(extensions)
     url_field = (f'        <label>…or a web address:\n          <input id="{key}-url" type="url" name="{key}_url" '
-                 f'placeholder="https://…" value="{html.escape(typed.get("url", ""))}"></label>') if can_fetch else ""
+                 f'placeholder="https://…" value="{html.escape(typed.get("url", ""))}"></label>')
     note = ""
     if typed.get("file"):
         note = (f'      <p class="note" id="{key}-note">Last time this version was the file '
@@ -76,7 +76,7 @@ def _version(key: str, typed: dict[str, str], *, can_fetch: bool, extensions: tu
 
 def form_page(*, a: dict[str, str] | None = None, b: dict[str, str] | None = None, media_type: str | None = None,
               min_severity: str | None = None, error: str | None = None, errors: tuple[str, ...] = (),
-              notice: str | None = None, max_bytes: int, store_note: str, can_fetch: bool,
+              notice: str | None = None, max_bytes: int, store_note: str,
               paste_types: tuple[str, ...], extensions: tuple[str, ...]) -> str:
     """The comparison form, optionally re-filled (after an error, or from a kept result) and with messages.
 
@@ -92,13 +92,12 @@ def form_page(*, a: dict[str, str] | None = None, b: dict[str, str] | None = Non
     return _template("form.html").substitute(
         error_block=error_block,
         notice_block=f'<p id="notice" class="notice" role="status">{html.escape(notice)}</p>' if notice else "",
-        version_a=_version("a", a or {}, can_fetch=can_fetch, extensions=extensions),
-        version_b=_version("b", b or {}, can_fetch=can_fetch, extensions=extensions),
+        version_a=_version("a", a or {}, extensions=extensions),
+        version_b=_version("b", b or {}, extensions=extensions),
         media_options=_options(media, media_type or ""),
         severity_options=_options(SEVERITY_CHOICES, min_severity or "medium"),
         max_mb=_megabytes(max_bytes),
         store_note=html.escape(store_note),
-        fetch_note=" except to fetch the web addresses you give" if can_fetch else "",
         script=_read("form.js"),
     )
 

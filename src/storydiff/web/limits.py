@@ -193,7 +193,8 @@ class OriginCheck:
     A page on any web site can make the visitor's browser POST a form, or a
     body labelled ``text/plain``, to a server on 127.0.0.1 without asking.
     Browsers label such requests: ``Sec-Fetch-Site`` other than
-    ``same-origin``/``none``, or an ``Origin`` other than this server's own.
+    ``same-origin``/``none`` or, from browsers that do not send it, an
+    ``Origin`` other than this server's own (``null`` included).
     Requests without either header (curl, scripts) are not from a web page
     and pass; safe methods (GET, HEAD, OPTIONS) always pass.
     """
@@ -210,7 +211,10 @@ class OriginCheck:
                    if name in (b"origin", b"sec-fetch-site", b"host")}
         site, origin = headers.get(b"sec-fetch-site"), headers.get(b"origin")
         own = f"{scope.get('scheme', 'http')}://{headers.get(b'host', '')}"
-        if (site is None or site in ("same-origin", "none")) and (origin is None or origin == own):
+        # Sec-Fetch-Site is set by the browser itself and cannot be forged by a page; Origin is the
+        # fallback for browsers without it.
+        ok = site in ("same-origin", "none") if site is not None else origin is None or origin == own
+        if ok:
             await self.app(scope, receive, send)
             return
         sender = origin or f"Sec-Fetch-Site: {site}"
@@ -233,7 +237,9 @@ class SecurityHeaders:
         self.app = app
         self.headers = [
             (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
+            # Never a referrer to other sites (a result's address is its only key); same-origin keeps the
+            # Origin header of our own form posts meaningful (no-referrer makes browsers send "null").
+            (b"referrer-policy", b"same-origin"),
             (b"x-frame-options", b"DENY"),
             (b"cross-origin-opener-policy", b"same-origin"),
             (b"cache-control", b"no-store"),

@@ -28,25 +28,18 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import Callable
 from typing import Any
 
-import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storydiff._version import __version__
-from storydiff.errors import InputTooLarge, StorydiffError
 from storydiff.options import Options
 from storydiff.pipeline import compare
-from storydiff.report.csv import render_csv
-from storydiff.report.html import render_html
 from storydiff.web import pages
 from storydiff.web.inputs import (
     PASTE_TYPES,
@@ -59,7 +52,6 @@ from storydiff.web.inputs import (
     check_both,
     choice,
     describe,
-    error_code,
     file_extensions,
     form_input,
     parse_form,
@@ -67,7 +59,9 @@ from storydiff.web.inputs import (
     read_document,
     text_field,
 )
-from storydiff.web.limits import BodyLimit, Busy, HostCheck, OriginCheck, Overran, Runner, Scope, SecurityHeaders
+from storydiff.web.limits import BodyLimit, HostCheck, OriginCheck, Runner, Scope, SecurityHeaders
+from storydiff.web.responses import INTERNAL, ErrorResponse, accept_header, error_json, json_error, run_job, wants_json
+from storydiff.web.results import add_result_routes, lookup
 from storydiff.web.store import ResultStore
 
 logger = logging.getLogger("storydiff.web")
@@ -76,23 +70,6 @@ logger = logging.getLogger("storydiff.web")
 PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
             "base-uri 'none'; frame-ancestors 'none'")
 FORM_CSP = PAGE_CSP + "; script-src " + pages.form_script_hash()
-#: The report is self-contained: its own inline style and script, nothing fetched (its <meta> pins them by hash).
-REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
-              "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-
-_RESULT_ID = re.compile(r"[A-Za-z0-9_-]{16}")
-_FORMATS = {"html": "text/html; charset=utf-8", "json": "application/json", "csv": "text/csv; charset=utf-8"}
-
-
-class ErrorDetail(BaseModel):
-    code: str = Field(description="A stable, machine-readable code, e.g. `empty_input`, `timeout`.",
-                      examples=["empty_input"])
-    message: str = Field(description="What was expected, what was got, and what to do.",
-                         examples=["Version B is empty: paste its text or choose a file."])
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorDetail
 
 
 def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, options: Options | None = None,
@@ -144,9 +121,10 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
     def store_note() -> str:
         n, size = kept.usage()
         count = f"{n} kept, {pages.megabytes(size)} MB" if n else "none kept yet"
-        where = "in this server's memory until it stops" if kept.path is None else f"in {kept.path}"
-        return (f"Each comparison gets its own address and is kept {where} until you delete it ({count}; "
-                f"past {pages.megabytes(kept.max_bytes)} MB the oldest are removed first).")
+        where = ("in this server's memory until you delete it or the server stops" if kept.path is None
+                 else f"in {kept.path} until you delete it")
+        return (f"Each comparison gets its own address and is kept {where} ({count}; past "
+                f"{pages.megabytes(kept.max_bytes)} MB the oldest are removed first).")
 
     def form_html(*, status: int = 200, error: WebError | None = None, keep: dict[str, Any] | None = None,
                   notice: str | None = None) -> HTMLResponse:
@@ -161,10 +139,10 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
 
     def refuse(scope: Scope, status: int, code: str, message: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         e = WebError(status, code, message)
-        accept = _accept(scope)
+        accept = accept_header(scope)
         as_json = "application/json" in accept and "text/html" not in accept
         if scope["path"].startswith("/api/") or as_json or (scope["path"] != "/compare" and "text/html" not in accept):
-            return status, [(b"content-type", b"application/json")], _error_json(e)
+            return status, [(b"content-type", b"application/json")], error_json(e)
         if scope["path"] == "/compare":
             r = form_html(status=status, error=e)
             return status, [(b"content-type", b"text/html; charset=utf-8"),
@@ -172,23 +150,12 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
         return status, [(b"content-type", b"text/html; charset=utf-8")], pages.message_page(
             "Refused", message).encode()
 
-    def not_kept(rid: str, as_json: bool) -> Response:
-        e = WebError(404, "not_found", f"No comparison {rid!r} is kept here: it was deleted, the store was "
-                     "emptied, or the address is mistyped. Compare the texts again.")
-        return _json_error(e) if as_json else HTMLResponse(pages.message_page("Result not found", e.message),
-                                                           status_code=404)
-
-    async def lookup(rid: str) -> tuple[Any, dict[str, Any], dict[str, Any]] | None:
-        if not _RESULT_ID.fullmatch(rid):
-            return None
-        return await anyio.to_thread.run_sync(kept.get, rid)
-
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def form(request: Request) -> HTMLResponse:
         rid = request.query_params.get("from")
         if not rid:
             return form_html()
-        got = await lookup(rid)
+        got = await lookup(kept, rid)
         if got is None:
             return form_html(notice="That comparison is no longer kept, so the form starts empty.")
         _, data, typed = got
@@ -201,7 +168,7 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
 
     @app.post("/compare", response_class=HTMLResponse, include_in_schema=False)
     async def compare_page(request: Request) -> Response:
-        as_json = _wants_json(request)
+        as_json = wants_json(request)
         keep: dict[str, Any] = {}
         had_files = False
         try:
@@ -236,7 +203,7 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
                 for inp in got:
                     if inp.data is not None:
                         try:
-                            await _run(runner, lambda inp=inp: read_document(inp, max_upload_bytes))  # type: ignore[misc]
+                            await run_job(runner, lambda inp=inp: read_document(inp, max_upload_bytes))  # type: ignore[misc]
                         except WebError as e:
                             errors.insert(0 if inp.label == "Version A" else len(errors), e)
                 raise WebError.combine(errors)
@@ -250,10 +217,10 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
                 c = compare(*docs, options=opts)
                 return kept.put(c.to_dict(), inputs=typed, min_severity=floor)
 
-            rid = await _run(runner, job)
+            rid = await run_job(runner, job)
         except WebError as e:
             if as_json:
-                return _json_error(e)
+                return json_error(e)
             if had_files:  # a browser never re-fills a file input
                 again = " Choose your file(s) again."
                 e = WebError(e.status, e.code, e.message + again, e.headers,
@@ -261,78 +228,7 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
             return form_html(status=e.status, error=e, keep=keep)
         return RedirectResponse(f"/r/{rid}.json" if as_json else f"/r/{rid}", status_code=303)
 
-    @app.get("/r/{name}", include_in_schema=False)
-    async def result(request: Request, name: str) -> Response:
-        rid, _, ext = name.partition(".")
-        as_json = ext == "json" or (not ext and _wants_json(request))
-        got = await lookup(rid) if ext in ("", *_FORMATS) else None
-        if got is None:
-            return not_kept(rid, as_json)
-        entry, data, _ = got
-        if ext:
-            return await file_response(rid, data, entry.min_severity, ext, attachment=False)
-        report = await _run(runner, lambda: pages.report_page(render_html(data, min_severity=entry.min_severity),
-                                                              rid))
-        return HTMLResponse(report, headers={"content-security-policy": REPORT_CSP})
-
-    async def file_response(rid: str, data: dict[str, Any], floor: str | None, ext: str, *,
-                            attachment: bool) -> Response:
-        try:
-            body = await _run(runner, lambda: _render_file(data, floor, ext))
-        except WebError as e:
-            return HTMLResponse(pages.message_page("Download failed", e.message), status_code=e.status)
-        headers = {"content-disposition": f'attachment; filename="storydiff-{rid}.{ext}"'} if attachment else {}
-        if ext == "html":
-            headers["content-security-policy"] = REPORT_CSP
-        return Response(body, media_type=_FORMATS[ext], headers=headers)
-
-    @app.get("/download/{filename}", include_in_schema=False)
-    async def download(filename: str) -> Response:
-        rid, _, ext = filename.rpartition(".")
-        got = await lookup(rid) if ext in _FORMATS else None
-        if got is None:
-            return not_kept(rid, False)
-        entry, data, _ = got
-        return await file_response(rid, data, entry.min_severity, ext, attachment=True)
-
-    @app.get("/r/{rid}/delete", include_in_schema=False)
-    async def ask_delete(rid: str) -> Response:
-        got = await lookup(rid)
-        if got is None:
-            return not_kept(rid, False)
-        return HTMLResponse(pages.delete_page(got[0].to_dict()))
-
-    @app.post("/r/{rid}/delete", include_in_schema=False)
-    async def delete_page(request: Request, rid: str) -> Response:
-        deleted = _RESULT_ID.fullmatch(rid) is not None and await anyio.to_thread.run_sync(kept.delete, rid)
-        if not deleted:
-            return not_kept(rid, _wants_json(request))
-        if _wants_json(request):
-            return Response(json.dumps({"deleted": rid}), media_type="application/json")
-        return RedirectResponse("/results?deleted=1", status_code=303)
-
-    @app.delete("/r/{rid}", summary="Delete a kept comparison",
-                responses={200: {"content": {"application/json": {"example": {"deleted": "AbCdEfGhIjKlMnOp"}}}},
-                           404: {"model": ErrorResponse}})
-    async def delete_result(rid: str) -> Response:
-        if not (_RESULT_ID.fullmatch(rid) and await anyio.to_thread.run_sync(kept.delete, rid)):
-            return not_kept(rid, True)
-        return Response(json.dumps({"deleted": rid}), media_type="application/json")
-
-    @app.get("/results", response_class=HTMLResponse, include_in_schema=False)
-    async def results(request: Request) -> HTMLResponse:
-        entries = [e.to_dict() for e in await anyio.to_thread.run_sync(kept.entries)]
-        notice = "The comparison was deleted." if request.query_params.get("deleted") else None
-        return HTMLResponse(pages.results_page(entries, store_note=store_note(), notice=notice))
-
-    @app.get("/results.json", summary="The kept comparisons, most recent first",
-             description="Each with its id, time (UTC), the two versions' names, change count, summary, kept "
-                         "size in bytes and addresses (`url`, `json`).")
-    async def results_json() -> dict[str, Any]:
-        entries = await anyio.to_thread.run_sync(kept.entries)
-        n, size = kept.usage()
-        return {"results": [e.to_dict() for e in entries], "count": n, "size": size, "max_size": kept.max_bytes,
-                "where": None if kept.path is None else str(kept.path)}
+    add_result_routes(app, store=kept, runner=runner, store_note=store_note)
 
     @app.post(
         "/api/compare",
@@ -373,9 +269,9 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
                 c = compare(*docs, options=opts)
                 return json.dumps(c.to_dict(min_severity=floor), ensure_ascii=False).encode()
 
-            body = await _run(runner, job)
+            body = await run_job(runner, job)
         except WebError as e:
-            return _json_error(e)
+            return json_error(e)
         return Response(body, media_type="application/json")
 
     @app.get("/healthz", summary="Is the server up?",
@@ -397,17 +293,17 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
         }.get(exc.status_code, str(exc.detail))
         e = WebError(exc.status_code, code, message)
         if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
-            return _json_error(e)
+            return json_error(e)
         return HTMLResponse(pages.message_page("Not available", e.message), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return _json_error(WebError(422, "invalid_request", describe(exc.errors())))
+        return json_error(WebError(422, "invalid_request", describe(exc.errors())))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        return _json_error(_INTERNAL)
+        return json_error(INTERNAL)
 
     _install_openapi(app)
     # The last middleware added runs first: security headers wrap every refusal, and a foreign
@@ -420,9 +316,6 @@ def create_app(*, max_upload_bytes: int = 5_000_000, timeout_s: float = 60.0, op
     app.add_middleware(SecurityHeaders, default_csp=PAGE_CSP)
     return app
 
-
-_INTERNAL = WebError(500, "internal_error", "Something went wrong inside storydiff (a bug); the server log has "
-                     "the details. Please report it with the two texts if you can.")
 
 _COMPARISON_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -457,42 +350,6 @@ def _install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-async def _run(runner: Runner, job: Callable[[], Any]) -> Any:
-    """Run a blocking job, turning every failure into a :class:`WebError`."""
-    try:
-        return await runner.run(job)
-    except Busy:
-        raise WebError(503, "busy", f"Every worker is busy ({runner.slots} comparisons at once) and none freed "
-                       f"up within {runner.timeout_s:g} s. Try again in a minute.",
-                       {"retry-after": "30"}) from None
-    except Overran:
-        raise WebError(504, "timeout", f"The comparison took longer than the limit of {runner.timeout_s:g} s. "
-                       "Try shorter texts, or start the server with a larger --timeout.") from None
-    except WebError:
-        raise
-    except InputTooLarge as e:
-        raise WebError(413, "input_too_large", str(e)) from None
-    except StorydiffError as e:
-        raise WebError(422, error_code(e), str(e)) from None
-    except Exception:
-        logger.exception("unexpected error while comparing")
-        raise _INTERNAL from None
-
-
-def _render_file(data: dict[str, Any], floor: str | None, ext: str) -> bytes:
-    """A kept comparison as a file.
-
-    The HTML holds every change, with the page's severity as its initial
-    filter (as on screen); JSON and CSV carry every change, as the CLI does
-    by default, so that nothing is lost to a display choice.
-    """
-    if ext == "json":
-        return json.dumps(data, ensure_ascii=False, indent=2).encode()
-    if ext == "csv":
-        return render_csv(data).encode()
-    return render_html(data, min_severity=floor).encode()
-
-
 def _refill(typed: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """The form's fields for "New comparison" from a kept result.
 
@@ -506,24 +363,3 @@ def _refill(typed: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
             side["text"] = doc.get("text", "")
         keep[k] = side
     return keep
-
-
-def _wants_json(request: Request) -> bool:
-    """Whether the client asked for JSON rather than a page (scripts posting the form)."""
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
-def _accept(scope: Scope) -> str:
-    for name, value in scope.get("headers", ()):
-        if name == b"accept":
-            return value.decode("latin-1")
-    return ""
-
-
-def _error_json(e: WebError) -> bytes:
-    return json.dumps({"error": {"code": e.code, "message": e.message}}, ensure_ascii=False).encode()
-
-
-def _json_error(e: WebError) -> Response:
-    return Response(_error_json(e), status_code=e.status, media_type="application/json", headers=e.headers)

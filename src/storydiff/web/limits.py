@@ -1,27 +1,28 @@
-"""What keeps the local server bounded: body size, time, concurrency, memory.
+"""What keeps the local server bounded: body size, time, concurrency, cross-site requests.
 
-Three small pieces, each independent of FastAPI routes:
+Small pieces, each independent of FastAPI routes:
 
 * :class:`BodyLimit` — ASGI middleware refusing a request body above a byte
-  limit with 413, first from ``Content-Length`` and then by counting bytes as
-  they arrive (a chunked upload cannot slip past).
+  limit with 413 (first from ``Content-Length``, then by counting bytes as
+  they arrive), a body that trickles in too slowly with 408, and more than a
+  fixed number of requests holding bodies at once with 503; idle connections
+  are not requests and cost nothing here (see :mod:`storydiff.web.server`).
 * :class:`Runner` — runs blocking work (read, compare, render) in a worker
   thread with a wall-clock limit. A Python thread cannot be killed, so a job
   that overruns keeps its thread until it ends; the runner therefore holds a
   fixed number of slots, released by the *thread* when it really finishes,
   and refuses work (503) when no slot frees up in time. Slow requests cannot
   pile up threads without bound.
-* :class:`ResultCache` — a small LRU of recent comparisons for the download
-  links, bounded by entry count and by total characters held.
+* :class:`HostCheck` (DNS rebinding) and :class:`OriginCheck` (requests a
+  page on another site makes a browser send).
+* :class:`SecurityHeaders` — defensive headers on every response.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
@@ -315,50 +316,3 @@ class Runner:
                     # Cancelled before the thread began: the job will never release the slot.
                     state["abandoned"] = True
                     self._free.release()
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry(Generic[T]):
-    value: T
-    size: int
-
-
-class ResultCache(Generic[T]):
-    """Least-recently-used store of recent results, bounded twice.
-
-    Args:
-        max_entries: keep at most this many results.
-        max_size: keep at most this much in total (sizes given to :meth:`put`).
-    """
-
-    def __init__(self, *, max_entries: int = 32, max_size: int = 50_000_000) -> None:
-        self.max_entries = max_entries
-        self.max_size = max_size
-        self._items: OrderedDict[str, _Entry[T]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def put(self, key: str, value: T, size: int) -> None:
-        """Store ``value``, evicting the oldest entries beyond the bounds."""
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._size -= old.size
-            self._items[key] = _Entry(value, size)
-            self._size += size
-            while len(self._items) > self.max_entries or (self._size > self.max_size and len(self._items) > 1):
-                _, evicted = self._items.popitem(last=False)
-                self._size -= evicted.size
-
-    def get(self, key: str) -> T | None:
-        """The value stored under ``key`` (now the most recent), or None."""
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None:
-                return None
-            self._items.move_to_end(key)
-            return entry.value
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)

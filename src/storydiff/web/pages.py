@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import mimetypes
 import re
 from functools import cache
 from importlib.resources import files
@@ -58,6 +59,12 @@ def _textarea(text: str) -> str:
     return ("\n" if text.startswith("\n") else "") + html.escape(text)
 
 
+def _preferred(extensions: tuple[str, ...]) -> list[str]:
+    """One ending per type for the page's text (the picker accepts them all)."""
+    preferred = [mimetypes.guess_extension(t, strict=False) for t in TYPE_NAMES]
+    return [e for e in extensions if e in preferred] or list(extensions)
+
+
 def _version(key: str, typed: dict[str, str], *, extensions: tuple[str, ...]) -> str:
     accept = ",".join(extensions)
     url_field = (f'        <label>…or a web address:\n          <input id="{key}-url" type="url" name="{key}_url" '
@@ -71,7 +78,8 @@ def _version(key: str, typed: dict[str, str], *, extensions: tuple[str, ...]) ->
         key=key, KEY=key.upper(), name=html.escape(typed.get("name", "")), text=_textarea(typed.get("text", "")),
         name_hint="e.g. ministry statement" if key == "a" else "e.g. republished copy",
         text_hint="The earlier (or reference) version" if key == "a" else "The later (or republished) version",
-        exts=html.escape(", ".join(extensions)), accept=html.escape(accept), url_field=url_field, note=note)
+        exts=html.escape(", ".join(_preferred(extensions))), accept=html.escape(accept), url_field=url_field,
+        note=note)
 
 
 def form_page(*, a: dict[str, str] | None = None, b: dict[str, str] | None = None, media_type: str | None = None,

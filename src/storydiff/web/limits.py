@@ -181,7 +181,7 @@ class HostCheck:
 def _host_name(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"host":
-            host = value.decode("latin-1").lower()
+            host = str(value.decode("latin-1")).lower()
             if host.startswith("["):  # [::1]:8000
                 return host[1:].split("]", 1)[0]
             return host.rsplit(":", 1)[0] if host.count(":") == 1 else host

@@ -64,7 +64,7 @@ def wants_json(request: Request) -> bool:
 def accept_header(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"accept":
-            return value.decode("latin-1")
+            return str(value.decode("latin-1"))
     return ""
 
 

@@ -106,7 +106,8 @@ def add_result_routes(app: FastAPI, *, store: ResultStore, runner: Runner, store
                 responses={200: {"content": {"application/json": {"example": {"deleted": "AbCdEfGhIjKlMnOp"}}}},
                            404: {"model": ErrorResponse}})
     async def delete_result(rid: str) -> Response:
-        if not (_RESULT_ID.fullmatch(rid) and await anyio.to_thread.run_sync(kept.delete, rid)):
+        deleted = _RESULT_ID.fullmatch(rid) is not None and await anyio.to_thread.run_sync(kept.delete, rid)
+        if not deleted:
             return not_kept(rid, True)
         return Response(json.dumps({"deleted": rid}), media_type="application/json")
 

@@ -92,3 +92,16 @@ def test_ids_are_unguessable_and_checked(tmp_path: Path) -> None:
     with TestClient(create_app(store=store)) as c:
         for bad in ("../../etc/passwd", "x" * 17, "%00"):
             assert c.get(f"/r/{bad}").status_code == 404
+
+
+def test_serve_says_in_one_line_when_the_store_is_damaged(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / FILENAME).write_bytes(b"not a database" * 100)
+    p = subprocess.run([sys.executable, "-m", "storydiff", "serve", "--port", "0", "--data-dir", str(tmp_path)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--data-dir" in lines[0] and FILENAME in lines[0], p.stderr
+    assert (tmp_path / FILENAME).read_bytes() == b"not a database" * 100  # left as it was

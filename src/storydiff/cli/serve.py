@@ -91,11 +91,12 @@ def serve(host: str, port: int, max_upload_mb: float, timeout_s: float, engine: 
     from storydiff.embed import get_encoder
     from storydiff.options import Options
 
+    # The store first: a damaged or unusable data folder is said at once, before the model loads.
+    store = ResultStore(None if no_store else (data_dir or default_data_dir()) / FILENAME,
+                        max_bytes=int(keep_mb * 1_000_000))
     options = Options(engine=engine)
     get_encoder(engine)  # load the model now, so that the first comparison is not the slow one
     loopback = _is_loopback(host)
-    store = ResultStore(None if no_store else (data_dir or default_data_dir()) / FILENAME,
-                        max_bytes=int(keep_mb * 1_000_000))
     app = create_app(max_upload_bytes=int(max_upload_mb * 1_000_000), timeout_s=timeout_s, options=options,
                      max_concurrency=concurrency, allowed_hosts=LOOPBACK_NAMES if loopback else None,
                      store=store, allow_private_urls=allow_private_urls)

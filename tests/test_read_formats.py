@@ -13,6 +13,8 @@ from storydiff import read
 from storydiff.errors import EmptyInput, InputTooLarge, NoTextLayer, StorydiffError, UndecodableInput
 from storydiff.segment import segment
 
+DATA = Path(__file__).parent / "data" / "read"
+
 # --- writing real files ------------------------------------------------------------
 
 
@@ -407,3 +409,103 @@ def test_xhtml_with_xml_declaration_still_reads() -> None:
     page = ('<?xml version="1.0" encoding="utf-8"?><!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml">'
             "<body><article><p>An XHTML page about the bridge repairs in March.</p></article></body></html>")
     assert "bridge repairs" in read.load(page.encode(), media_type="text/html").text
+
+
+def test_cli_compares_a_pdf_with_a_word_draft(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from storydiff.cli import main
+
+    (tmp_path / "release.pdf").write_bytes(make_pdf([["The council approved 3 million euros for the bridge."]]))
+    (tmp_path / "draft.docx").write_bytes(make_docx(
+        p(r("The council approved "), dele("3 million"), ins("4 million"), r(" euros for the bridge."))))
+    main(["compare", str(tmp_path / "release.pdf"), str(tmp_path / "draft.docx"), "-f", "json"])
+    out = json.loads(capsys.readouterr().out)
+    assert [d["media_type"] for d in out["documents"]] == [read.PDF, read.DOCX]
+    assert any(c["a_text"] and "3" in c["a_text"] and "4" in (c["b_text"] or "") for c in out["changes"])
+
+
+def test_cli_warns_about_a_guessed_encoding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from storydiff.cli import main
+
+    (tmp_path / "a.txt").write_bytes("Le café a rouvert lundi.".encode("cp1252"))
+    (tmp_path / "b.txt").write_bytes("Le café a rouvert mardi.".encode())
+    main(["compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt")])
+    err = capsys.readouterr().err
+    assert err == f"warning: {tmp_path / 'a.txt'}: not valid UTF-8; decoded as cp1252 (a guess): check accented letters\n"
+
+
+# --- any bytes: a Document or one clear error, never a crash (issue 14) ------------------
+
+_PREFIXES = [b"", b"%PDF-1.7\n", b"PK\x03\x04", b"\xef\xbb\xbf", b"\xff\xfe", b"<html><meta charset=undefined><p>",
+             b'<meta charset="utf-16"><article><p>', b"<div>" * 300]
+
+
+@pytest.mark.issue(14)
+def test_load_any_bytes_gives_a_document_or_a_clear_error() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    pdf = make_pdf([["A short page of text."]])
+    docx = make_docx(p(r("A short Word document.")))
+
+    @settings(max_examples=int(__import__("os").environ.get("READ_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.sampled_from(_PREFIXES + [pdf[:200], docx[:200]]), st.binary(max_size=2000),
+           st.sampled_from([None, pdf, docx]), st.integers(min_value=0, max_value=4000))
+    def check(prefix: bytes, tail: bytes, base: bytes | None, cut: int) -> None:
+        # Random bytes after a format's header, or a real file with a stretch overwritten.
+        data = prefix + tail if base is None else base[:cut] + tail + base[cut + len(tail):]
+        try:
+            doc = read.load(data)
+        except StorydiffError as e:
+            assert str(e) and "\n" not in str(e)
+            return
+        assert doc.text.strip() and all(a <= b for a, b in zip(doc.meta.get("pages", ()), doc.meta.get("pages", ())[1:]))
+
+    check()
+
+
+# --- a PDF as a browser prints it ------------------------------------------------------
+
+# printed.pdf is printed.html as headless Chromium prints it, with a running header and a
+# "Page n of 2" footer from CSS @page rules; made with
+#   chromium --headless --no-pdf-header-footer --print-to-pdf=printed.pdf printed.html
+# PDFium gives the header and footer first in each page's text, the body after.
+
+
+def test_printed_pdf_reads_like_the_page() -> None:
+    doc = read.load(DATA / "printed.pdf")
+    paragraphs = doc.text.split("\n\n")
+    assert doc.title == "Harbour bridge to close for repairs"
+    assert paragraphs[0] == "Harbour bridge to close for repairs"
+    assert len(paragraphs) == 8
+    assert "The Coastal Gazette" not in doc.text and "Page 1 of 2" not in doc.text and "Page 2" not in doc.text
+    # The paragraph broken by the page break is one paragraph again, and page 2 starts inside it.
+    traders = next(p for p in paragraphs if p.startswith("Local traders"))
+    assert traders.endswith("partly closed in 2019, and that several cafés had not survived that year.")
+    assert doc.meta["pages"][1] == doc.text.index("bridge was partly closed in 2019")
+    assert read.page_of(doc, doc.text.index("30 tonnes")) == 2
+    assert read.page_of(doc, doc.text.index("3.2 million")) == 1
+
+
+def test_printed_pdf_against_its_html_source_has_no_change() -> None:
+    import storydiff
+
+    pdf = read.load(DATA / "printed.pdf", name="pdf")
+    html = read.load(DATA / "printed.html", name="html")
+    result = storydiff.compare(html, pdf)
+    # trafilatura takes the page's heading for its title; the PDF keeps it as text. Nothing else differs.
+    assert [(str(c.kind), c.b_text) for c in result.changes] == [("added", "Harbour bridge to close for repairs")]
+
+
+def test_pdf_of_scans_under_running_heads_is_refused_clearly() -> None:
+    pages = [["Ministry of Transport — Scanned letters", "", f"Page {n} of 3"] for n in (1, 2, 3)]
+    with pytest.raises(NoTextLayer, match="no text but running headers and page numbers on its 3 pages"):
+        read.load(make_pdf(pages))
+
+
+def test_docx_list_markers_go_tab_aligned_words_stay() -> None:
+    item = '<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>{}</w:p>'
+    body = item.format(r("Buses are diverted.")) + item.format(r("A ferry runs.")) + \
+        p(r("Cost"), '<w:r><w:tab/><w:t>3 million</w:t></w:r>')
+    assert read.load(make_docx(body)).text.split("\n\n") == ["Buses are diverted.", "A ferry runs.", "Cost 3 million"]

@@ -89,6 +89,9 @@ def from_text(
         >>> from_text("Hello\\r\\nworld", name="x").text
         'Hello\\nworld'
     """
+    if media_type in _BINARY_TYPES:
+        raise InputError(f"{source}: a string cannot be read as {media_type}; pass the file's bytes to load()")
+    _check_media_type(media_type)
     return _document(text, source=source, name=name, media_type=media_type, encoding=None, strict=False)
 
 
@@ -103,20 +106,23 @@ def load(
 
     Args:
         source: a file path, ``"-"`` for standard input, or the bytes themselves.
-        media_type: ``text/plain``, ``text/markdown`` or ``text/html``;
-            default: from the file extension, else sniffed from the content.
+        media_type: one of :data:`MEDIA_TYPES`; default: PDF and DOCX by their
+            magic bytes, else from the file extension, else sniffed from the content.
         name: the document id; default: the path as given, else a content hash.
         max_bytes: refuse inputs larger than this (checked before reading a file).
 
     Returns:
         A :class:`Document` with the detected ``encoding`` and ``media_type``;
-        HTML pages also give ``title``, ``date`` and ``meta``.
+        HTML pages, PDF and DOCX also give ``title``, ``date`` and ``meta``
+        (PDF page offsets in ``meta["pages"]``, see :func:`page_of`);
+        ``meta["warnings"]`` says when the encoding was a guess.
 
     Raises:
         InputNotFound: the path is missing, a directory or not a regular file.
-        InputTooLarge: the input is above ``max_bytes``.
-        UndecodableInput: binary data, or no encoding fits.
-        EmptyInput: nothing but whitespace, or an HTML page without main text.
+        InputTooLarge: the input is above ``max_bytes`` (or a DOCX unpacks far beyond it).
+        UndecodableInput: binary data, no encoding fits, a damaged PDF or DOCX.
+        EmptyInput: nothing but whitespace, an HTML page without main text,
+            a PDF without a text layer (:class:`~storydiff.errors.NoTextLayer`).
 
     Example:
         >>> load(b"Hello world.", name="hello").text

@@ -6,8 +6,9 @@ old place of moved text are dropped, so the document reads as it would after
 deletions and moves were accepted, so a report can tell that the draft still
 had open revisions. Comments, headers and footers are not part of the text.
 
-Each paragraph, list item and table row becomes one paragraph of the text
-(cells of a row joined by spaces, as for Markdown tables). A footnote mark
+Each paragraph, list item (its bullet or number dropped, as the Markdown
+reader does) and table row becomes one paragraph of the text (cells of a row
+joined by spaces, as for Markdown tables). A footnote mark
 reads ``[1]`` where it stands, and the notes follow the body as paragraphs
 starting ``[1]``.
 
@@ -21,6 +22,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from typing import Any
 
 from storydiff.errors import InputTooLarge, UndecodableInput
@@ -36,8 +38,14 @@ _COUNTED = {"del": "deletions", "ins": "insertions", "moveFrom": "moves"}
 # A real document's parts unpack to a few times their zipped size; a bomb to thousands.
 _MAX_EXPANSION = 100
 _MAX_PARTS = 10_000
+# What zipfile raises on a damaged or hostile archive (it has no common base class).
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError, ValueError,
+               KeyError)
 _NOTE_MARK = re.compile(r"----(foot|end)note(\d+)----")
 _NOTE_HEAD = re.compile(r"^(foot|end)note(\d+)\)\s*")
+# docx2python writes a list item's bullet or number, then a tab; dropped as the Markdown reader
+# drops list markers (renumbering a list is not a change of what it says).
+_LIST_MARK = re.compile(r"^\s*(?:--|[•◦▪·*o-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxlcdmIVXLCDM]{1,6})[.)])\t")
 _MEDIA_MARK = re.compile(r"----(?:media/[^-]*|Image alt text---->[^<]*<)----?")
 
 
@@ -48,7 +56,7 @@ def is_docx(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return _DOCUMENT in archive.namelist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except _ZIP_ERRORS:
         return False
 
 
@@ -111,7 +119,8 @@ def _blocks(tables: list[Any]) -> list[str]:
 
 
 def _clean(paragraph: str) -> str:
-    text = _NOTE_MARK.sub(lambda m: f"[{m.group(2)}]", paragraph)
+    text = _LIST_MARK.sub("", paragraph)
+    text = _NOTE_MARK.sub(lambda m: f"[{m.group(2)}]", text)
     text = _MEDIA_MARK.sub("", text)
     return normalise(" ".join(text.split()))
 
@@ -122,7 +131,7 @@ def _accept_changes(data: bytes, *, label: str, max_bytes: int) -> tuple[bytes, 
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as e:
+    except _ZIP_ERRORS as e:
         raise UndecodableInput(f"{label}: is not a readable Word document ({e}); expected a .docx file") from None
     with archive:
         infos = archive.infolist()
@@ -135,7 +144,12 @@ def _accept_changes(data: bytes, *, label: str, max_bytes: int) -> tuple[bytes, 
         if _DOCUMENT not in archive.namelist():
             raise UndecodableInput(f"{label}: is a zip archive but not a Word document (no {_DOCUMENT}); "
                                    "expected a .docx file")
-        parts = {i.filename: archive.read(i) for i in infos}
+        try:
+            # zipfile stops at each part's declared size, which the check above bounds.
+            parts = {i.filename: archive.read(i) for i in infos}
+        except _ZIP_ERRORS as e:
+            raise UndecodableInput(f"{label}: is a damaged Word document ({e}); re-save it from Word, "
+                                   "or save the text as .txt") from None
     counts = {"insertions": 0, "deletions": 0, "moves": 0}
     parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     for name in [n for n in parts if n.startswith("word/") and n.endswith(".xml") and "/_rels/" not in n]:

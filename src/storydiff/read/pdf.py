@@ -1,14 +1,15 @@
 """PDF → text with page offsets (pypdfium2, the text layer).
 
 PDFium (BSD/Apache, the engine of Chromium's viewer) gives the text of each
-page as rectangles of text runs. From them we rebuild lines and paragraphs:
+page as lines in reading order, spaces between words inferred; from the
+position and size of each line we rebuild paragraphs:
 
 - a **paragraph** ends where the gap to the next line is clearly wider than
   the page's usual line pitch, where the font size changes (a heading), or
   where the next line is indented;
 - a word **hyphenated at a line end** is joined: PDFium marks such a hyphen
-  (U+0002 / U+FFFE) and we drop it when a lower-case letter follows, keeping
-  a plain hyphen otherwise ("Jean-" + "Pierre");
+  (U+FFFE / U+0002) and joins the lines itself; we drop the mark when a
+  lower-case letter follows and keep a plain hyphen otherwise ("Jean-Pierre");
 - **running headers and footers** (lines at the top or bottom of most pages
   that are the same once digits are ignored, e.g. "Ministry — page 3 of 9") and
   bare page numbers at a page edge are dropped;
@@ -34,7 +35,9 @@ from storydiff.read.html import Extracted
 from storydiff.read.text import normalise
 
 # PDFium's marks for a hyphen it judged to be a line-end hyphenation.
-_SOFT_HYPHENS = ("\x02", "\ufffe", "\xad")
+_SOFT_HYPHENS = ("\x02", "\ufffe")
+# A marked hyphen PDFium already joined to the next line's word.
+_JOINED_HYPHEN = re.compile("[\x02\ufffe](?=(\\S))")
 _PAGE_NUMBER = re.compile(r"^\W*(?:(?:page|p\.|seite|página|pagina)\s*)?[0-9ivxlc]+(?:\s*(?:of|/|sur|von|de)\s*\d+)?\W*$",
                           re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
@@ -51,6 +54,9 @@ class _Line:
     left: float
     top: float
     bottom: float
+    # Where the line's last character stands: lower than ``top`` when PDFium
+    # joined a hyphenated word across two printed lines.
+    end_top: float = 0.0
 
     @property
     def height(self) -> float:
@@ -83,57 +89,106 @@ def read(data: bytes, *, label: str) -> Extracted:
             raise UndecodableInput(
                 f"{label}: {why} ({e}); expected a PDF with a text layer, or save the text as .txt"
             ) from None
+        pages: list[list[_Line]] = []
+        damaged: list[str] = []
         try:
-            pages = [_page_lines(pdf[i]) for i in range(len(pdf))]
+            for i in range(len(pdf)):
+                try:
+                    pages.append(_page_lines(pdf[i]))
+                except pdfium.PdfiumError:  # one broken page should not cost the others
+                    pages.append([])
+                    damaged.append(str(i + 1))
             info = pdf.get_metadata_dict(skip_empty=True)
         finally:
             pdf.close()
+    if damaged and len(damaged) == len(pages):
+        raise UndecodableInput(f"{label}: is damaged (no page can be read); expected a PDF with a text layer, "
+                               "or save the text as .txt")
     if not any(pages):
         raise NoTextLayer(
             f"{label}: has no text layer on any of its {len(pages)} pages (a scanned document?); "
             "run OCR on it first (for example ocrmypdf), or compare a text copy"
         )
+    warnings = _warnings(pages, damaged)
     _drop_running_heads(pages)
-    # The usual line pitch over the whole document: a short page alone says too little.
-    pitches = [a.top - b.top for lines in pages for a, b in zip(lines, lines[1:]) if a.top > b.top]
-    pitch = statistics.median(pitches) if pitches else 0.0
+    # The usual line pitch over the whole document (a short page alone says too little): the
+    # lower quartile of the gaps, since a page of short paragraphs has nearly as many
+    # paragraph gaps as line gaps.
+    pitches = sorted(a.end_top - b.top for lines in pages for a, b in zip(lines, lines[1:]) if a.end_top > b.top)
+    pitch = pitches[len(pitches) // 4] if pitches else 0.0
     text, starts = _assemble([_paragraphs(lines, pitch) for lines in pages])
+    if not text.strip():
+        raise NoTextLayer(f"{label}: has no text but running headers and page numbers on its {len(pages)} pages "
+                          "(a scanned document?); run OCR on it first (for example ocrmypdf), or compare a text copy")
     meta: dict[str, object] = {"pages": tuple(starts), "page_count": len(pages)}
-    empty = [str(n) for n, lines in enumerate(pages, start=1) if not lines]
-    if empty:
-        meta["warnings"] = (f"no text on page{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
-                            "(scanned or images only); those pages are not compared",)
+    if warnings:
+        meta["warnings"] = warnings
     if info.get("Author"):
         meta["author"] = info["Author"]
     return Extracted(text=text, title=info.get("Title") or None, date=_pdf_date(info), meta=meta)
 
 
+def _warnings(pages: list[list[_Line]], damaged: list[str]) -> tuple[str, ...]:
+    """What the user should know about pages that give no text."""
+    empty = [str(n) for n, lines in enumerate(pages, start=1) if not lines and str(n) not in damaged]
+    out = []
+    if empty:
+        out.append(f"no text on page{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
+                   "(scanned or images only); those pages are not compared")
+    if damaged:
+        out.append(f"page{'s' if len(damaged) > 1 else ''} {', '.join(damaged)} damaged and skipped")
+    return tuple(out)
+
+
 def _page_lines(page: object) -> list[_Line]:
-    """The page's text lines, top to bottom as PDFium orders them."""
+    """The page's text lines in PDFium's reading order, each placed by its first character.
+
+    PDFium's own text (spaces between words inferred, lines ended by CRLF,
+    line-end hyphens marked and joined) is kept; positions come from the
+    loose box (the font's full height) of each line's first character, so
+    that glyph shapes do not move a line.
+    """
+    import pypdfium2 as pdfium
+
     textpage = page.get_textpage()  # type: ignore[attr-defined]
     try:
+        count = textpage.count_chars()
+        text = textpage.get_text_range(0, count)
         lines: list[_Line] = []
-        for i in range(textpage.count_rects()):
-            left, bottom, right, top = textpage.get_rect(i)
-            text = textpage.get_text_bounded(left, bottom, right, top).replace("\r", "").replace("\n", " ")
-            if not text.strip():
+        index = 0
+        for raw_line in text.split("\r\n"):
+            first = index + len(raw_line) - len(raw_line.lstrip())
+            last = index + len(raw_line.rstrip()) - 1
+            index += len(raw_line) + 2
+            words = _JOINED_HYPHEN.sub(_unhyphenate, " ".join(raw_line.split()))
+            if not words:
                 continue
-            prev = lines[-1] if lines else None
-            # Runs on one baseline (a change of font mid-line) make one line.
-            if prev is not None and bottom < prev.top and top > prev.bottom and abs(top - prev.top) < 0.5 * prev.height:
-                prev.text = prev.text.rstrip() + " " + text.strip()
-                prev.left = min(prev.left, left)
-                continue
-            lines.append(_Line(" ".join(text.split()) if not text.endswith(_SOFT_HYPHENS) else
-                               " ".join(text[:-1].split()) + text[-1], left, top, bottom))
+            try:
+                left, bottom, _, top = textpage.get_charbox(min(first, count - 1), loose=True)
+                end_top = textpage.get_charbox(min(last, count - 1), loose=True)[3]
+            except pdfium.PdfiumError:  # no box for this character: keep the line where the last one was
+                left, bottom, top = (lines[-1].left, lines[-1].bottom, lines[-1].end_top) if lines else (0.0,) * 3
+                end_top = top
+            lines.append(_Line(words, left, top, bottom, end_top))
         return lines
     finally:
         textpage.close()
         page.close()  # type: ignore[attr-defined]
 
 
+def _unhyphenate(m: re.Match[str]) -> str:
+    return "" if m.group(1).islower() else "-"
+
+
 def _edge_key(text: str) -> str:
     return _DIGITS.sub("#", " ".join(text.lower().split()))
+
+
+def _edges(lines: list[_Line]) -> set[int]:
+    """The lines nearest the top and the bottom of the page (by position: a running head
+    often comes last in the text even though it is printed at the top)."""
+    by_height = sorted(range(len(lines)), key=lambda i: lines[i].top)
+    return set(by_height[:_EDGE_LINES]) | set(by_height[-_EDGE_LINES:])
 
 
 def _drop_running_heads(pages: list[list[_Line]]) -> None:
@@ -141,13 +196,12 @@ def _drop_running_heads(pages: list[list[_Line]]) -> None:
     with_text = [lines for lines in pages if lines]
     counts: Counter[str] = Counter()
     for lines in with_text:
-        counts.update({_edge_key(line.text) for line in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]})
+        counts.update({_edge_key(lines[i].text) for i in _edges(lines)})
     # On most pages (and on at least two): a running head, not a sentence that happens to repeat.
     repeated = {key for key, n in counts.items() if n >= 2 and n >= 0.6 * len(with_text)}
     for lines in pages:
-        edge = set(range(min(_EDGE_LINES, len(lines)))) | set(range(max(0, len(lines) - _EDGE_LINES), len(lines)))
-        drop = {i for i in edge
-                if _edge_key(lines[i].text) in repeated or _PAGE_NUMBER.match(lines[i].text.strip())}
+        drop = {i for i in _edges(lines)
+                if _edge_key(lines[i].text) in repeated or _PAGE_NUMBER.match(lines[i].text)}
         lines[:] = [line for i, line in enumerate(lines) if i not in drop]
 
 
@@ -158,7 +212,7 @@ def _paragraphs(lines: list[_Line], pitch: float) -> list[str]:
     left = statistics.median(line.left for line in lines)
     paragraphs: list[list[str]] = [[lines[0].text]]
     for prev, line in zip(lines, lines[1:]):
-        gap = prev.top - line.top
+        gap = prev.end_top - line.top
         new = (
             gap <= 0  # a new column or a jump back up the page
             or (pitch and gap > 1.45 * pitch)

@@ -28,11 +28,12 @@ for each read and for the whole download, ``max_redirects`` hops.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from storydiff.errors import FetchFailed, InputTooLarge, URLRefused
+from storydiff.errors import FetchFailed, InputTooLarge, OptionError, URLRefused
 from storydiff.model import Document
 from storydiff.options import DEFAULT_MAX_BYTES
 
@@ -161,6 +162,10 @@ def fetch(
         raise FetchFailed(f"{url}: no answer within {timeout:g} s; try again later, or save the page") from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as e:
         raise URLRefused(f"{url}: not a valid http(s) URL ({e}); check the address") from None
+    except httpx.RemoteProtocolError as e:
+        if "location header" in str(e).lower():  # a redirect to something httpx cannot even parse
+            raise URLRefused(f"{url}: redirected to an invalid URL, which is refused ({e})") from None
+        raise FetchFailed(f"{url}: the server broke the HTTP protocol ({e}); try again later") from None
     except httpx.HTTPError as e:
         raise FetchFailed(f"{url}: cannot be fetched ({type(e).__name__}: {e}); check the URL and the network") from None
     mime, _, params = content_type.partition(";")
@@ -184,11 +189,15 @@ def _policy(allow_private: bool | Iterable[str], max_redirects: int, *, any_port
     from ssrfguard import Policy
 
     if allow_private is True:
-        networks: tuple[str, ...] = PRIVATE_NETWORKS
+        names: tuple[str, ...] = PRIVATE_NETWORKS
     elif allow_private is False or allow_private is None:
-        networks = ()
+        names = ()
     else:
-        networks = tuple(allow_private)
+        names = tuple(allow_private)
+    try:
+        networks = tuple(ipaddress.ip_network(n, strict=False) for n in names)
+    except ValueError as e:
+        raise OptionError(f"allow_private: {e}; expected networks such as '10.20.0.0/16'") from None
     ports = frozenset(range(1, 65536)) if networks or any_port else PUBLIC_PORTS
     return Policy(allowed_networks=networks, allowed_ports=ports, max_redirects=max_redirects)
 

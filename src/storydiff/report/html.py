@@ -19,15 +19,18 @@ Element contract (stable; the web page and browser tests rely on it)::
     #controls                    #filter-severity <select> (high|medium|low = "at or above"),
                                  #filter-category <select> ("" = all), #toggle-calm checkbox,
                                  #filter-status (live text "N of M changes shown")
+    #change-count                "(N shown of M)" in the list's heading, kept up to date by the filters
     #change-list                 <ol> of li.change#c{i}[data-severity][data-category][data-kind]
                                  [data-target=<row id>], most severe first; i = index in to_dict()["changes"];
                                  changes below min_severity are present but [hidden]
-    #alignment                   the side-by-side grid; every .row has .gutter, .cell.a, .cell.b
-      .row.head                  column titles (sticky)
+    #alignment                   p.legend (what "§2 s5" and the symbols mean), then the side-by-side grid;
+                                 every .row has .gutter, .cell.a, .cell.b
+      .row.head                  column titles (sticky, one line each)
       .row.group#g{k}            aligned group k [data-verdict][data-group=k][data-moved="true"?]
                                  [data-change="c1 c2"?]; inside, <mark class="sev-{s} cat-{c}" data-change="c{i}">
                                  on the words a change names (an empty mark.gap where the other side inserted
-                                 words); moved rows carry a.move-link → #mv{first group of their run}
+                                 words); the first row of a moved run carries a.move-link → #mv{that group};
+                                 identical/reworded rows no shown change points at get .calm (what the toggle hides)
       .row.removed#ra{i}         A sentence i that B dropped (right cell .empty) [data-kind="removed"][data-change?]
       .row.added#rb{j}           B sentence j that A lacks (left cell .empty), placed after its B predecessor
                                  [data-kind="added"][data-change?]
@@ -40,8 +43,10 @@ Element contract (stable; the web page and browser tests rely on it)::
     #report-footer               keyboard help, storydiff version, options used
 
 Keyboard: ``j``/``n`` next change, ``k``/``p`` previous (anywhere but form fields);
-``↓``/``↑`` and ``Enter`` while focus is in the change list. The focused change
-has a focus ring (.current) and its row is scrolled to the middle and outlined (.flash).
+``↓``/``↑`` and ``Enter`` while focus is in the change list (``Enter`` opens the
+entry that has the focus, so Tab then Enter works). The current change's link
+has the focus and a ring (.current); its row is scrolled to the middle and
+outlined (.flash).
 
 ``fragment=True`` gives a ``<div>`` for notebooks: the same markup and CSS
 (scoped under ``.storydiff``) with ids prefixed, but no ``<html>``, controls or script.

@@ -40,20 +40,32 @@ __all__ = [
     "DOCX",
     "MEDIA_TYPES",
     "PDF",
+    "TEXT_MEDIA_TYPES",
     "fetch",
     "from_bytes",
     "from_text",
     "is_url",
     "load",
+    "media_type_of",
     "page_of",
     "sniff_media_type",
 ]
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-MEDIA_TYPES = ("text/plain", "text/markdown", "text/html", PDF, DOCX)
+#: Every media type storydiff reads, with how a person would call it: the CLI, the web page and the
+#: API take their choices from here.
+MEDIA_TYPES = {
+    "text/plain": "plain text",
+    "text/markdown": "Markdown",
+    "text/html": "HTML",
+    PDF: "PDF",
+    DOCX: "Word (DOCX)",
+}
 # Read from their bytes by a format reader, never decoded as text.
 _BINARY_TYPES = (PDF, DOCX)
+#: The media types a string (pasted text) can be: every one but the binary formats.
+TEXT_MEDIA_TYPES = {k: v for k, v in MEDIA_TYPES.items() if k not in _BINARY_TYPES}
 
 _EXTENSIONS = {
     ".txt": "text/plain",
@@ -140,7 +152,7 @@ def load(
         label = given = os.fspath(source)
         data = _read_file(Path(source), label, max_bytes)
     return from_bytes(data, label=label, name=name or given, media_type=media_type,
-                      extension=_by_extension(given) if given else None, max_bytes=max_bytes)
+                      extension=media_type_of(given) if given else None, max_bytes=max_bytes)
 
 
 def from_bytes(
@@ -239,8 +251,9 @@ def _check_media_type(media_type: str | None) -> None:
         raise InputError(f"unknown media type {media_type!r}: expected one of {', '.join(MEDIA_TYPES)}")
 
 
-def _by_extension(path: str) -> str | None:
-    return _EXTENSIONS.get(Path(path).suffix.lower())
+def media_type_of(filename: str) -> str | None:
+    """The media type a file name's extension says (``None`` when it says nothing we read)."""
+    return _EXTENSIONS.get(Path(filename).suffix.lower())
 
 
 def _check_size(label: str, size: int, max_bytes: int) -> None:

@@ -11,7 +11,7 @@ import dataclasses
 import mimetypes
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -21,12 +21,11 @@ from storydiff import read
 from storydiff.errors import InputTooLarge, StorydiffError
 from storydiff.model import Document, Severity
 
-SeverityName = Literal["low", "medium", "high"]
-#: Every type the readers know (pasted text uses the text/* ones).
+#: Every type the readers know.
 MEDIA_TYPES: tuple[str, ...] = tuple(read.MEDIA_TYPES)
 #: What pasted text may be read as; "" (not listed) means detect HTML as the CLI does on standard input.
-PASTE_TYPES: tuple[str, ...] = tuple(t for t in MEDIA_TYPES if t.startswith("text/"))
-SEVERITIES: tuple[str, ...] = tuple(s.value for s in sorted(Severity, key=lambda s: s.rank))
+PASTE_TYPES: tuple[str, ...] = tuple(read.TEXT_MEDIA_TYPES)
+SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
 _MAX_NAME = 200
 _MAX_URL = 2000
 
@@ -54,7 +53,7 @@ class CompareRequest(BaseModel):
     media_type: str | None = Field(None, description="How to read both texts, one of " + ", ".join(
         f"`{t}`" for t in PASTE_TYPES) + " (default: HTML when the text looks like a page, else plain text, "
         "as the CLI does on standard input).", json_schema_extra={"enum": list(PASTE_TYPES)})
-    min_severity: SeverityName | None = Field(None, description="Keep only changes at or above this severity "
+    min_severity: Severity | None = Field(None, description="Keep only changes at or above this severity "
                                               "(default: every change).")
 
 
@@ -132,13 +131,8 @@ def read_document(inp: Input, max_bytes: int, fetching: Fetching = Fetching()) -
 
 
 def file_media_type(filename: str | None) -> str | None:
-    """The media type a file name says, when the readers know it (else None).
-
-    The reader trusts the magic bytes of PDF and DOCX first, and sniffs HTML
-    when the name says nothing.
-    """
-    guessed = mimetypes.guess_type(filename or "", strict=False)[0]
-    return guessed if guessed in MEDIA_TYPES else None
+    """The media type a file name says (None: the reader goes by the bytes, PDF and DOCX by their magic)."""
+    return read.media_type_of(filename) if filename else None
 
 
 def file_extensions() -> tuple[str, ...]:

@@ -17,11 +17,12 @@ from importlib.resources import files
 from string import Template
 from typing import Any
 
-#: How the page names each media type (every one in ``storydiff.read.MEDIA_TYPES`` needs a name; a test checks).
-TYPE_NAMES = {"text/plain": "plain text", "text/markdown": "Markdown", "text/html": "HTML source",
-              "application/pdf": "PDF",
-              "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word (DOCX)"}
-SEVERITY_CHOICES = (("medium", "medium and high"), ("high", "high only"), ("low", "all, low included"))
+from storydiff.model import Severity
+from storydiff.read import MEDIA_TYPES
+from storydiff.report import FLOOR_LABELS
+
+# The form offers the CLI's default floor first.
+_FLOORS = tuple((s.value, FLOOR_LABELS[s]) for s in (Severity.MEDIUM, Severity.HIGH, Severity.LOW))
 
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _LOOKS_LIKE_HTML = re.compile(r"\s*<(!doctype|html)\b", re.IGNORECASE)
@@ -61,7 +62,7 @@ def _textarea(text: str) -> str:
 
 def _preferred(extensions: tuple[str, ...]) -> list[str]:
     """One ending per type for the page's text (the picker accepts them all)."""
-    preferred = [mimetypes.guess_extension(t, strict=False) for t in TYPE_NAMES]
+    preferred = [mimetypes.guess_extension(t, strict=False) for t in MEDIA_TYPES]
     return [e for e in extensions if e in preferred] or list(extensions)
 
 
@@ -96,14 +97,14 @@ def form_page(*, a: dict[str, str] | None = None, b: dict[str, str] | None = Non
         error_block = f'<div id="error" class="error" role="alert">Please fix:<ul>{items}</ul></div>'
     else:
         error_block = f'<p id="error" class="error" role="alert">{html.escape(error)}</p>' if error else ""
-    media = (("", "detected (HTML or plain text)"),) + tuple((t, TYPE_NAMES.get(t, t)) for t in paste_types)
+    media = (("", "detected (HTML or plain text)"),) + tuple((t, MEDIA_TYPES.get(t, t)) for t in paste_types)
     return _template("form.html").substitute(
         error_block=error_block,
         notice_block=f'<p id="notice" class="notice" role="status">{html.escape(notice)}</p>' if notice else "",
         version_a=_version("a", a or {}, extensions=extensions),
         version_b=_version("b", b or {}, extensions=extensions),
         media_options=_options(media, media_type or ""),
-        severity_options=_options(SEVERITY_CHOICES, min_severity or "medium"),
+        severity_options=_options(_FLOORS, min_severity or Severity.MEDIUM.value),
         max_mb=_megabytes(max_bytes),
         store_note=html.escape(store_note),
         script=_read("form.js"),

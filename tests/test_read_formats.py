@@ -347,13 +347,20 @@ def test_html_with_a_charset_that_is_no_text_encoding(charset: str) -> None:
 
 
 @pytest.mark.issue(14)
-def test_corpus_skip_survives_a_charset_that_is_no_text_encoding(tmp_path: Path) -> None:
-    from storydiff.corpus.ingest import _read_dir
+def test_corpus_add_skip_survives_a_charset_that_is_no_text_encoding(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from storydiff.cli import main
+    from storydiff.corpus import load_document
 
-    (tmp_path / "bad.html").write_bytes(b'<meta charset="undefined"><article><p>Caf\xe9 said so today.</p></article>')
-    (tmp_path / "good.txt").write_bytes(b"A plain story.")
-    ids = [getattr(item, "id", None) for item in _read_dir(str(tmp_path))]
-    assert ids == ["bad.html", "good.txt"]
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "bad.html").write_bytes(b'<meta charset="undefined"><article><p>Caf\xe9 owners said so today.</p></article>')
+    (pages / "empty.txt").write_bytes(b"   ")
+    (pages / "good.txt").write_bytes(b"A plain story about the bridge.")
+    main(["corpus", "add", str(tmp_path / "c.db"), str(pages), "--on-error", "skip"])
+    assert "Café owners said so today." in load_document(str(tmp_path / "c.db"), "bad.html").text
+    assert load_document(str(tmp_path / "c.db"), "good.txt").text == "A plain story about the bridge."
+    assert "empty.txt" in capsys.readouterr().err  # the one bad file is skipped, with its reason
 
 
 TEXT = ("Zoë’s résumé was checked by the editors on Monday.\nThe café reopened in März.\n"

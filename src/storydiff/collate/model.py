@@ -290,6 +290,10 @@ def _witness_dict(seg: Segmentation) -> dict[str, Any]:
         "title": doc.title,
         "date": doc.date,
         "media_type": doc.media_type,
+        "encoding": doc.encoding,
+        "url": doc.meta.get("url"),
+        "author": doc.meta.get("author"),
+        "warnings": [str(w) for w in doc.meta.get("warnings", ())],
         "text": doc.text,
         "passages": [{"start": s.start, "end": s.end} for s in seg.sentences],
     }

@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,7 @@ def time_storydiff(texts: dict[str, str]) -> dict[str, float]:
     t = time.perf_counter()
     c = collate(list(texts.values()), names=list(texts))
     return {"seconds": round(time.perf_counter() - t, 2), "rows": len(c.rows),
-            "edges": len(c.stemma.edges) if c.stemma else 0}
+            "edges": len(c.stemma.edges) if c.stemma else 0, "passages": c.passages}
 
 
 def time_collatex(texts: dict[str, str], python: str, timeout: int) -> dict[str, object]:
@@ -83,12 +84,17 @@ def main() -> None:
     ap.add_argument("--versions", type=int, default=20)
     ap.add_argument("--words", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--unpunctuated", action="store_true",
+                    help="strip punctuation and case, as in a transcription (word-window passages)")
     ap.add_argument("--collatex-python", default=None)
     ap.add_argument("--collatex-timeout", type=int, default=300)
     args = ap.parse_args()
     texts = tradition(args.versions, args.words, args.seed)
+    if args.unpunctuated:
+        texts = {k: re.sub(r"[^\w\s]", "", v).lower() for k, v in texts.items()}
     out: dict[str, object] = {
         "command": f".venv/bin/python benchmarks/collate_speed.py --versions {args.versions} --words {args.words}"
+                   + (" --unpunctuated" if args.unpunctuated else "")
                    + (" --collatex-python <venv with collatex>/bin/python" if args.collatex_python else ""),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": len(texts),
@@ -99,7 +105,7 @@ def main() -> None:
     if args.collatex_python:
         out["collatex"] = time_collatex(texts, args.collatex_python, args.collatex_timeout)
     out["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-    name = f"collate_speed_{args.versions}x{args.words}.json"
+    name = f"collate_speed_{args.versions}x{args.words}{'_unpunctuated' if args.unpunctuated else ''}.json"
     (ROOT / "benchmarks" / "results" / name).write_text(json.dumps(out, indent=1) + "\n")
     print(json.dumps(out, indent=1))
 

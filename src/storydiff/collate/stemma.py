@@ -66,7 +66,7 @@ class _Tree:
     matrix: list[np.ndarray]  # variant locations per node
     readings: list[np.ndarray]  # row readings per node
     direction: dict[tuple[int, int], float] = field(default_factory=dict)  # P(edge points this way)
-    second: dict[int, int] = field(default_factory=dict)
+    second: dict[int, tuple[int, float]] = field(default_factory=dict)  # copy -> (source, share explained)
     made: dict[int, str] = field(default_factory=dict)  # how each node got its parent
 
     def children(self, node: int) -> list[int]:
@@ -321,9 +321,9 @@ def _second_sources(tree: _Tree, min_innov: int, link: float) -> None:
     for c, (x, share) in found.items():
         # Copying one way leaves the same shared readings as copying the other way:
         # the copy is the one whose departures they explain the larger share of.
-        if found.get(x, (None, 0.0))[0] == c and found[x][1] > share:
+        if found.get(x, (None, 0.0))[0] == c and (found[x][1], c) > (share, x):
             continue
-        tree.second[c] = x
+        tree.second[c] = (x, share)
 
 
 def _common_values(locs: np.ndarray) -> np.ndarray:
@@ -342,7 +342,7 @@ def _stemma(tree: _Tree, names: Mapping[int, str], dates: Mapping[str, str | Non
         if p is not None:
             edges.append(_edge(tree, p, c, names, dates, options, second=False))
         if c in tree.second:
-            edges.append(_edge(tree, tree.second[c], c, names, dates, options, second=True))
+            edges.append(_edge(tree, tree.second[c][0], c, names, dates, options, second=True))
     linked = {e.source for e in edges} | {e.copy for e in edges}
     roots = tuple(names[r] for r, p in sorted(tree.parent.items(), key=lambda kv: _depth_key(tree, kv[0]))
                   if p is None and names[r] in linked)
@@ -396,6 +396,8 @@ def _edge(tree: _Tree, p: int, c: int, names: Mapping[int, str], dates: Mapping[
         away = np.flatnonzero(differing(loc[tree.parent[c]], loc[c], ev.presence))  # type: ignore[index]
         evidence["shared_departures"] = int(np.sum(loc[p][away] == loc[c][away]))
         decided = ["shared departures from the main source"]
+        # The share of the copy's rare departures this source explains stands for the direction's certainty.
+        dir_z = _logit(tree.second[c][1])
     elif tree.made.get(c) == "re-hung":
         decided.append("source's innovations missing in the copy")
     conf = _sigmoid(link_z) * _sigmoid(dir_z)

@@ -200,3 +200,11 @@ def test_identical_versions_name_no_origin():
     origin, why = st.origin()
     assert origin is None and "uncertain" in why
     assert len(st.edges) == 1 and st.edges[0].confidence == pytest.approx(0.5, abs=0.01)
+
+
+def test_a_lone_combining_accent_does_not_break_the_change_engine():
+    """Manuscript transcriptions carry stray accents as words of their own (found collating the Florilegium)."""
+    from storydiff import compare_sentences
+
+    j = compare_sentences("ἀπορία \u0301 αὐτόθι ἔχει τὴν λύσιν", "ἀπορία αὐτόθι ἔχει λύσιν")
+    assert j.verdict.value in ("identical", "reworded", "changed")

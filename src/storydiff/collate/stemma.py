@@ -39,6 +39,7 @@ import numpy as np
 
 from storydiff.collate.evidence import MISSING, Evidence, differing, loss_gain
 from storydiff.collate.model import CollateOptions, Stemma, StemmaEdge
+from storydiff.collate.parsimony import spanning_tree
 
 METHOD = "storydiff.stemma.v1"
 # Words of net loss worth one logit of direction confidence.
@@ -104,7 +105,7 @@ def infer(ev: Evidence, dates: Mapping[str, str | None], options: CollateOptions
     parent: dict[int, int | None] = {}
     sure: dict[tuple[int, int], float] = {}
     for comp in _families(ev, options.link_threshold):
-        edges = _mst(ev, comp)
+        edges = spanning_tree(ev, comp, lambda u, v: direction_logit(ev, u, v, dates, options.use_dates)[0])
         root, family_sure = _root(ev, comp, edges, dates, options.use_dates)
         parent.update(_orient(comp, edges, root))
         sure.update(family_sure)
@@ -139,28 +140,6 @@ def _families(ev: Evidence, threshold: float) -> list[list[int]]:
     for i, c in enumerate(comp):
         groups.setdefault(c, []).append(i)
     return list(groups.values())
-
-
-def _mst(ev: Evidence, comp: list[int]) -> list[tuple[int, int]]:
-    """Kruskal over linked pairs: fewest differing units first, then most agreement."""
-    pairs = sorted(
-        ((ev.distance[i, j], -ev.agreement[i, j], i, j) for x, i in enumerate(comp) for j in comp[x + 1 :]),
-    )
-    root = {i: i for i in comp}
-
-    def find(x: int) -> int:
-        while root[x] != x:
-            root[x] = root[root[x]]
-            x = root[x]
-        return x
-
-    out = []
-    for _, _, i, j in pairs:
-        a, b = find(i), find(j)
-        if a != b:
-            root[a] = b
-            out.append((i, j))
-    return out
 
 
 def direction_logit(ev: Evidence, u: int, v: int, dates: Mapping[str, str | None], use_dates: bool) -> tuple[float, dict[str, object]]:

@@ -30,7 +30,6 @@ from storydiff.collate.evidence import MISSING, Evidence
 # Trees scored per family at most (each exchange tried costs one scoring); a bound on time for
 # big families with many versions lacking passages, far above what small traditions need.
 MAX_EVALUATIONS = 400
-TIEFIT = True
 _FAR = 1 << 20  # a state a version cannot take (it reads another)
 
 Edge = tuple[int, int]
@@ -195,17 +194,19 @@ def _better_exchange(ev: Evidence, comp: Sequence[int], edges: list[Edge], score
                     continue
                 gain = ev.distance[u, v] - ev.distance[x, y]
                 if gain <= slack:  # a tree's length is never below the sum of its edges' distances
-                    candidates.append((gain, k, u, v))
+                    candidates.append((gain, -k, u, v))
+    # Cheapest exchanges first; among equals, the edge the spanning tree took last (its weakest link) goes first.
     candidates.sort()
-    for _, k, u, v in candidates:
+    for _, minus_k, u, v in candidates:
         if score.evaluations >= MAX_EVALUATIONS:
             return None
+        k = -minus_k
         trial = edges[:k] + edges[k + 1 :] + [(u, v)]
         new_length = score.length(trial)
         if new_length > length + 1e-9:
             continue
         new_fit = fit(comp, trial)
-        if new_length < length - 1e-9 or (TIEFIT and new_fit > best_fit + 1e-9):
+        if new_length < length - 1e-9 or new_fit > best_fit + 1e-9:
             return trial, new_length, new_fit
     return None
 

@@ -156,12 +156,14 @@ def direction_logit(ev: Evidence, u: int, v: int, dates: Mapping[str, str | None
 
 def _root(ev: Evidence, comp: list[int], edges: list[tuple[int, int]], dates: Mapping[str, str | None],
           use_dates: bool) -> tuple[int, dict[tuple[int, int], float]]:
-    """The most likely root of a family, and for every edge the probability of its direction.
+    """The root of a family, and for every edge the probability of its direction.
 
     Each edge's direction evidence is a log-odds; a rooting's log-likelihood is the sum over
     edges of log sigmoid(evidence along the rooting). With every member equally likely to be
     the root beforehand, an edge points p → c with the posterior mass of the roots outside c's
     subtree: an edge whose own words say little is as sure as the rest of the family makes it.
+    The root chosen is the one whose edges are most probably all right (the product of those
+    probabilities): it is the likeliest root unless several come close.
     """
     z = {}
     for i, j in edges:
@@ -169,17 +171,24 @@ def _root(ev: Evidence, comp: list[int], edges: list[tuple[int, int]], dates: Ma
         z[(j, i)] = -z[(i, j)]
     loglik = {r: sum(_log_sigmoid(z[(p, c)]) for c, p in _orient(comp, edges, r).items() if p is not None)
               for r in comp}
-    best = max(comp, key=lambda r: (loglik[r], -comp.index(r)))
-    top = loglik[best]
+    top = max(loglik.values())
     weight = {r: math.exp(v - top) for r, v in loglik.items()}
     total = sum(weight.values())
-    parent = _orient(comp, edges, best)
-    sure: dict[tuple[int, int], float] = {}
-    for c, p in parent.items():
+    # P(edge points p -> c) for both directions of every edge: the mass of the roots on p's side.
+    way: dict[tuple[int, int], float] = {}
+    anchor = _orient(comp, edges, comp[0])
+    for c, p in anchor.items():
         if p is not None:
-            below = _below(parent, c)
-            sure[(p, c)] = sum(w for r, w in weight.items() if r not in below) / total
-    return best, sure
+            below = _below(anchor, c)
+            way[(p, c)] = sum(w for r, w in weight.items() if r not in below) / total
+            way[(c, p)] = 1.0 - way[(p, c)]
+    # The rooting whose edges are most probably right together (ties: the likelier root, then the first given),
+    # so that no edge is drawn the way its own posterior says is the less likely one when a tie of roots allows.
+    fit = {r: sum(math.log(max(way[(p, c)], 1e-12)) for c, p in _orient(comp, edges, r).items() if p is not None)
+           for r in comp}
+    best = max(comp, key=lambda r: (round(fit[r], 9), loglik[r], -comp.index(r)))
+    parent = _orient(comp, edges, best)
+    return best, {(p, c): way[(p, c)] for c, p in parent.items() if p is not None}
 
 
 def _below(parent: Mapping[int, int | None], node: int) -> set[int]:

@@ -1,18 +1,9 @@
 """Every knob of a corpus clustering run, in one frozen object.
 
-The embedded engine (:mod:`storydiff.corpus.engine`) and the Spark backend
-(:mod:`storydiff.corpus.spark`) both take a :class:`ClusterConfig`, so the same
-settings give the same candidate pairs on either. Defaults follow the
-feasibility measurements (``shared/research/feasibility-corpus.md``): word
-3-grams at LSH threshold 0.3 (37 bands x 3 rows), content-word unigrams
-with a stop list estimated from the corpus, and a semantic kNN step
-(WordLlama, top 10 principal components dropped), re-tuned on the 100k planted
-corpus to k=5 neighbours at cosine >= 0.55 and LSH buckets over 100 members as
-stars (``benchmarks/results/corpus_ab_100k_tune.json``), then to unigrams at
-0.45 (25 x 5: a sixth of the candidates of 0.4, for F1 0.9874 -> 0.9845 and
-heavily re-worded recall 0.929 -> 0.908; ``corpus_ab_100k_unigram.json``) and
-no sentence check for lexical pairs under document cosine 0.4
-(``corpus_ab_100k_checkcos.json``).
+Every backend takes a :class:`ClusterConfig`, so the same settings give the
+same candidate pairs whichever runs them. The defaults were tuned on the
+planted corpora; how each was chosen, with its figures, is in docs/corpus.md
+("How the defaults were chosen").
 """
 
 from __future__ import annotations

@@ -33,12 +33,7 @@ computes them only for the new documents. ``ClusterConfig.workers`` > 1 runs
 signatures, vectors and verification in worker processes with identical
 results.
 
-Measured on the planted Bible corpora of ``benchmarks/corpus_gen.py`` (base,
-exact, trimmed, edited, re-ordered, KJV and YLT re-worded copies among
-singletons; ``benchmarks/corpus_bench.py``, docs/benchmarks.md): pairwise F1
-0.989 at 10k, 0.985 at 100k, 0.933 at 1M (about 13 min, 6.4 GB on 2 cores);
-copies with edited words all found, re-worded ones 0.96-0.99, heavily
-re-worded 0.86-0.92.
+Quality and speed on the planted corpora: docs/corpus.md.
 """
 
 from __future__ import annotations
@@ -359,8 +354,8 @@ def triage(cfg: ClusterConfig, method: np.ndarray, j3: np.ndarray, j1: np.ndarra
 
     Shared by every backend so that they cluster identically. A lexical pair
     is checked only when its content-unigram Jaccard reaches
-    ``check_unigram`` (with unigrams on): on a 100k planted store this drops
-    40% of the checks and 5 of 36.7k true pairs.
+    ``check_unigram`` (with unigrams on): such pairs are almost never versions
+    and were most of the checks (figures in docs/corpus.md).
 
     Args:
         cfg: thresholds (``accept_jaccard``, ``accept_containment``, ``prefilter_*``, ``check_unigram``).
@@ -395,8 +390,7 @@ def versions(cfg: ClusterConfig, share: np.ndarray, length_a: np.ndarray, length
     version must also account for most of the longer one (share x length
     ratio >= ``cover_threshold``). Without that, two documents that merely
     share a passage pass, and union-find chains unrelated clusters through
-    them: on a 30k planted corpus (seed 2) the largest cluster fell from 64
-    to 16 documents and pairwise precision rose from 0.887 to 0.99.
+    them.
 
     Args:
         cfg: ``verify_threshold`` and ``cover_threshold``.
@@ -445,8 +439,8 @@ def decide(cfg: ClusterConfig, pairs: np.ndarray, method: np.ndarray, j3: np.nda
     checks only the strongest pair of each group (by vector cosine, then
     unigram Jaccard); pairs whose documents the pairs verified so far already
     join are not checked. After ``check_rounds`` rounds the rest are checked at
-    once. On planted corpora most checks were of such pairs: a re-worded copy
-    against every member of the cluster its lexical copies already form.
+    once. Most checks were otherwise of such pairs: a re-worded copy against
+    every member of the cluster its lexical copies already form.
 
     Args:
         cfg: the run's settings.
@@ -499,8 +493,7 @@ def cluster_labels(cfg: ClusterConfig, n: int, pairs: np.ndarray, verdict: dict[
     """Cluster label per document from the verified pairs (guarded merges unless ``merge_guard`` is off).
 
     Shared by every backend; ``check`` is the same ``check(pairs) -> shares`` as :func:`decide`'s.
-    Measured on the 100k planted corpus (seed 1): pairwise precision 0.84 → 0.98, largest
-    cluster 186 → 30, for about 1,800 extra checks.
+    The guard exists because one wrong pair otherwise strings whole clusters together.
     """
     ok = verdict["verified"]
     if not cfg.merge_guard:
@@ -520,8 +513,8 @@ def evidence(cfg: ClusterConfig, pairs: np.ndarray, method: np.ndarray, sig3: np
 
     The cosine is computed only for pairs that :func:`triage` accepts or
     would check on the Jaccards alone (NaN for the rest, which the cosine
-    cannot bring back): at a million documents most candidate pairs are
-    dropped on their Jaccards, and each cosine gathers 2 KB of vectors.
+    cannot bring back): most candidate pairs are dropped on their Jaccards,
+    and each cosine gathers 2 KB of vectors.
     """
     from storydiff.corpus.semantic import pair_cosines
 

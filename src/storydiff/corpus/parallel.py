@@ -38,9 +38,8 @@ def _release_free_heap() -> None:
     """Give memory that the caller freed back to the system before forking.
 
     Otherwise workers allocate in the inherited free heap and every page they touch
-    is a copy-on-write fault: two workers forked after a million texts were loaded
-    and dropped ran 1.1x as fast as one, 1.3x with this trim, 1.8x on a fresh heap
-    (which is why the engine starts its pool before it loads anything).
+    is a copy-on-write fault (which is also why the pool starts before anything is
+    loaded; figures in docs/corpus.md).
     """
     try:
         ctypes.CDLL(None).malloc_trim(0)

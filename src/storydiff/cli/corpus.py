@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from storydiff.errors import BackendUnavailable
+from storydiff.errors import OptionError
 
 
 def _workers_option(f: Any) -> Any:
@@ -72,19 +72,6 @@ def add(store: str, inputs: tuple[str, ...], fmt: str, on_error: str, batch_size
                    f"({summary.seconds:.1f} s)", err=True)
 
 
-def _run_spark(store: str, master: str, config: Any, output: str | None) -> Any:
-    try:
-        from storydiff.corpus import spark
-    except ImportError as e:
-        raise BackendUnavailable(f"the Spark engine is not available ({e}); install it with "
-                                 "pip install 'storydiff[spark]'") from None
-    run = getattr(spark, "run_spark_cluster", None)
-    if run is None:
-        raise BackendUnavailable("this storydiff has no Spark clustering entry point; "
-                                 "use --engine embedded or install storydiff[spark]")
-    return run(store, master=master, config=config, output=output)
-
-
 @corpus.command("cluster")
 @click.argument("store", metavar="STORE")
 @click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
@@ -114,19 +101,17 @@ def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, 
 
         storydiff corpus cluster corpus.db --no-semantic
     """
+    from storydiff.corpus.api import cluster as run_cluster
     from storydiff.corpus.config import ClusterConfig
     from storydiff.corpus.progress import RichReporter
 
     config = ClusterConfig(ngram_threshold=threshold, ngram=ngram, unigrams=unigrams, semantic=semantic,
                            verify_threshold=verify_threshold, workers=workers)
-    if engine == "spark":
-        result = _run_spark(store, master, config, output)
-        if not quiet and result is not None:
-            click.echo(str(result), err=True)
-        return
-    from storydiff.corpus.engine import cluster_store
-
-    s = cluster_store(store, config=config, reporter=RichReporter(quiet=quiet))
+    if output is not None and engine != "spark":
+        raise OptionError("--output is for --engine spark; the embedded engine writes the clusters to STORE "
+                          "(export them with `storydiff corpus clusters STORE --format csv`)")
+    s = run_cluster(store, engine=engine, config=config, master=master, output=output,
+                    reporter=RichReporter(quiet=quiet))
     if not quiet:
         sizes = ", ".join(f"{n}×{size}" for size, n in s.sizes.items()) or "none"
         click.echo(f"{s.documents:,} documents: {s.candidates.get('all', 0):,} candidate pairs, "

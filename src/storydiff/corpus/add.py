@@ -261,8 +261,7 @@ def add_documents(store_path: str, inputs: Iterable[str], *, fmt: str = "auto", 
 
 def _add(store_path: str, inputs: Iterable[str], fmt: str, on_error: str, config: ClusterConfig,
          reporter: Reporter, batch_size: int, executor: Any, start: float) -> AddSummary:
-    con = store.connect(store_path, create=True)
-    try:
+    with store.session(store_path, create=True) as con:
         # DuckDB's automatic checkpoint (every 16 MB of log) re-serialises the whole unique
         # index on document ids, so adding got slower as the store grew (duckdb#24848);
         # committed batches stay durable in the write-ahead log until the checkpoint at the end
@@ -284,7 +283,5 @@ def _add(store_path: str, inputs: Iterable[str], fmt: str, on_error: str, config
             adder.finish()
         con.execute("CHECKPOINT")
         total = store.count(con)
-    finally:
-        con.close()
     return AddSummary(adder.added, adder.skipped, adder.errors, total, time.perf_counter() - start,
                       tuple(adder.problems))

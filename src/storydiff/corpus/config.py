@@ -45,7 +45,7 @@ class ClusterConfig:
             about the share of the longer document accounted for, must reach this: a passage shared by
             two otherwise different documents is not a version (it chained clusters together).
         merge_guard: joining two clusters also needs a version pair between their roots
-            (:func:`storydiff.corpus.cluster.guarded_union`); off = plain union-find.
+            (:func:`storydiff.corpus.grouping.guarded_union`); off = plain union-find.
         skip_joined: with ``merge_guard``, check pairs in rounds, one per pair of clusters so far,
             and skip pairs whose documents the pairs verified so far already join
             (:func:`storydiff.corpus.engine.decide`).

@@ -5,20 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 
 from storydiff.corpus import store
-from storydiff.corpus.cluster import Cluster, PairEvidence
+from storydiff.corpus.grouping import Cluster, PairEvidence
 
 
 def read_clusters(store_path: str, *, evidence: bool = True) -> list[Cluster]:
     """Clusters with at least two members, by id; with their verified pairs when ``evidence``."""
-    con = store.connect(store_path, read_only=True)
-    try:
+    with store.session(store_path, read_only=True) as con:
         rows = con.execute("SELECT cluster_id, doc_id, is_origin FROM clusters ORDER BY cluster_id, doc_id").fetchall()
         pairs = con.execute(
             "SELECT c.cluster_id, p.a, p.b, p.method, p.jaccard, p.cosine, p.aligned_share FROM pairs p "
             "JOIN clusters c ON c.doc_id = p.a WHERE p.verified ORDER BY c.cluster_id, p.a, p.b"
         ).fetchall() if evidence else []
-    finally:
-        con.close()
     members: dict[str, list[str]] = defaultdict(list)
     origin: dict[str, str | None] = {}
     for cid, doc, is_origin in rows:

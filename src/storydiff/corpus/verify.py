@@ -243,7 +243,7 @@ def _locality_order(pairs: np.ndarray) -> np.ndarray:
     first index alone re-embeds the second documents in every chunk)."""
     if not len(pairs):
         return np.zeros(0, dtype=np.int64)
-    from storydiff.corpus.cluster import union_find
+    from storydiff.corpus.grouping import union_find
 
     docs, inverse = np.unique(pairs, return_inverse=True)
     local = inverse.reshape(-1, 2)

@@ -1,15 +1,14 @@
 """Clusters of versions: connected components of verified pairs, with evidence.
 
 :func:`union_find` labels components (scipy's ``connected_components``, which
-is union-find's result computed in C); :func:`build_clusters` turns labels and
-pair evidence into :class:`Cluster` records with a probable origin: the member
-with the earliest date when any member has one, else the most complete member
-(the longest text), ties broken by the smallest id.
+is union-find's result computed in C); :func:`guarded_union` merges verified
+pairs strongest first, confirming each merge of two clusters; a cluster's
+origin is chosen in :mod:`storydiff.corpus.origin`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,19 +84,6 @@ class Cluster:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "members": list(self.members), "origin": self.origin,
                 "evidence": [e.to_dict() for e in self.evidence]}
-
-
-def probable_origin(ids: Sequence[str], dates: Sequence[str | None], lengths: Sequence[int]) -> str | None:
-    """Earliest dated member; else the longest; ties by smallest id.
-
-    ISO 8601 dates compare as strings, which is why dates are kept as text.
-    """
-    if not ids:
-        return None
-    dated = [(d, i) for i, d in zip(ids, dates) if d]
-    if dated:
-        return min(dated)[1]
-    return min(zip(ids, lengths), key=lambda t: (-t[1], t[0]))[0]
 
 
 def components(labels: np.ndarray) -> list[np.ndarray]:

@@ -139,9 +139,13 @@ def test_cli_clusters_json_shape(clustered):
     res = CliRunner().invoke(cli, ["corpus", "clusters", str(clustered), "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
-    assert set(data) == {"clusters"} and len(data["clusters"]) == 2
+    assert set(data) == {"clusters", "stale", "added_since"} and len(data["clusters"]) == 2
+    assert data["stale"] is False and data["added_since"] == 0
+    assert [c["size"] for c in data["clusters"]] == sorted((c["size"] for c in data["clusters"]), reverse=True)
     for c in data["clusters"]:
-        assert set(c) == {"id", "members", "origin", "evidence"}
+        assert set(c) == {"id", "size", "title", "members", "origin", "origin_reason", "first_date", "last_date",
+                          "evidence"}
+        assert c["title"] and c["origin_reason"] == "no member has a date"
         assert isinstance(c["id"], str) and c["origin"] is None
         assert all({"a", "b", "method", "jaccard", "cosine", "aligned_share"} <= set(e) for e in c["evidence"])
 

@@ -125,19 +125,28 @@ def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, 
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="Output format.")
 def clusters(store: str, fmt: str) -> None:
-    """List the clusters found by the last `corpus cluster` run (singletons are not listed).
+    """List the clusters found by the last `corpus cluster` run, largest first (singletons are not listed).
 
-    JSON: {"clusters": [{"id", "members", "origin", "evidence": [pairs]}]}.
+    Each cluster has a title (the start of its origin's first line), its size, its dates and its origin:
+    the earliest dated member, or none with the reason. When documents were added after the run, a
+    warning on stderr says so (and JSON has "stale": true).
+
+    JSON: {"clusters": [{"id", "size", "title", "members", "origin", "origin_reason", "first_date",
+    "last_date", "evidence": [pairs]}], "stale", "added_since"}.
 
     Example:
 
         storydiff corpus clusters corpus.db --format json > clusters.json
     """
-    from storydiff.corpus.results import read_clusters
+    from storydiff.corpus.api import read_clusters
 
     found = read_clusters(store, evidence=fmt == "json")
+    if found.stale:
+        click.echo(f"warning: {found.added_since:,} documents were added after the last `corpus cluster` run and are "
+                   f"in no cluster yet; run `storydiff corpus cluster {store}` to include them", err=True)
     if fmt == "json":
-        json.dump({"clusters": [c.to_dict() for c in found]}, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump({"clusters": [c.to_dict() for c in found], "stale": found.stale,
+                   "added_since": found.added_since}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif fmt == "csv":
         buf = io.StringIO()
@@ -148,18 +157,24 @@ def clusters(store: str, fmt: str) -> None:
                 w.writerow([c.id, m, str(m == c.origin).lower()])
         sys.stdout.write(buf.getvalue())
     else:
-        _table(found)
+        _table(found, store)
 
 
-def _table(found: list[Any]) -> None:
+def _table(found: Any, store: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
     if not found:
-        console.print("no clusters (run `storydiff corpus cluster STORE` first?)")
+        console.print(f"no clusters of two or more versions in {escape(store)}" if found.clustered else
+                      f"no clusters yet: run `storydiff corpus cluster {escape(store)}` first")
         return
-    t = Table("cluster", "size", "origin", "members")
+    t = Table("cluster", "size", "title", "dates", "origin", "members", title=f"{len(found):,} clusters, largest first")
     for c in found:
-        t.add_row(c.id, str(len(c.members)), c.origin or "", ", ".join(c.members))
+        dates = (c.first_date or "") if c.first_date == c.last_date else f"{c.first_date} – {c.last_date}"
+        origin = c.origin or (f"none: {c.origin_reason}" if c.origin_reason else "")
+        more = f", … (+{len(c.members) - 3})" if len(c.members) > 3 else ""
+        t.add_row(c.id, str(len(c.members)), escape(c.title), dates, escape(origin),
+                  escape(", ".join(c.members[:3]) + more))
     console.print(t)

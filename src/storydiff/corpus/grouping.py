@@ -70,19 +70,28 @@ class Cluster:
     """A set of documents that are versions of one story.
 
     Attributes:
-        id: stable id (``c`` + the smallest member id's position, zero-padded).
+        id: stable id (``c`` + the smallest member's position, zero-padded).
         members: member ids, sorted.
-        origin: the probable original, or ``None`` when there is nothing to choose by.
+        origin: the origin (earliest dated member), or ``None`` when the dates do not decide.
         evidence: the verified pairs inside the cluster.
+        origin_reason: how the origin was chosen, or why none could be.
+        title: the start of the origin's (else the first member's) first line, for a listing.
+        first_date, last_date: the earliest and latest member dates (ISO 8601), if any.
     """
 
     id: str
     members: tuple[str, ...]
     origin: str | None
     evidence: tuple[PairEvidence, ...] = ()
+    origin_reason: str | None = None
+    title: str = ""
+    first_date: str | None = None
+    last_date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "members": list(self.members), "origin": self.origin,
+        return {"id": self.id, "size": len(self.members), "title": self.title, "members": list(self.members),
+                "origin": self.origin, "origin_reason": self.origin_reason,
+                "first_date": self.first_date, "last_date": self.last_date,
                 "evidence": [e.to_dict() for e in self.evidence]}
 
 

@@ -33,16 +33,17 @@ def cluster_origin(ids: Sequence[str], dates: Sequence[str | None], *, stemma_ro
         stemma_root: the root of the members' stemma, when a collation has placed one.
 
     Returns:
-        The earliest dated member and ``"earliest date …"``; ``None`` and the reason when
-        no member has a date or two share the earliest one.
+        The earliest member and ``"earliest date (…)"`` when every member is dated; ``None``
+        and the reason when a member has no date (it may be the oldest) or two share the earliest date.
     """
     if stemma_root is not None:
         return stemma_root, "root of the stemma"
-    dated = sorted((d, i) for i, raw in zip(ids, dates) if (d := parse_date(raw)) is not None)
+    dated = sorted((d, i, raw) for i, raw in zip(ids, dates) if (d := parse_date(raw)) is not None)
     if not dated:
         return None, "no member has a date"
-    if len(dated) > 1 and dated[0][0] == dated[1][0]:
-        return None, f"{dated[0][1]} and {dated[1][1]} share the earliest date ({dated[0][0].isoformat()})"
-    undated = len(ids) - len(dated)
-    note = f"; {undated} of {len(ids)} members have no date" if undated else ""
-    return dated[0][1], f"earliest date ({dated[0][0].isoformat()}){note}"
+    earliest = f"{dated[0][1]}, {dated[0][2]}"
+    if len(dated) < len(ids):  # an undated member may be older than every dated one
+        return None, f"{len(ids) - len(dated)} of {len(ids)} members have no date (earliest dated: {earliest})"
+    if dated[0][0] == dated[1][0]:
+        return None, f"{dated[0][1]} and {dated[1][1]} share the earliest date ({dated[0][2]})"
+    return dated[0][1], f"earliest date ({dated[0][2]})"

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing
+import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -26,7 +28,8 @@ def pool(workers: int) -> Iterator[Executor | None]:
         return
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as ex:
         _release_free_heap()
         # start every worker now, before this process opens the store or runs a
         # tokenizer: forking later would copy their threads' state
@@ -45,6 +48,24 @@ def _release_free_heap() -> None:
         ctypes.CDLL(None).malloc_trim(0)
     except (AttributeError, OSError):  # not glibc: nothing to trim this way
         pass
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to end this worker when its parent dies (SIGTERM, kill -9).
+
+    Without it a killed ``corpus add`` leaves its workers running, re-parented.
+    Linux only (``prctl``); elsewhere the pool's own shutdown is all there is.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (AttributeError, OSError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _noop(i: int) -> int:

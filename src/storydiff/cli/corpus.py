@@ -178,3 +178,96 @@ def _table(found: Any, store: str) -> None:
         t.add_row(c.id, str(len(c.members)), escape(c.title), dates, escape(origin),
                   escape(", ".join(c.members[:3]) + more))
     console.print(t)
+
+
+@corpus.command("reuse")
+@click.argument("store", metavar="STORE")
+@click.option("--min-words", type=click.IntRange(5, None), default=30, show_default=True,
+              help="Shortest passage reported, in words.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["json", "csv", "html"]), default="json",
+              show_default=True, help="json: passages, reuse clusters, each document's passages; csv: one row "
+                                      "per passage; html: one page of reuse clusters.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (default: standard output). An existing file is not overwritten.")
+@click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
+              help="embedded: this process with DuckDB; spark: PySpark (same passages).")
+@click.option("--master", default="local[2]", show_default=True, help="Spark master URL (--engine spark).")
+@_workers_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary.")
+def reuse(store: str, min_words: int, fmt: str, output: str | None, engine: str, master: str, workers: int,
+          quiet: bool) -> None:
+    """Find passages reused across the documents of STORE (quotes, shared paragraphs).
+
+    Each passage has offsets in both documents (characters), its words and a
+    similarity (1.0 = verbatim); passages found in several documents form one
+    reuse cluster. Unlike `corpus cluster`, the documents need not be versions
+    of one text.
+
+    Example:
+
+        storydiff corpus reuse corpus.db --min-words 40 --format html -o reuse.html
+    """
+    from storydiff.corpus.api import reuse as find
+    from storydiff.corpus.pages import render_reuse
+    from storydiff.corpus.progress import RichReporter
+
+    _refuse_existing(output)
+    found = find(store, min_words=min_words, engine=engine, master=master, workers=workers,
+                 reporter=RichReporter(quiet=quiet))
+    _emit(render_reuse(found, fmt), output)
+    if not quiet:
+        _summary_table([("documents", found.documents), ("pairs aligned", found.candidate_pairs),
+                        ("reused passages", len(found.passages)), ("reuse clusters", len(found.clusters))])
+
+
+@corpus.command("show")
+@click.argument("store", metavar="STORE")
+@click.argument("cluster_id", metavar="CLUSTER")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the HTML page here (default: standard output). An existing file is not overwritten.")
+def show(store: str, cluster_id: str, output: str | None) -> None:
+    """An HTML page of one cluster: its versions side by side, the origin first.
+
+    Example:
+
+        storydiff corpus show corpus.db c0042 -o c0042.html
+    """
+    from storydiff.corpus.api import read_clusters
+    from storydiff.corpus.pages import cluster_html
+    from storydiff.corpus.store import load_document
+    from storydiff.errors import CorpusError
+
+    _refuse_existing(output)
+    found = {c.id: c for c in read_clusters(store, evidence=False)}
+    if cluster_id not in found:
+        known = ", ".join(list(found)[:5]) or "none; run `storydiff corpus cluster STORE` first"
+        raise CorpusError(f"no cluster {cluster_id!r} in {store!r} (largest: {known}); "
+                          "list them with `storydiff corpus clusters STORE`")
+    c = found[cluster_id]
+    _emit(cluster_html(c, [load_document(store, m) for m in c.members]), output)
+
+
+def _refuse_existing(output: str | None) -> None:
+    if output is not None and os.path.exists(output):
+        raise OptionError(f"{output!r} exists; storydiff does not overwrite files: pass a new name or remove it")
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    with open(output, "x", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def _summary_table(rows: list[tuple[str, Any]]) -> None:
+    """The final summary: a small two-column table on stderr."""
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(show_header=False, box=None, pad_edge=False)
+    t.add_column(style="bold")
+    t.add_column(justify="right")
+    for name, value in rows:
+        t.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
+    Console(file=sys.stderr, width=100).print(t)

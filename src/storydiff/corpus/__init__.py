@@ -37,6 +37,8 @@ __all__ = [
     "ClusterConfig",
     "ClusterSummary",
     "PairEvidence",
+    "Reuse",
+    "ReuseConfig",
     "add_documents",
     "band_keys",
     "candidate_pairs",
@@ -45,6 +47,7 @@ __all__ = [
     "load_document",
     "optimal_bands",
     "read_clusters",
+    "reuse",
     "semantic_candidates",
     "signatures",
     "union_find",
@@ -53,7 +56,7 @@ __all__ = [
 ]
 
 
-_API = ("AddSummary", "ClusterSummary", "add_documents", "cluster", "read_clusters")
+_API = ("AddSummary", "ClusterSummary", "Reuse", "ReuseConfig", "add_documents", "cluster", "read_clusters", "reuse")
 
 
 def __getattr__(name: str) -> Any:

@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
         result["add"] = run_cmd([*exe, "add", str(args.store), str(DATA / "susp"), str(DATA / "src"), "-q"])
     extra = ["--min-words", str(args.min_words)] if args.min_words else []
     out = args.store.with_suffix(".reuse.json")
+    out.unlink(missing_ok=True)  # this script's own output of an earlier run
     result["reuse"] = run_cmd([*exe, "reuse", str(args.store), "--format", "json", "-o", str(out), *extra])
     found = json.loads(out.read_text())
     result["passages"] = len(found["passages"])
@@ -121,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     result["score"] = score(found["passages"], gold_passages(), args.tolerance)
     if args.spark:
         sout = args.store.with_suffix(".reuse_spark.json")
+        sout.unlink(missing_ok=True)
         result["spark"] = run_cmd([*exe, "reuse", str(args.store), "--engine", "spark", "--format", "json",
                                    "-o", str(sout), *extra])
         result["spark_same_passages_and_clusters"] = json.loads(sout.read_text()) == found

@@ -95,7 +95,7 @@ def test_pairs_and_clusters_tables_are_plain_sql(clustered):
     finally:
         con.close()
     assert origins == 0 and reasons == {"no member has a date"}  # the fixture's documents are undated
-    assert cols == ["a", "b", "method", "jaccard", "cosine", "aligned_share", "verified"]
+    assert cols == ["a", "b", "method", "jaccard", "cosine", "aligned_share", "verified", "relation"]
 
 
 def test_recluster_is_deterministic_and_incremental(clustered, tmp_path):
@@ -250,7 +250,7 @@ def test_shared_passage_does_not_chain_two_groups(tmp_path):
 def test_decide_checks_only_triaged_pairs_and_applies_cover():
     from storydiff.corpus.policy import decide
 
-    cfg = ClusterConfig()
+    cfg = ClusterConfig(contain_threshold=1.01)  # containment off: the cover rule alone
     pairs = np.array([[0, 1], [0, 2], [0, 3], [1, 3]])
     method = np.array([1, 1, 2, 1], np.int8)  # minhash, minhash, semantic, minhash
     j3 = np.array([0.3, 0.25, 0.0, 0.3], np.float32)
@@ -274,6 +274,11 @@ def test_decide_checks_only_triaged_pairs_and_applies_cover():
     v = decide(cfg, pairs[[0, 3]], method[[0, 3]], j3[[0, 3]], j1[[0, 3]], size3, lengths,
                np.full(2, np.nan, np.float32), check)
     assert asked == [[[0, 1], [1, 3]]]
+    # containment on (the default): the 1000-character document is 90% inside the 2000-character one
+    v = decide(ClusterConfig(), pairs, method, j3, j1, size3, lengths, cos, lambda p: np.full(len(p), 0.9, np.float32))
+    assert v["verified"].tolist() == [True, False, True, False]
+    assert v["relation"].tolist()[:3] == [1, 0, 2]  # same text, dropped, contained
+
 
 
 def test_guarded_union_refuses_a_bridge_between_two_clusters():

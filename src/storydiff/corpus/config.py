@@ -44,6 +44,13 @@ class ClusterConfig:
         cover_threshold: ... and that share times the length ratio (shorter / longer, in characters),
             about the share of the longer document accounted for, must reach this: a passage shared by
             two otherwise different documents is not a version (it chained clusters together).
+        contain_threshold: a checked pair is also a version when this share of the shorter document's
+            words align, however short it is beside the longer one (an excerpt, a source quoted in a
+            longer article); above 1 = off (versions must cover the longer document).
+        contain_min_length: ... provided the shorter has at least this many characters (a line or
+            two of formula would otherwise join every document that has it).
+        contain_ngram: a lexical pair under ``check_unigram`` is still checked when its estimated n-gram
+            containment (of the smaller set) reaches this: an excerpt has a low Jaccard but is contained.
         merge_guard: joining two clusters also needs a version pair between their roots
             (:func:`storydiff.corpus.grouping.guarded_union`); off = plain union-find.
         skip_joined: with ``merge_guard``, check pairs in rounds, one per pair of clusters so far,
@@ -85,6 +92,9 @@ class ClusterConfig:
     prefilter_unigram: float = 0.3
     verify_threshold: float = 0.6
     cover_threshold: float = 0.55
+    contain_threshold: float = 0.8
+    contain_min_length: int = 150
+    contain_ngram: float = 0.7
     check_unigram: float = 0.25
     check_cosine: float = 0.4
     merge_guard: bool = True

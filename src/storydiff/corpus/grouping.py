@@ -50,6 +50,7 @@ class PairEvidence:
         jaccard: estimated word n-gram Jaccard (MinHash).
         cosine: document-embedding cosine after principal-component removal, if computed.
         aligned_share: share of the shorter document's sentences aligned, if checked.
+        relation: ``same`` (one text) or ``contained`` (the shorter inside the longer).
     """
 
     a: str
@@ -58,11 +59,12 @@ class PairEvidence:
     jaccard: float | None
     cosine: float | None
     aligned_share: float | None
+    relation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         r = lambda v: None if v is None else round(float(v), 4)  # noqa: E731
         return {"a": self.a, "b": self.b, "method": self.method, "jaccard": r(self.jaccard),
-                "cosine": r(self.cosine), "aligned_share": r(self.aligned_share)}
+                "cosine": r(self.cosine), "aligned_share": r(self.aligned_share), "relation": self.relation}
 
 
 @dataclass(frozen=True, slots=True)

@@ -219,6 +219,9 @@ def result_tables(backend: Backend, meta: Any, pairs: np.ndarray, method: np.nda
         "aligned_share": pa.array(verdict["share"][keep], pa.float32(), from_pandas=True),
         # pairs that accepted pairs already join are kept unchecked: aligned_share NULL, verified false
         "verified": pa.array(verdict["verified"][keep], pa.bool_()),
+        # how verified documents relate: the same text, or the shorter contained in the longer
+        "relation": pa.array([policy.RELATION_NAME.get(int(r)) if v else None
+                              for r, v in zip(verdict["relation"][keep], verdict["verified"][keep])], pa.string()),
     })
     ctable = pa.table({"cluster_id": pa.array([r[0] for r in rows], pa.string()),
                        "doc_id": pa.array([r[1] for r in rows], pa.string()),

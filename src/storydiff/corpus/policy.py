@@ -90,7 +90,8 @@ def triage(cfg: ClusterConfig, method: np.ndarray, ngram_jaccard: np.ndarray, un
     semantic = method == METHOD_CODE[SEMANTIC]
     worth = (ngram_jaccard >= cfg.prefilter_jaccard) | (unigram_jaccard >= cfg.prefilter_unigram) | semantic
     if cfg.unigrams:
-        worth &= semantic | (unigram_jaccard >= cfg.check_unigram)
+        # an excerpt has a low Jaccard with its source, but it is contained in it
+        worth &= semantic | (unigram_jaccard >= cfg.check_unigram) | (containment >= cfg.contain_ngram)
     if cos is not None and cfg.check_cosine > 0:
         # documents that only share a passage are about different things: their vectors disagree
         worth &= semantic | ~(cos < cfg.check_cosine)  # NaN (no vectors) never drops a pair
@@ -114,10 +115,33 @@ def versions(cfg: ClusterConfig, share: np.ndarray, length_a: np.ndarray, length
     Returns:
         Boolean mask.
     """
+    return relation(cfg, share, length_a, length_b) > 0
+
+
+#: :func:`relation` codes: not versions, the same text, the shorter contained in the longer
+NOT_VERSIONS, SAME_TEXT, CONTAINED = 0, 1, 2
+RELATION_NAME = {SAME_TEXT: "same", CONTAINED: "contained"}
+
+
+def relation(cfg: ClusterConfig, share: np.ndarray, length_a: np.ndarray, length_b: np.ndarray) -> np.ndarray:
+    """How two checked documents relate, from the sentence alignment in both directions.
+
+    ``share`` is the aligned share of the shorter document (its containment in
+    the longer); times the length ratio it is about the longer's share covered
+    (the other direction). Both high: the same text (:data:`SAME_TEXT`). The
+    shorter almost all aligned but covering little of the longer: an excerpt, or
+    a source quoted inside a longer article (:data:`CONTAINED`), when
+    ``contain_threshold`` allows it.
+
+    Returns:
+        int8 codes per pair.
+    """
     la, lb = length_a.astype(np.float64), length_b.astype(np.float64)
     ratio = np.minimum(la, lb) / np.maximum(np.maximum(la, lb), 1.0)
     s = np.nan_to_num(share.astype(np.float64), nan=0.0)
-    return (s >= cfg.verify_threshold) & (s * ratio >= cfg.cover_threshold)
+    same = (s >= cfg.verify_threshold) & (s * ratio >= cfg.cover_threshold)
+    contained = ~same & (s >= cfg.contain_threshold) & (np.minimum(la, lb) >= cfg.contain_min_length)
+    return np.where(same, SAME_TEXT, np.where(contained, CONTAINED, NOT_VERSIONS)).astype(np.int8)
 
 
 class MemoCheck:
@@ -197,9 +221,13 @@ def decide(cfg: ClusterConfig, pairs: np.ndarray, method: np.ndarray, ngram_jacc
         chk = chk & ~joined
     if todo.size:
         share[todo] = check(pairs[todo])
-    verified = accept | (chk & versions(cfg, share, lengths[pairs[:, 0]], lengths[pairs[:, 1]]))
+    rel = relation(cfg, share, lengths[pairs[:, 0]], lengths[pairs[:, 1]])
+    verified = accept | (chk & (rel > 0))
+    # accepted unchecked: the same text when the n-grams say so, else (high containment only) contained
+    rel = np.where(accept, np.where((method == METHOD_CODE[EXACT]) | (ngram_jaccard >= cfg.accept_jaccard),
+                                    SAME_TEXT, CONTAINED), np.where(chk, rel, NOT_VERSIONS)).astype(np.int8)
     return {"keep": accept | chk | joined, "verified": verified, "jaccard": ngram_jaccard, "cosine": cos, "share": share,
-            "checked": chk, "joined": joined}
+            "checked": chk, "joined": joined, "relation": rel}
 
 
 def cluster_labels(cfg: ClusterConfig, n: int, pairs: np.ndarray, verdict: dict[str, np.ndarray],

@@ -50,13 +50,14 @@ def read_clusters(store_path: str, *, evidence: bool = True) -> ClusterList:
         were added since the run.
     """
     with store.session(store_path, read_only=True) as con:
-        has_reason = "origin_reason" in {r[0] for r in con.execute("DESCRIBE clusters").fetchall()}
-        reason = "c.origin_reason" if has_reason else "NULL"
+        # a store of an earlier layout is read as it is: what it lacks is NULL
+        reason = "c.origin_reason" if _has(con, "clusters", "origin_reason") else "NULL"
+        relation = "p.relation" if _has(con, "pairs", "relation") else "NULL"
         rows = con.execute(
             f"SELECT c.cluster_id, c.doc_id, c.is_origin, {reason}, d.date, left(d.text, {4 * TITLE_CHARS}) "
             "FROM clusters c LEFT JOIN documents d ON d.id = c.doc_id ORDER BY c.cluster_id, c.doc_id").fetchall()
         pairs = con.execute(
-            "SELECT c.cluster_id, p.a, p.b, p.method, p.jaccard, p.cosine, p.aligned_share FROM pairs p "
+            f"SELECT c.cluster_id, p.a, p.b, p.method, p.jaccard, p.cosine, p.aligned_share, {relation} FROM pairs p "
             "JOIN clusters c ON c.doc_id = p.a WHERE p.verified ORDER BY c.cluster_id, p.a, p.b"
         ).fetchall() if evidence else []
         seen = store.get_setting(con, "clustered_documents_seq")
@@ -64,12 +65,16 @@ def read_clusters(store_path: str, *, evidence: bool = True) -> ClusterList:
         added = (int(con.execute("SELECT count(*) FROM documents WHERE seq >= ?", [int(seen)]).fetchall()[0][0])
                  if seen is not None else 0)
     ev: dict[str, list[PairEvidence]] = defaultdict(list)
-    for cid, a, b, method, j, cos, share in pairs:
-        ev[cid].append(PairEvidence(a, b, method, j, cos, share))
+    for cid, a, b, method, j, cos, share, rel in pairs:
+        ev[cid].append(PairEvidence(a, b, method, j, cos, share, rel))
     out = ClusterList(sorted((_cluster(cid, group, ev[cid]) for cid, group in _by_cluster(rows).items()),
                              key=lambda c: (-len(c.members), c.id)))
     out.clustered, out.added_since = ran, added
     return out
+
+
+def _has(con: Any, table: str, column: str) -> bool:
+    return column in {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
 
 
 def _by_cluster(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[Any, ...]]]:

@@ -19,8 +19,9 @@ arrays in the engine are indexed by it):
     document vectors, ``vec`` = float16 little-endian BLOB (before centring).
 ``settings(key, value)``
     the stop list and the last run's configuration (JSON).
-``pairs(a, b, method, jaccard, cosine, aligned_share, verified)``
-    checked candidate pairs of the last ``cluster`` run (document ids).
+``pairs(a, b, method, jaccard, cosine, aligned_share, verified, relation)``
+    checked candidate pairs of the last ``cluster`` run (document ids); ``relation``
+    of a verified pair: ``same`` (one text) or ``contained`` (the shorter inside the longer).
 ``clusters(cluster_id, doc_id, is_origin, origin_reason)``
     one row per member of every cluster with at least two members; the
     reason says how the origin was chosen, or why none could be.
@@ -59,12 +60,13 @@ CREATE TABLE IF NOT EXISTS embeddings (
 CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS pairs (
     a VARCHAR NOT NULL, b VARCHAR NOT NULL, method VARCHAR NOT NULL, jaccard REAL,
-    cosine REAL, aligned_share REAL, verified BOOLEAN NOT NULL);
+    cosine REAL, aligned_share REAL, verified BOOLEAN NOT NULL, relation VARCHAR);
 CREATE TABLE IF NOT EXISTS clusters (
     cluster_id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL, is_origin BOOLEAN NOT NULL, origin_reason VARCHAR);
 """
 #: what earlier versions' stores lack, added when such a store is opened for writing
-MIGRATIONS = ("ALTER TABLE clusters ADD COLUMN IF NOT EXISTS origin_reason VARCHAR",)
+MIGRATIONS = ("ALTER TABLE clusters ADD COLUMN IF NOT EXISTS origin_reason VARCHAR",
+              "ALTER TABLE pairs ADD COLUMN IF NOT EXISTS relation VARCHAR")
 #: the store layout this code writes; a store of a later layout is refused
 FORMAT = 2
 TABLES = ("documents", "signatures", "embeddings", "settings", "pairs", "clusters")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import random
 import subprocess
 import sys
@@ -165,7 +166,7 @@ def test_cli_add_cluster_and_compare_corpus(tmp_path):
     r = subprocess.run([*cmd, "corpus", "add", db, str(data / "docs.jsonl"), str(data / "articles")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "added 6 documents" in r.stderr
+    assert re.search(r"added\s+6\n", r.stderr) and re.search(r"documents in the store\s+6\n", r.stderr)
     r = subprocess.run([*cmd, "corpus", "add", db, str(data / "bad.jsonl")], capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 2 and "bad.jsonl:2: malformed JSON" in r.stderr
@@ -321,3 +322,15 @@ def test_add_precomputes_vectors_and_unigram_signatures_that_cluster_uses(tmp_pa
     cluster_store(str(plain), config=cfg)
     assert [c.to_dict() for c in read_clusters(str(db))] == [c.to_dict() for c in read_clusters(str(plain))]
     assert len(read_clusters(str(db))) == 2
+
+
+def test_cli_show_writes_a_cluster_page_with_every_version(clustered, tmp_path):
+    top = read_clusters(str(clustered))[0]
+    out = tmp_path / "c.html"
+    res = CliRunner().invoke(cli, ["corpus", "show", str(clustered), top.id, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert all(f"<strong>{m}</strong>" in page for m in top.members)
+    res = CliRunner().invoke(cli, ["corpus", "show", str(clustered), "c999"])
+    assert res.exit_code != 0 and "no cluster 'c999'" in str(res.exception)

@@ -64,12 +64,13 @@ def add(store: str, inputs: tuple[str, ...], fmt: str, on_error: str, batch_size
 
     from storydiff.corpus.config import ClusterConfig
 
-    summary = add_documents(store, list(inputs), fmt=fmt, on_error=on_error, reporter=RichReporter(quiet=quiet),
-                            batch_size=batch_size, config=ClusterConfig(workers=workers))
+    with RichReporter(quiet=quiet) as reporter:
+        summary = add_documents(store, list(inputs), fmt=fmt, on_error=on_error, reporter=reporter,
+                                batch_size=batch_size, config=ClusterConfig(workers=workers))
     if not quiet:
-        click.echo(f"added {summary.added:,} documents, skipped {summary.skipped:,} already stored, "
-                   f"{summary.errors:,} errors; the store holds {summary.total:,} documents "
-                   f"({summary.seconds:.1f} s)", err=True)
+        _summary_table([("added", summary.added), ("already stored (skipped)", summary.skipped),
+                        ("problems", summary.errors), ("documents in the store", summary.total),
+                        ("seconds", f"{summary.seconds:.1f}")])
 
 
 @corpus.command("cluster")
@@ -110,14 +111,15 @@ def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, 
     if output is not None and engine != "spark":
         raise OptionError("--output is for --engine spark; the embedded engine writes the clusters to STORE "
                           "(export them with `storydiff corpus clusters STORE --format csv`)")
-    s = run_cluster(store, engine=engine, config=config, master=master, output=output,
-                    reporter=RichReporter(quiet=quiet))
+    with RichReporter(quiet=quiet) as reporter:
+        s = run_cluster(store, engine=engine, config=config, master=master, output=output, reporter=reporter)
     if not quiet:
-        sizes = ", ".join(f"{n}×{size}" for size, n in s.sizes.items()) or "none"
-        click.echo(f"{s.documents:,} documents: {s.candidates.get('all', 0):,} candidate pairs, "
-                   f"{s.checked:,} checked by sentences ({s.joined:,} more already joined), {s.verified:,} verified; {s.clusters:,} clusters "
-                   f"with {s.clustered_documents:,} documents (count×size: {sizes}) in {s.seconds['total']:.1f} s",
-                   err=True)
+        largest = max(s.sizes, default=0)
+        _summary_table([("documents", s.documents), ("candidate pairs", s.candidates.get("all", 0)),
+                        ("checked sentence by sentence", s.checked), ("not checked: already joined", s.joined),
+                        ("verified pairs", s.verified), ("clusters (2+ documents)", s.clusters),
+                        ("documents in clusters", s.clustered_documents), ("largest cluster", largest),
+                        ("seconds", f"{s.seconds['total']:.1f}")])
 
 
 @corpus.command("clusters")
@@ -212,8 +214,8 @@ def reuse(store: str, min_words: int, fmt: str, output: str | None, engine: str,
     from storydiff.corpus.progress import RichReporter
 
     _refuse_existing(output)
-    found = find(store, min_words=min_words, engine=engine, master=master, workers=workers,
-                 reporter=RichReporter(quiet=quiet))
+    with RichReporter(quiet=quiet) as reporter:
+        found = find(store, min_words=min_words, engine=engine, master=master, workers=workers, reporter=reporter)
     _emit(render_reuse(found, fmt), output)
     if not quiet:
         _summary_table([("documents", found.documents), ("pairs aligned", found.candidate_pairs),

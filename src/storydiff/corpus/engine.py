@@ -49,7 +49,7 @@ def _ensure_signatures(con: Any, cfg: ClusterConfig, kind: str, params: str, ngr
     if not missing:
         return
     work = con.cursor()  # a second cursor: the read stream stays open while we write
-    with reporter.task(f"{kind} signatures", missing) as advance:
+    with reporter.task(f"{'word n-gram' if kind == 'ngram' else 'content-word'} signatures", missing) as advance:
         for batch in _stream(con, "SELECT seq, text FROM documents d WHERE NOT EXISTS (SELECT 1 FROM signatures s "
                                   "WHERE s.seq = d.seq AND s.kind = ?) ORDER BY seq", [kind], rows=2048):
             texts = batch.column("text").to_pylist()
@@ -118,10 +118,11 @@ def _verify_part(items: list[tuple[int, int]], texts: dict[int, str], encoder: s
 
 
 def _sentence_check(con: Any, cfg: ClusterConfig, seqs: np.ndarray, pairs: np.ndarray,
-                    reporter: Reporter, executor: Any = None, chunk: int = 20_000) -> np.ndarray:
+                    reporter: Reporter, executor: Any = None, chunk: int = 20_000,
+                    label: str = "checking candidates") -> np.ndarray:
     """Aligned share of each pair; with workers, chunk *i + 1*'s texts are read while the workers check chunk *i*."""
     out = np.zeros(len(pairs), dtype=np.float32)
-    with reporter.task("checking sentences", len(pairs)) as advance:
+    with reporter.task(label, len(pairs)) as advance:
         pending: tuple[int, int, list[Any]] | None = None
 
         def gather() -> None:
@@ -182,8 +183,8 @@ class EmbeddedBackend:
         t = store.query_arrow(self.con, "SELECT vec FROM embeddings ORDER BY seq")
         return store.blobs_to_array(t.column("vec"), np.float16, 256)
 
-    def check(self, pairs: np.ndarray, reporter: Reporter) -> np.ndarray:
-        return _sentence_check(self.con, self.cfg, self.seqs, pairs, reporter, self.executor)
+    def check(self, pairs: np.ndarray, reporter: Reporter, label: str) -> np.ndarray:
+        return _sentence_check(self.con, self.cfg, self.seqs, pairs, reporter, self.executor, label=label)
 
     def check_few(self, pairs: np.ndarray) -> np.ndarray:
         return _sentence_check(self.con, self.cfg, self.seqs, pairs, Reporter())

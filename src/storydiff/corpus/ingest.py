@@ -110,6 +110,38 @@ def normalise_date(value: Any) -> str | None:
     return when.isoformat(timespec="seconds") + "Z"
 
 
+def count_records(path: str, fmt: str = "auto") -> int | None:
+    """How many items :func:`read_input` will yield for ``path`` (for a progress total), or ``None``.
+
+    A quick pass: files below a directory, non-blank lines of JSONL, rows of CSV, the Parquet footer.
+    """
+    try:
+        fmt = detect_format(path) if fmt == "auto" else fmt
+        if fmt == "dir":
+            return max(len(_listing(Path(path))), 1)
+        if fmt == "jsonl":
+            with open(path, "rb") as fh:
+                return sum(1 for line in fh if line.strip())
+        if fmt == "csv":
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+    except (OSError, ValueError, csv.Error, CorpusError, UnicodeDecodeError):
+        return None
+    except Exception:  # noqa: BLE001 - a total is a nicety: reading the input reports the real problem
+        return None
+    return None
+
+
+def _listing(root: Path) -> list[Path]:
+    """Every non-hidden entry below ``root`` that is not a directory, sorted."""
+    return sorted(p for p in root.rglob("*")
+                  if not any(part.startswith(".") for part in p.relative_to(root).parts) and not p.is_dir())
+
+
 def _optional(row: dict[str, Any]) -> dict[str, str | None]:
     out = {k: (None if row.get(k) in (None, "") else str(row[k])) for k in OPTIONAL}
     out["date"] = normalise_date(out["date"])
@@ -138,8 +170,7 @@ def _read_dir(path: str) -> Iterator[Record | Problem]:
     from storydiff import read
 
     root = Path(path)
-    found = sorted(p for p in root.rglob("*")
-                   if not any(part.startswith(".") for part in p.relative_to(root).parts) and not p.is_dir())
+    found = _listing(root)
     if not found:
         yield Problem(path, "the directory holds no files (expected text, Markdown or HTML files below it)")
         return

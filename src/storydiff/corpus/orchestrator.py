@@ -82,8 +82,8 @@ class Backend(Protocol):
     def document_vectors(self, reporter: Reporter) -> np.ndarray:
         """Raw float16 document vectors ``(n, dim)`` (before centring)."""
 
-    def check(self, pairs: np.ndarray, reporter: Reporter) -> np.ndarray:
-        """Aligned share (float32) of each pair, by :func:`storydiff.corpus.verify.verify_pairs`."""
+    def check(self, pairs: np.ndarray, reporter: Reporter, label: str) -> np.ndarray:
+        """Aligned share (float32) of each pair, by :func:`storydiff.corpus.verify.verify_pairs` (progress as ``label``)."""
 
     def check_few(self, pairs: np.ndarray) -> np.ndarray:
         """The same for the merge guard's single pairs (no progress, no job start-up)."""
@@ -134,7 +134,7 @@ def run(backend: Backend, cfg: ClusterConfig, reporter: Reporter | None = None) 
     if n == 0:
         raise CorpusError("the corpus store holds no documents, so there is nothing to cluster; "
                           "add some first with `storydiff corpus add STORE INPUT`")
-    step = _step_labels(reporter)
+    step = _step_labels(reporter, cfg, n)
     step("signatures")
     stop = backend.stoplist(n) if cfg.unigrams else None
     sig_ngram, ngram_sizes = backend.signatures("ngram", None, reporter)
@@ -142,9 +142,11 @@ def run(backend: Backend, cfg: ClusterConfig, reporter: Reporter | None = None) 
     clock.lap("signatures")
     step("lsh")
     parts: list[tuple[str, np.ndarray]] = [(policy.EXACT, policy.exact_pairs(meta.column("text_key").to_numpy()))]
-    parts.append((policy.MINHASH, backend.band_pairs("ngram", sig_ngram, *cfg.banding("ngram"))))
+    with reporter.task(f"LSH over word {cfg.ngram}-grams"):
+        parts.append((policy.MINHASH, backend.band_pairs("ngram", sig_ngram, *cfg.banding("ngram"))))
     if sig_unigram is not None:
-        parts.append((policy.MINHASH, backend.band_pairs("unigram", sig_unigram, *cfg.banding("unigram"))))
+        with reporter.task("LSH over content words"):
+            parts.append((policy.MINHASH, backend.band_pairs("unigram", sig_unigram, *cfg.banding("unigram"))))
     clock.lap("lsh")
     vecs = None
     if cfg.semantic and n > 1:
@@ -162,8 +164,14 @@ def run(backend: Backend, cfg: ClusterConfig, reporter: Reporter | None = None) 
     step("verify")
     lengths = meta.column("length").to_numpy().astype(np.int64)
     guard = policy.MemoCheck(backend.check_few)
-    verdict = policy.decide(cfg, pairs, method, ngram_j, unigram_j, ngram_sizes, lengths, cos,
-                            lambda p: backend.check(p, reporter), guard)
+    passes = [0]
+
+    def check(p: np.ndarray) -> np.ndarray:
+        # decide() checks in rounds (one pair per pair of clusters first): one bar per round
+        passes[0] += 1
+        return backend.check(p, reporter, f"checking candidates, round {passes[0]}")
+
+    verdict = policy.decide(cfg, pairs, method, ngram_j, unigram_j, ngram_sizes, lengths, cos, check, guard)
     verdict["labels"] = policy.cluster_labels(cfg, n, pairs, verdict, lengths, guard)
     clock.lap("verify")
     step("write")
@@ -179,16 +187,18 @@ def run(backend: Backend, cfg: ClusterConfig, reporter: Reporter | None = None) 
     return dataclasses.replace(summary, seconds=clock.secs)
 
 
-def _step_labels(reporter: Reporter) -> Any:
+def _step_labels(reporter: Reporter, cfg: ClusterConfig, n: int) -> Any:
+    steps = [s for s in STEPS if s != "semantic" or (cfg.semantic and n > 1)]
+
     def step(name: str) -> None:
-        reporter.note(f"step {STEPS.index(name) + 1}/{len(STEPS)}: {_STEP_TEXT[name]}")
+        reporter.step(f"step {steps.index(name) + 1}/{len(steps)}: {_STEP_TEXT[name]}")
 
     return step
 
 
-_STEP_TEXT = {"signatures": "MinHash signatures", "lsh": "candidate pairs (exact copies, LSH)",
+_STEP_TEXT = {"signatures": "MinHash signatures", "lsh": "candidate pairs: exact copies and LSH",
               "semantic": "candidate pairs close in meaning", "verify": "checking candidates sentence by sentence",
-              "write": "writing clusters"}
+              "write": "writing the clusters"}
 
 
 def result_tables(backend: Backend, meta: Any, pairs: np.ndarray, method: np.ndarray,

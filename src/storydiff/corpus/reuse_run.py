@@ -41,7 +41,8 @@ def find_reuse(store_path: str, cfg: ReuseConfig, *, workers: int = 1, reporter:
         seqs = np.zeros(n, np.int64)
         ids: list[str] = []
         hashes, docs = [], []
-        with reporter.task("step 1/3: word n-grams", n) as advance:
+        reporter.step("step 1/3: word n-grams")
+        with reporter.task("word n-grams", n) as advance:
             for batch in store.query_batches(con, "SELECT seq, id, text FROM documents ORDER BY seq", rows=CHUNK):
                 start = len(ids)
                 seqs[start : start + len(batch)] = batch.column("seq").to_numpy()
@@ -54,14 +55,16 @@ def find_reuse(store_path: str, cfg: ReuseConfig, *, workers: int = 1, reporter:
         pairs = candidate_pairs_from_postings(np.concatenate(hashes), np.concatenate(docs), cfg)
         del hashes, docs
         rows: list[tuple[Any, ...]] = []
-        with reporter.task("step 2/3: aligning candidate pairs", len(pairs)) as advance:
+        reporter.step("step 2/3: aligning candidate pairs")
+        with reporter.task("aligning candidate pairs", len(pairs)) as advance:
             for i in range(0, len(pairs), CHUNK):
                 chunk = pairs[i : i + CHUNK]
                 texts = texts_of(con, seqs, np.unique(chunk))
                 parts = split_map(executor, _align_part, chunk.tolist(), texts, cfg, parts=workers, min_items=64)
                 rows.extend(r for part in parts for r in part)
                 advance(len(chunk))
-    with reporter.task("step 3/3: reuse clusters", None):
+    reporter.step("step 3/3: reuse clusters")
+    with reporter.task("reuse clusters", None):
         return reuse_clusters(rows, dict(enumerate(ids)), cfg, n, len(pairs))
 
 

@@ -363,8 +363,8 @@ class SparkBackend:
                                                                          "idx long, vec binary"), ["vec"])
         return np.frombuffer(b"".join(emb["vec"].tolist()), dtype="<f2").reshape(len(self._ids), -1)
 
-    def check(self, pairs: np.ndarray, reporter: Any) -> np.ndarray:
-        with reporter.task("checking candidates", len(pairs)) as advance:
+    def check(self, pairs: np.ndarray, reporter: Any, label: str) -> np.ndarray:
+        with reporter.task(f"{label} (Spark)", len(pairs)) as advance:
             out = _sentence_check_spark(self.spark, self.docs, self.cfg, pairs)
             advance(len(pairs))
         return out

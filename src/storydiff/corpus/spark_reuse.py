@@ -87,7 +87,8 @@ def run_spark_reuse(store_path: str, *, master: str = "local[2]", config: ReuseC
         if own:
             spark = spark_session(master, local_dir=tmp)
         docs = spark.read.parquet(docs_path).select("idx", "id", "text").persist()
-        with reporter.task("step 1/3: word n-grams and candidate pairs (Spark)", None):
+        reporter.step("step 1/3: word n-grams and candidate pairs (Spark)")
+        with reporter.task("word n-grams and candidate pairs (Spark)", None):
             grams = docs.select("idx", "text").mapInPandas(_ngram_batches(cfg), "hash long, idx long")
             df = grams.groupBy("hash").count().where((F.col("count") >= 2) & (F.col("count") <= cfg.max_df))
             kept = grams.join(df.select("hash"), "hash")
@@ -96,7 +97,8 @@ def run_spark_reuse(store_path: str, *, master: str = "local[2]", config: ReuseC
                       .select(F.col("a.idx").alias("i"), F.col("b.idx").alias("j"))
                       .groupBy("i", "j").count().where(F.col("count") >= cfg.min_shared))
             pairs = collect_pairs(shared)
-        with reporter.task("step 2/3: aligning candidate pairs (Spark)", len(pairs)) as advance:
+        reporter.step("step 2/3: aligning candidate pairs (Spark)")
+        with reporter.task("aligning candidate pairs (Spark)", len(pairs)) as advance:
             import pandas as pd
 
             todo = spark.createDataFrame(pd.DataFrame({"i": pairs[:, 0], "j": pairs[:, 1]}))
@@ -109,7 +111,8 @@ def run_spark_reuse(store_path: str, *, master: str = "local[2]", config: ReuseC
         ids = dict(enumerate(docs.select("idx", "id").toPandas().sort_values("idx")["id"].tolist()))
         rows = [tuple(int(v) if k < 7 else (float(v) if k == 7 else v) for k, v in enumerate(r))
                 for r in found.itertuples(index=False, name=None)]
-        with reporter.task("step 3/3: reuse clusters", None):
+        reporter.step("step 3/3: reuse clusters")
+        with reporter.task("reuse clusters", None):
             return reuse_clusters(rows, ids, cfg, n, len(pairs))
     finally:
         if own and spark is not None:

@@ -32,7 +32,6 @@ from storydiff.model import Document, Segmentation, Sentence, Span
 
 Splitter = Callable[[str], list[tuple[int, int]]]
 
-SPLITTER = "nupunkt"
 
 # --- paragraphs -------------------------------------------------------------
 
@@ -91,7 +90,7 @@ def segment(doc: Document) -> Segmentation:
         >>> [(s.text, s.role, s.turn, s.speaker) for s in seg.sentences][:3]
         [('Is it true?', 'question', 0, 'Q'), ('Dr. Park said so.', 'question', 0, 'Q'), ('No.', 'answer', 0, 'A')]
     """
-    return segment_with(doc, get_splitter(SPLITTER))
+    return segment_with(doc, nupunkt_spans)
 
 
 def segment_with(doc: Document, splitter: Splitter, *, repair: bool = True) -> Segmentation:
@@ -316,72 +315,14 @@ def _unclosed_bracket(left: str, right: str) -> bool:
     )
 
 
-# --- splitters ----------------------------------------------------------------
+# --- the splitter -------------------------------------------------------------
 
 
-def get_splitter(name: str) -> Splitter:
-    """A sentence splitter by name: ``pysbd``, ``nupunkt``, ``blingfire`` or ``regex``.
+def nupunkt_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans from nupunkt, the splitter :func:`segment` uses (others are compared in benchmarks/)."""
+    import nupunkt
 
-    Each returns ``(start, end)`` spans of the text it is given.
-    """
-    if name == "pysbd":
-        return _pysbd_spans
-    if name == "nupunkt":
-        import nupunkt
-
-        return nupunkt.sent_spans  # type: ignore[no-any-return]
-    if name == "blingfire":
-        return _blingfire_spans
-    if name == "regex":
-        return _regex_spans
-    raise ValueError(f"unknown splitter {name!r}: expected pysbd, nupunkt, blingfire or regex")
-
-
-_PYSBD = None
-
-
-def _pysbd_spans(text: str) -> list[tuple[int, int]]:
-    global _PYSBD
-    if _PYSBD is None:
-        import pysbd
-
-        # clean=False keeps the text verbatim; char_span is not used because it
-        # re-searches the whole text per sentence (quadratic): we map sentences
-        # back ourselves with a moving cursor.
-        _PYSBD = pysbd.Segmenter(language="en", clean=False)
-    return _locate(text, _PYSBD.segment(text))
-
-
-def _blingfire_spans(text: str) -> list[tuple[int, int]]:
-    import blingfire
-
-    _, offsets = blingfire.text_to_sentences_and_offsets(text)
-    return [(int(s), int(e)) for s, e in offsets]
-
-
-_REGEX_BOUNDARY = re.compile(rf"[{re.escape(R.FINAL_MARKS)}]+[{re.escape(R.CLOSERS)}]*\s+")
-
-
-def _regex_spans(text: str) -> list[tuple[int, int]]:
-    cuts = [m.end() for m in _REGEX_BOUNDARY.finditer(text)]
-    bounds = [0, *cuts, len(text)]
-    return [(s, e) for s, e in zip(bounds, bounds[1:]) if e > s]
-
-
-def _locate(text: str, pieces: Sequence[str]) -> list[tuple[int, int]]:
-    """Spans of ``pieces`` found in order in ``text`` (pieces the splitter altered are skipped)."""
-    spans = []
-    pos = 0
-    for piece in pieces:
-        piece = piece.strip()
-        if not piece:
-            continue
-        i = text.find(piece, pos)
-        if i < 0:
-            continue
-        spans.append((i, i + len(piece)))
-        pos = i + len(piece)
-    return spans
+    return nupunkt.sent_spans(text)  # type: ignore[no-any-return]
 
 
 # --- turns --------------------------------------------------------------------

@@ -15,6 +15,7 @@ from storydiff.report._layout import (
     SEVERITIES,
     Layout,
     build_layout,
+    counted,
     doc_label,
     severity_counts,
     severity_order,
@@ -141,14 +142,12 @@ def render_markdown(data: dict[str, Any], *, min_severity: str | None = None) ->
     hidden = len(data["changes"]) - len(shown)
     lines += [
         "",
-        f"**Summary:** {n_groups} aligned passages: {s.get('changed', 0)} changed, {s.get('reworded', 0)} reworded, "
+        f"**Summary:** {counted(n_groups, 'aligned passage')}: {s.get('changed', 0)} changed, {s.get('reworded', 0)} reworded, "
         f"{s.get('identical', 0)} identical · {s.get('added', 0)} added, {s.get('removed', 0)} removed, "
-        f"{s.get('moved', 0)} moved · {len(shown)} changes shown ("
+        f"{s.get('moved', 0)} moved · {counted(len(shown), 'change')} shown ("
         + ", ".join(f"{counts[sv]} {sv}" for sv in SEVERITIES) + ")"
         + (f"; {hidden} below {min_severity} not shown" if hidden else ""),
     ]
-    if data.get("truncated"):
-        lines += ["", "**Warning:** the alignment ran out of its step budget; this report is a best effort."]
     changed = [ci for ci in shown if data["changes"][ci]["kind"] == "changed"]
     lines += ["", "### Changes of meaning, most severe first", ""]
     if not changed:

@@ -28,6 +28,7 @@ from storydiff.report._layout import (
     Layout,
     Row,
     build_layout,
+    counted,
     doc_label,
     severity_counts,
     visible,
@@ -171,7 +172,7 @@ def _summary(data: dict[str, Any], min_severity: str | None) -> Text:
     s = data["summary"]
     t = Text("Summary: ", style="bold")
     n_groups = sum(s.get(v, 0) for v in ("identical", "reworded", "changed"))
-    t.append(f"{n_groups} aligned passages: ")
+    t.append(f"{counted(n_groups, 'aligned passage')}: ")
     for v in ("changed", "reworded", "identical"):
         t.append(f"{SYMBOLS[v]} {s.get(v, 0)} {v}", style=_SYMBOL_STYLE[v] if s.get(v) else "")
         t.append(", " if v != "identical" else "\nSentences: ")
@@ -183,13 +184,11 @@ def _summary(data: dict[str, Any], min_severity: str | None) -> Text:
     t.append("\n")
     shown = [c for c in data["changes"] if visible(c, min_severity)]
     counts = severity_counts(shown)
-    t.append(f"{len(shown)} changes shown: ", style="bold")
+    t.append(f"{counted(len(shown), 'change')} shown: ", style="bold")
     t.append(", ".join(f"{counts[sv]} {sv}" for sv in SEVERITIES))
     hidden = len(data["changes"]) - len(shown)
     if hidden:
         t.append(f" ({hidden} below {min_severity} hidden; --all shows them)", style="dim")
-    if data.get("truncated"):
-        t.append("\nWarning: the alignment ran out of its step budget; this is a best effort.", style="bold")
     return t
 
 
@@ -201,7 +200,7 @@ def render_text(data: dict[str, Any], *, min_severity: str | None = None, color:
         data: ``Comparison.to_dict()``.
         min_severity: list changes at or above it (``None``: all).
         color: emit ANSI styles; ``False`` gives plain text with no escape codes.
-        width: line width (default 100).
+        width: line width (default 100; the CLI passes the terminal's).
     """
     width = width or 100
     out = io.StringIO()

@@ -92,7 +92,7 @@ class ClusterConfig:
     prefilter_unigram: float = 0.3
     verify_threshold: float = 0.6
     cover_threshold: float = 0.55
-    contain_threshold: float = 0.8
+    contain_threshold: float = 0.9
     contain_min_length: int = 150
     contain_ngram: float = 0.7
     check_unigram: float = 0.25

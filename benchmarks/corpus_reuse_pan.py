@@ -119,7 +119,11 @@ def main(argv: list[str] | None = None) -> None:
     result["passages"] = len(found["passages"])
     result["reuse_clusters"] = len(found["clusters"])
     result["candidate_pairs"] = found["candidate_pairs"]
-    result["score"] = score(found["passages"], gold_passages(), args.tolerance)
+    gold = gold_passages()
+    result["score"] = score(found["passages"], gold, args.tolerance)
+    # how much the figures lean on the tolerance (SOURCE.md: gold offsets are 0-50 characters off)
+    result["score_by_tolerance"] = {t: {k: v for k, v in score(found["passages"], gold, t).items()
+                                        if k in ("gold_pairs_found", "found_passages_on_gold")} for t in (0, 25, 50, 200)}
     if args.spark:
         sout = args.store.with_suffix(".reuse_spark.json")
         sout.unlink(missing_ok=True)

@@ -222,3 +222,16 @@ def test_dates_are_kept_in_iso_form_and_bad_dates_reported(tmp_path: Path) -> No
     dates = dict(con.execute("SELECT id, date FROM documents").fetchall())
     con.close()
     assert dates == {"a": "2024-05-01", "b": "2024-05-02T08:00:00Z"}
+
+
+def test_an_html_page_keeps_its_published_date(tmp_path: Path) -> None:
+    d = tmp_path / "pages"
+    d.mkdir()
+    body = " ".join(f"The harbour committee met again to discuss the bridge, item {i}." for i in range(12))
+    (d / "story.html").write_text(
+        '<html><head><title>Bridge</title><meta property="article:published_time" content="2024-05-01T10:00:00+02:00">'
+        f"</head><body><article><h1>Bridge to close</h1><p>{body}</p></article></body></html>", encoding="utf-8")
+    add_documents(str(tmp_path / "c.db"), [str(d)], config=LEXICAL)
+    from storydiff.corpus import load_document
+
+    assert (load_document(str(tmp_path / "c.db"), "story.html").date or "").startswith("2024-05-01")

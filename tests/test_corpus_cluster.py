@@ -277,8 +277,8 @@ def test_decide_checks_only_triaged_pairs_and_applies_cover():
     v = decide(cfg, pairs[[0, 3]], method[[0, 3]], j3[[0, 3]], j1[[0, 3]], size3, lengths,
                np.full(2, np.nan, np.float32), check)
     assert asked == [[[0, 1], [1, 3]]]
-    # containment on (the default): the 1000-character document is 90% inside the 2000-character one
-    v = decide(ClusterConfig(), pairs, method, j3, j1, size3, lengths, cos, lambda p: np.full(len(p), 0.9, np.float32))
+    # containment on (the default): the 1000-character document is 95% inside the 2000-character one
+    v = decide(ClusterConfig(), pairs, method, j3, j1, size3, lengths, cos, lambda p: np.full(len(p), 0.95, np.float32))
     assert v["verified"].tolist() == [True, False, True, False]
     assert v["relation"].tolist()[:3] == [1, 0, 2]  # same text, dropped, contained
 

@@ -225,35 +225,56 @@ def _chains(pa_: np.ndarray, pb: np.ndarray, max_gap: int) -> list[tuple[int, in
     return sorted(tuple(c) for c in done)  # type: ignore[misc]
 
 
+@dataclass(frozen=True, slots=True)
+class _Tokens:
+    """One text's n-grams in order, the same sorted (with their positions), and its token character spans."""
+
+    grams: np.ndarray
+    order: np.ndarray
+    sorted: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+
+def _prepare(texts: Sequence[str], n: int) -> list[_Tokens]:
+    """Tokens and n-grams of each text, tokenised as one batch (the same as one at a time)."""
+    th, off, cs, ce = token_spans(texts)
+    out = []
+    for i in range(len(texts)):
+        g = _ngram_positions(th[off[i] : off[i + 1]], n)
+        order = np.argsort(g, kind="stable")
+        out.append(_Tokens(g, order, g[order], cs[off[i] : off[i + 1]], ce[off[i] : off[i + 1]]))
+    return out
+
+
 def align_pair(text_a: str, text_b: str, cfg: ReuseConfig) -> list[tuple[int, int, int, int, int, float]]:
     """The passages two texts share: ``(a_start, a_end, b_start, b_end, words, similarity)``, by ``a_start``."""
+    ta, tb = _prepare([text_a, text_b], cfg.ngram)
+    return _align(ta, tb, text_a, text_b, cfg)
+
+
+def _align(ta: _Tokens, tb: _Tokens, text_a: str, text_b: str,
+           cfg: ReuseConfig) -> list[tuple[int, int, int, int, int, float]]:
     from rapidfuzz.distance import Indel
 
-    th, off, cs, ce = token_spans([text_a, text_b])
     n = cfg.ngram
-    ga = _ngram_positions(th[off[0] : off[1]], n)
-    gb = _ngram_positions(th[off[1] : off[2]], n)
-    if not ga.size or not gb.size:
+    if not ta.grams.size or not tb.grams.size:
         return []
-    order = np.argsort(gb, kind="stable")
-    sb = gb[order]
-    lo, hi = np.searchsorted(sb, ga, "left"), np.searchsorted(sb, ga, "right")
+    lo, hi = np.searchsorted(tb.sorted, ta.grams, "left"), np.searchsorted(tb.sorted, ta.grams, "right")
     hi = np.minimum(hi, lo + 8)  # a phrase repeated many times in b: its first few places are enough
     reps = hi - lo
     if not reps.any():
         return []
-    pa_ = np.repeat(np.arange(ga.size), reps)
+    pa_ = np.repeat(np.arange(ta.grams.size), reps)
     idx = np.repeat(lo - np.cumsum(np.concatenate([[0], reps[:-1]])), reps) + np.arange(int(reps.sum()))
-    pb = order[idx]
+    pb = tb.order[idx]
     sort = np.lexsort((pb, pa_))
     out = []
-    a_cs, a_ce = cs[off[0] : off[1]], ce[off[0] : off[1]]
-    b_cs, b_ce = cs[off[1] : off[2]], ce[off[1] : off[2]]
     for a0, a1, b0, b1, _ in _chains(pa_[sort], pb[sort], cfg.max_gap):
         words = min(a1 - a0, b1 - b0) + n
         if words < cfg.min_words:
             continue
-        s = (int(a_cs[a0]), int(a_ce[a1 + n - 1]), int(b_cs[b0]), int(b_ce[b1 + n - 1]))
+        s = (int(ta.starts[a0]), int(ta.ends[a1 + n - 1]), int(tb.starts[b0]), int(tb.ends[b1 + n - 1]))
         sim = Indel.normalized_similarity(text_a[s[0] : s[1]].lower(), text_b[s[2] : s[3]].lower())
         if sim >= cfg.min_similarity:
             out.append((*s, int(words), float(sim)))
@@ -261,15 +282,19 @@ def align_pair(text_a: str, text_b: str, cfg: ReuseConfig) -> list[tuple[int, in
 
 
 def align_pairs(texts: dict[int, str], pairs: np.ndarray, cfg: ReuseConfig) -> list[tuple[Any, ...]]:
-    """:func:`align_pair` for each row of ``pairs``.
+    """:func:`align_pair` for each row of ``pairs``, each text tokenised once.
 
     Returns:
         Rows ``(i, j, a_start, a_end, b_start, b_end, words, similarity, a_text, b_text)``.
     """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    docs = sorted({int(d) for d in pairs.ravel()})
+    prepared = dict(zip(docs, _prepare([texts[d] for d in docs], cfg.ngram)))
     rows: list[tuple[Any, ...]] = []
-    for i, j in np.asarray(pairs, dtype=np.int64).reshape(-1, 2).tolist():
+    for i, j in pairs.tolist():
         ta, tb = texts[i], texts[j]
-        rows.extend((i, j, *p, ta[p[0] : p[1]], tb[p[2] : p[3]]) for p in align_pair(ta, tb, cfg))
+        rows.extend((i, j, *p, ta[p[0] : p[1]], tb[p[2] : p[3]])
+                    for p in _align(prepared[i], prepared[j], ta, tb, cfg))
     return rows
 
 

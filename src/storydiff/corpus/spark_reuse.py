@@ -45,15 +45,14 @@ def _align_batches(cfg: ReuseConfig) -> Any:
     def fn(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         import pandas as pd
 
-        from storydiff.corpus.passages import align_pair
+        from storydiff.corpus.passages import align_pairs
 
         cols = ["i", "j", "a_start", "a_end", "b_start", "b_end", "words", "similarity", "a_text", "b_text"]
         for pdf in batches:
-            rows = []
-            for i, j, ta, tb in zip(pdf["i"].tolist(), pdf["j"].tolist(), pdf["text_i"].tolist(),
-                                    pdf["text_j"].tolist()):
-                rows.extend((i, j, *p, ta[p[0] : p[1]], tb[p[2] : p[3]]) for p in align_pair(ta, tb, cfg))
-            yield pd.DataFrame(rows, columns=cols)
+            texts = dict(zip(pdf["i"].tolist(), pdf["text_i"].tolist()))
+            texts.update(zip(pdf["j"].tolist(), pdf["text_j"].tolist()))
+            pairs = np.stack([pdf["i"].to_numpy(np.int64), pdf["j"].to_numpy(np.int64)], axis=1)
+            yield pd.DataFrame(align_pairs(texts, pairs, cfg), columns=cols)
 
     return fn
 

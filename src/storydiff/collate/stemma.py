@@ -5,14 +5,15 @@ The method (``storydiff.stemma.v1``), in five steps:
 1. **Families.** Two versions are linked only if they read at least
    ``link_threshold`` of their passages identically; versions told
    independently of each other (another translation, a retelling) agree on
-   almost nothing and stay unrelated. Each family is a minimum spanning tree
-   over the number of variant units (word-level differences, omissions,
-   transpositions) on which two versions differ: a copy is closest to its
-   source.
+   almost nothing and stay unrelated. Each family is the spanning tree that
+   explains its variant units (word-level differences, omissions,
+   transpositions) with the fewest changes (:mod:`.parsimony`): a copy is
+   closest to its source, and an innovation two versions share, an added
+   passage included, happens once.
 2. **Direction.** Each edge's evidence (words dropped rather than added:
    copies trim more than they add, asymmetric containment; known dates,
    earlier = source) is a log-odds of its direction; each family is rooted
-   where all its edges' directions are most likely together.
+   where its edges' directions are most probably right together.
 3. **Lost intermediates.** Along an edge source → copy, the source's other
    neighbours in the tree (its own source, its other copies) say which
    readings are old. If the source has innovations the copy does not share,

@@ -151,3 +151,19 @@ def test_seed_pair_and_the_example_pair_form_two_families(seed_pair, example_pai
         if line.lstrip().startswith("[lacking]"):
             lacking = set(line.split("]", 1)[1].strip().split(", "))
             assert lacking <= {"s0", "s1"} or lacking <= {"bo", "br"}
+
+
+def test_a_tree_through_a_version_lacking_a_passage_is_longer():
+    """The root of the shared-addition fix: pairwise distances make b - a - c as short as a - b - c (a lacks the
+    passage, so its wording is never counted), the tree's parsimony length does not."""
+    from storydiff.collate.evidence import gather
+    from storydiff.collate.parsimony import tree_length
+
+    a = "The council met on Monday. It approved the budget. The mayor was absent."
+    b = f"The council met on Monday. It approved the budget. {ADDED} The mayor was absent."
+    c = f"The council met on Monday. It approved the budget. {ADDED_REWORDED} The mayor was absent."
+    rows = collate([a, b, c], names=["a", "b", "c"]).rows
+    ev = gather(rows, ["a", "b", "c"])
+    through_a, through_b = [(0, 1), (0, 2)], [(0, 1), (1, 2)]
+    assert sum(ev.distance[i, j] for i, j in through_a) == sum(ev.distance[i, j] for i, j in through_b)
+    assert tree_length(ev, [0, 1, 2], through_a) == tree_length(ev, [0, 1, 2], through_b) + 1

@@ -57,6 +57,11 @@ def spanning_tree(ev: Evidence, comp: Sequence[int], direction: Callable[[int, i
     return edges
 
 
+def tree_length(ev: Evidence, comp: Sequence[int], edges: Sequence[Edge]) -> float:
+    """The number of changes a spanning tree of ``comp`` needs to explain the variant locations (its parsimony)."""
+    return _Scorer(ev, comp).length(edges)
+
+
 def minimum_spanning_tree(ev: Evidence, comp: Sequence[int]) -> list[Edge]:
     """Kruskal: fewest differing variant locations first, then most agreement, then the order given."""
     pairs = sorted((ev.distance[i, j], -ev.agreement[i, j], i, j) for x, i in enumerate(comp) for j in comp[x + 1 :])

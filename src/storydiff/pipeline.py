@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from storydiff.comparison import Comparison
 from storydiff.embed import MemoEncoder, get_encoder
 from storydiff.model import Document, PairJudgement, Segmentation
-from storydiff.options import Options
+from storydiff.language import detect_language
+from storydiff.options import MULTILINGUAL_ENGINES, Options
 
 Source = str | Path | bytes | Document | Segmentation
 
@@ -28,9 +30,12 @@ def as_segmentation(source: Source, *, options: Options, name: str | None = None
     from storydiff.segment import segment
 
     if isinstance(source, Segmentation):
+        if source.document.language is None:
+            doc = with_language(source.document)
+            return Segmentation(doc, source.sentences, source.paragraphs) if doc.language else source
         return source
     if isinstance(source, Document):
-        return segment(source)
+        return segment(with_language(source))
     if isinstance(source, Path) or isinstance(source, bytes) or (
         isinstance(source, str) and _looks_like_path(source)
     ):
@@ -38,6 +43,24 @@ def as_segmentation(source: Source, *, options: Options, name: str | None = None
     if isinstance(source, str):
         return segment(read.from_text(source, name=name))
     raise TypeError(f"cannot compare a {type(source).__name__}: expected str, Path, bytes or Document")
+
+
+def with_language(doc: Document) -> Document:
+    """``doc`` with its language detected, if it was not known (a Document made by hand)."""
+    if doc.language is not None:
+        return doc
+    return replace(doc, language=detect_language(doc.text))
+
+
+def engine_for(options: Options, lang_a: str | None, lang_b: str | None) -> Options:
+    """The options with a multilingual engine when a side is not in English.
+
+    English-only engines (wordllama, minilm) cannot align a translation or
+    non-English text; the engine actually used is what the report records.
+    """
+    if options.engine in MULTILINGUAL_ENGINES or not any(x not in (None, "en") for x in (lang_a, lang_b)):
+        return options
+    return replace(options, engine=MULTILINGUAL_ENGINES[0])
 
 
 def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: Any) -> Comparison:
@@ -69,6 +92,7 @@ def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: A
     opts = Options.from_kwargs(options, **kwargs)
     sa = as_segmentation(a, options=opts)
     sb = as_segmentation(b, options=opts)
+    opts = engine_for(opts, sa.document.language, sb.document.language)
     encoder = MemoEncoder(get_encoder(opts.engine))
     alignment = align(sa, sb, options=opts, encoder=encoder)
     alignment, changes = classify(sa, sb, alignment, options=opts, encoder=encoder)
@@ -86,6 +110,11 @@ def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwarg
         'identical'
     """
     from storydiff.classify import judge
+    from storydiff.classify.crosslingual import judge_across, needs_crosslingual
 
     opts = Options.from_kwargs(options, **kwargs)
+    lang_a, lang_b = detect_language(a), detect_language(b)
+    if needs_crosslingual(lang_a, lang_b):
+        opts = engine_for(opts, lang_a, lang_b)
+        return judge_across([(a, b)], lang_a, lang_b, encoder=get_encoder(opts.engine))[0]
     return judge(a, b, options=opts, encoder=get_encoder(opts.engine))

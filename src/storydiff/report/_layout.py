@@ -16,6 +16,21 @@ from typing import Any
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 SEVERITIES = ("high", "medium", "low")
 VERDICTS = ("identical", "reworded", "changed")
+# Shown only when a comparison has such groups (pairs across languages no check could fault).
+TRANSLATED = "translated"
+
+
+def verdicts_of(summary: dict[str, Any]) -> tuple[str, ...]:
+    """The verdicts a summary line lists: the usual three, plus ``translated`` when there are any."""
+    return VERDICTS + ((TRANSLATED,) if summary.get(TRANSLATED) else ())
+
+
+def doc_language(doc: dict[str, Any]) -> str | None:
+    """The document's language for headers ("Russian"), or None when unknown."""
+    from storydiff.language import language_name
+
+    code = doc.get("language")
+    return language_name(code) if code else None
 
 
 @dataclass(frozen=True, slots=True)

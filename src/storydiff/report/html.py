@@ -59,18 +59,19 @@ from typing import Any
 
 from storydiff.report._layout import (
     SEVERITIES,
-    VERDICTS,
     Layout,
     Row,
     build_layout,
     category_counts,
     doc_label,
+    doc_language,
     severity_counts,
     severity_order,
+    verdicts_of,
     visible,
 )
 
-SYMBOLS = {"identical": "=", "reworded": "≈", "changed": "≠", "removed": "−", "added": "+", "moved": "↪",
+SYMBOLS = {"identical": "=", "reworded": "≈", "changed": "≠", "translated": "⇄", "removed": "−", "added": "+", "moved": "↪",
            "moved-here": "↩"}
 
 
@@ -262,7 +263,8 @@ def _short(s: str | None, n: int = 90) -> str:
 
 
 def _doc_block(doc: dict[str, Any], tag: str, p: str) -> str:
-    fields = [("source", doc.get("source")), ("date", doc.get("date")), ("id", doc.get("id")),
+    fields = [("source", doc.get("source")), ("date", doc.get("date")), ("language", doc_language(doc)),
+              ("id", doc.get("id")),
               ("type", doc.get("media_type")), ("sentences", len(doc.get("sentences", [])))]
     dl = "".join(f"<dt>{name}</dt><dd>{esc(v)}</dd>" for name, v in fields if v not in (None, ""))
     return (f'<div class="doc" id="{p}doc-{tag.lower()}"><span class="side-tag">{tag}</span>'
@@ -274,7 +276,7 @@ def _summary(data: dict[str, Any], floor: str | None, p: str, fragment: bool = F
     shown = [c for c in data["changes"] if visible(c, floor)]
     verdicts = "".join(
         f'<li class="count" data-verdict="{v}"><span class="sym" aria-hidden="true">{SYMBOLS[v]}</span> '
-        f"<b>{int(s.get(v, 0))}</b> {v}</li>" for v in reversed(VERDICTS))
+        f"<b>{int(s.get(v, 0))}</b> {v}</li>" for v in reversed(verdicts_of(s)))
     kinds = "".join(
         f'<li class="count" data-kind="{k}"><span class="sym" aria-hidden="true">{SYMBOLS[k]}</span> '
         f"<b>{int(s.get(k, 0))}</b> {label}</li>"

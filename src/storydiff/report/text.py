@@ -29,13 +29,15 @@ from storydiff.report._layout import (
     Row,
     build_layout,
     doc_label,
+    doc_language,
     severity_counts,
+    verdicts_of,
     visible,
 )
 
-SYMBOLS = {"identical": "=", "reworded": "≈", "changed": "≠", "removed": "-", "added": "+", "moved": "↪",
+SYMBOLS = {"identical": "=", "reworded": "≈", "changed": "≠", "translated": "⇄", "removed": "-", "added": "+", "moved": "↪",
            "moved-here": "↩"}
-_SYMBOL_STYLE = {"identical": "dim", "reworded": "cyan", "changed": "bold yellow", "removed": "bold magenta",
+_SYMBOL_STYLE = {"identical": "dim", "reworded": "cyan", "translated": "cyan", "changed": "bold yellow", "removed": "bold magenta",
                  "added": "bold blue", "moved": "bold cyan", "moved-here": "cyan"}
 _TEXT_STYLE = {"identical": "dim", "reworded": "", "changed": "", "removed": "magenta", "added": "blue"}
 # Underline as well as colour: a highlighted word stays visible without colour vision or colour.
@@ -159,7 +161,7 @@ def _header(data: dict[str, Any]) -> Text:
     for tag, doc in zip("AB", data["documents"], strict=True):
         t.append(f"{tag}: ", style="bold")
         t.append(doc_label(doc), style="bold")
-        extra = [str(x) for x in (doc.get("source"), doc.get("date")) if x and x != doc_label(doc)]
+        extra = [str(x) for x in (doc.get("source"), doc.get("date"), doc_language(doc)) if x and x != doc_label(doc)]
         if extra:
             t.append(f"  ({' · '.join(extra)})", style="dim")
         t.append("\n")
@@ -170,10 +172,12 @@ def _header(data: dict[str, Any]) -> Text:
 def _summary(data: dict[str, Any], min_severity: str | None) -> Text:
     s = data["summary"]
     t = Text("Summary: ", style="bold")
-    n_groups = sum(s.get(v, 0) for v in ("identical", "reworded", "changed"))
+    verdicts = verdicts_of(s)
+    n_groups = sum(s.get(v, 0) for v in verdicts)
     t.append(f"{n_groups} aligned passages: ")
-    for v in ("changed", "reworded", "identical"):
-        t.append(f"{SYMBOLS[v]} {s.get(v, 0)} {v}", style=_SYMBOL_STYLE[v] if s.get(v) else "")
+    for v in ("changed", *verdicts[3:], "reworded", "identical"):
+        label = "translated (no checkable difference)" if v == "translated" else v
+        t.append(f"{SYMBOLS[v]} {s.get(v, 0)} {label}", style=_SYMBOL_STYLE[v] if s.get(v) else "")
         t.append(", " if v != "identical" else "\nSentences: ")
     for k, label, sep in (("added", "added", ", "), ("removed", "removed", " · "), ("moved", "moved", "")):
         n = s.get(k, 0)

@@ -1,0 +1,424 @@
+"""Judging a pair of passages in two languages (or in one language other than English).
+
+Sentence embeddings align translations well but barely move when a
+translation changes a number, a name or a negation (a negation moved the
+cosine by 0.03-0.06), and the English change engine reads English words.
+So across languages storydiff checks what can be checked deterministically
+and says so when nothing could be:
+
+- **numbers**: digits in the side's own convention (``1,234.5`` in English,
+  ``1 234,5`` / ``1.234,5`` elsewhere), dates written with dots or slashes,
+  scale words ("million", "млн", "Mrd."); number words (num2words' forms)
+  may stand for a digit on the other side but are never a finding alone;
+- **dates**: month and weekday names in either language (CLDR via babel);
+- **names**: capitalised words (not sentence-initial) compared across
+  scripts by transliteration (anyascii) and a prefix-weighted similarity
+  that tolerates case endings and transliteration variants;
+- **negation**: negators per language, concord words ("никогда", "jamais")
+  counted only without a negator beside them;
+- **quotes**: the number of quotations (a low-severity hint: translations
+  often quote names of organisations).
+
+A difference is reported only as a substitution (a value or name on each
+side without a counterpart), so a form the checks cannot read on one side
+does not turn into a finding. The verdict is ``changed`` when a high
+finding is made, ``identical`` when the texts are equal, and otherwise
+``translated`` ("no checkable difference") across languages, ``reworded``
+within one; its confidence is the calibrated probability that the meaning is
+the same (:func:`p_same`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz.distance import JaroWinkler
+
+from storydiff.classify import language_rules as L
+from storydiff.classify.features import identity_key
+from storydiff.embed import Encoder
+from storydiff.model import Category, Change, ChangeKind, PairJudgement, Severity, Span, Verdict
+
+__all__ = ["RULE", "checks", "judge_across", "needs_crosslingual", "p_same"]
+
+RULE = "storydiff.crosslingual.v1"
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+")
+_DATE = re.compile(r"(?<![\d.,])(\d{1,2})([./])(\d{1,2})\2(\d{2,4})(?![\d])")
+_NAME_SIM = 0.86
+_NUMBER_TOLERANCE = 1e-6
+# p_same: logistic regression on the REFreSD dev split (benchmarks/eval_translation.py --fit),
+# features in the order of _features(); rounded.
+_P_WEIGHTS = (9.0, -2.6, -1.1, -0.9, -0.6, -0.4)
+_P_BIAS = -5.1
+
+
+def needs_crosslingual(lang_a: str | None, lang_b: str | None) -> bool:
+    """Whether a pair goes to this module: a side known to be in a language other than English."""
+    return any(lang not in (None, "en") for lang in (lang_a, lang_b))
+
+
+@dataclass(frozen=True, slots=True)
+class _Fact:
+    """A number, month/weekday or name found in a text, with its span."""
+
+    value: object
+    start: int
+    end: int
+    strong: bool = True  # weak facts (number words) may explain a counterpart but are never findings
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    category: Category
+    severity: Severity
+    a: Span | None
+    b: Span | None
+    explanation: str
+    confidence: float
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def _number_pattern(lang: str | None) -> re.Pattern[str]:
+    group = "," if lang in L.DECIMAL_POINT or lang is None else r"[ \u00a0\u202f\u2009.'’]"
+    return re.compile(rf"(?<![\d])(?:\d{{1,3}}(?:{group}\d{{3}}(?!\d))+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?![\d])")
+
+
+@functools.cache
+def _compiled_number(lang: str | None) -> re.Pattern[str]:
+    return _number_pattern(lang)
+
+
+def _parse(token: str, lang: str | None) -> float:
+    decimal = "." if lang in L.DECIMAL_POINT or lang is None else ","
+    digits = re.sub(r"[ \u00a0\u202f\u2009'’]", "", token)
+    other = "," if decimal == "." else "."
+    if re.search(rf"\{other}\d{{3}}(?!\d)", digits) and digits.count(other) >= 1 and decimal not in digits[-3:]:
+        digits = digits.replace(other, "")  # thousands separators
+    return float(digits.replace(",", "."))
+
+
+def numbers(text: str, lang: str | None) -> list[_Fact]:
+    """Numbers of ``text`` as facts (value = (raw, scaled)); number words as weak facts."""
+    out: list[_Fact] = []
+    taken: list[tuple[int, int]] = []
+    for m in _DATE.finditer(text):
+        for g in (1, 3, 4):
+            out.append(_Fact((float(m.group(g)), float(m.group(g))), m.start(g), m.end(g)))
+        taken.append((m.start(), m.end()))
+    scales = _scale_words(lang)
+    for m in _compiled_number(lang).finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        try:
+            raw = _parse(m.group(), lang)
+        except ValueError:
+            continue
+        nxt = _WORD.match(text, m.end() + (len(text[m.end():]) - len(text[m.end():].lstrip())))
+        power = scales.get(nxt.group().casefold()) if nxt else None
+        if power is None and nxt:
+            power = _scale_prefix(nxt.group().casefold(), scales)
+        scaled = raw * 10**power if power else raw
+        out.append(_Fact((raw, scaled), m.start(), m.end()))
+    words = _number_words(lang)
+    for m in _WORD.finditer(text):
+        v = words.get(m.group().casefold())
+        if v is not None:
+            out.append(_Fact((v, v), m.start(), m.end(), strong=False))
+    return out
+
+
+@functools.cache
+def _scale_words(lang: str | None) -> dict[str, int]:
+    out = dict(L.SCALE_ABBREVIATIONS.get(lang or "en", {}))
+    for power in (3, 6, 9, 12):
+        for form in _spelled(10**power, lang).split():
+            if not form.isdigit() and form not in _spelled(1, lang).split():
+                out[form] = power
+    return out
+
+
+def _scale_prefix(word: str, scales: dict[str, int]) -> int | None:
+    """Inflected scale words ("миллиона", "Millionen", "millones") by a shared stem of five or more letters."""
+    for form, power in scales.items():
+        stem = form[: max(5, len(form) - 2)]
+        if len(form) >= 6 and word.startswith(stem) and len(word) <= len(form) + 3:
+            return power
+    return None
+
+
+@functools.cache
+def _number_words(lang: str | None) -> dict[str, float]:
+    """Cardinal and ordinal words 0-20, tens, 100, 1000 in ``lang`` (num2words), word → value."""
+    out: dict[str, float] = {}
+    values = [*range(0, 21), *range(30, 100, 10), 100, 1000]
+    for v in values:
+        for kind in ("cardinal", "ordinal"):
+            words = _spelled(v, lang, kind).replace("-", " ").split()
+            if len(words) == 1:
+                out.setdefault(words[0], float(v))
+    return out
+
+
+@functools.cache
+def _spelled(value: int, lang: str | None, kind: str = "cardinal") -> str:
+    from num2words import num2words
+
+    try:
+        return str(num2words(value, lang=lang or "en", to=kind)).casefold()
+    except (NotImplementedError, OverflowError, KeyError, TypeError, ValueError, AttributeError):
+        return ""
+
+
+def _same_number(x: object, y: object) -> bool:
+    (rx, sx), (ry, sy) = x, y  # type: ignore[misc]
+    return any(math.isclose(p, q, rel_tol=_NUMBER_TOLERANCE, abs_tol=_NUMBER_TOLERANCE)
+               for p in (rx, sx) for q in (ry, sy))
+
+
+# ---------------------------------------------------------------- months and weekdays
+
+
+@functools.cache
+def _calendar(lang: str | None) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """``(form → key, [(stem, key)])`` for month and weekday names in ``lang`` (CLDR via babel)."""
+    from babel.core import UnknownLocaleError
+    from babel.dates import get_day_names, get_month_names
+
+    forms: dict[str, str] = {}
+    try:
+        for width in ("wide", "abbreviated"):
+            for ctx in ("format", "stand-alone"):
+                for i, name in get_month_names(width, ctx, lang or "en").items():
+                    forms[name.casefold().rstrip(".")] = f"month {i}"
+                if width == "wide":
+                    for i, name in get_day_names(width, ctx, lang or "en").items():
+                        forms[name.casefold().rstrip(".")] = f"day {i}"
+    except (UnknownLocaleError, ValueError):
+        return {}, []
+    stems: dict[str, set[str]] = {}
+    for form, key in forms.items():
+        stems.setdefault(key, set()).add(form)
+    prefixes = []
+    for key, fs in stems.items():
+        longest = [f for f in fs if len(f) >= 4]
+        if len(longest) >= 2:
+            stem = _common_prefix(longest)
+            if len(stem) >= 4:
+                prefixes.append((stem, key))
+    return forms, prefixes
+
+
+def _common_prefix(words: Sequence[str]) -> str:
+    first, last = min(words), max(words)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
+def calendar_words(text: str, lang: str | None) -> list[_Fact]:
+    """Month and weekday names of ``text``."""
+    forms, stems = _calendar(lang)
+    out = []
+    for m in _WORD.finditer(text):
+        w = m.group()
+        low = w.casefold()
+        if len(low) < 3 or (lang in (None, "en") and not w[0].isupper()):
+            continue  # English "may", "march", "sun" in lower case are other words
+        key = forms.get(low)
+        if key is None:
+            key = next((k for s, k in stems if low.startswith(s) and len(low) <= len(s) + 3), None)
+        if key is not None:
+            out.append(_Fact(key, m.start(), m.end()))
+    return out
+
+
+# ---------------------------------------------------------------- names
+
+
+def _skeleton(word: str) -> str:
+    """An ASCII key for comparing a name across scripts and spellings."""
+    from anyascii import anyascii
+
+    s = anyascii(word).casefold()
+    s = re.sub(r"[^a-z]", "", s)
+    for x, y in (("kh", "h"), ("ch", "c"), ("sh", "s"), ("zh", "z"), ("ts", "c"), ("tz", "c"), ("ck", "k"),
+                 ("ph", "f"), ("w", "v"), ("x", "ks"), ("q", "k"), ("j", "i"), ("y", "i"), ("ie", "i"), ("ii", "i")):
+        s = s.replace(x, y)
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+_SENT_START = re.compile(r"(?:^|[.!?…:;]\s+|[\n«„“\"(\[–—-]\s*)$")
+
+
+def names(text: str, lang: str | None) -> tuple[list[_Fact], list[str]]:
+    """Name candidates of ``text`` (capitalised words inside a sentence) and the skeletons of every capitalised word."""
+    from storydiff.classify.tokens import is_common
+
+    cands: list[_Fact] = []
+    every: list[str] = []
+    for m in _WORD.finditer(text):
+        w = m.group()
+        if not w[0].isupper():
+            continue
+        sk = _skeleton(w)
+        if len(sk) < 2:
+            continue
+        every.append(sk)
+        if _SENT_START.search(text[max(0, m.start() - 3) : m.start()]) or m.start() == 0:
+            continue
+        if lang in L.NOUNS_CAPITALISED or len(w) < 3:
+            continue
+        if lang in (None, "en") and not w.isupper() and is_common(w.casefold()):
+            continue  # "Foreign Minister", "State": capitalised words of a title, not names
+        cands.append(_Fact(sk, m.start(), m.end()))
+    return cands, every
+
+
+def _name_match(x: str, pool: Sequence[str]) -> bool:
+    return any(JaroWinkler.similarity(x, y) >= _NAME_SIM or (len(x) >= 4 and (y.startswith(x) or x.startswith(y))
+               and min(len(x), len(y)) >= 4) for y in pool)
+
+
+# ---------------------------------------------------------------- negation and quotes
+
+
+def negations(text: str, lang: str | None) -> list[_Fact]:
+    """Negation cues of ``text``: negators, and concord words with no negator within reach."""
+    code = lang or "en"
+    neg, concord = L.NEGATORS.get(code, frozenset()), L.CONCORD.get(code, frozenset())
+    toks = [(m.group().casefold().replace("’", "'"), m.start(), m.end())
+            for m in re.finditer(r"[^\W\d_]+(?:['’][^\W\d_]*)?", text)]
+    out = []
+    neg_at = [k for k, (w, _, _) in enumerate(toks) if w in neg or (code == "en" and w.endswith("n't"))
+              or (code == "fr" and w.startswith("n'"))]
+    for k in neg_at:
+        out.append(_Fact("neg", toks[k][1], toks[k][2]))
+    for k, (w, s, e) in enumerate(toks):
+        if w in concord and not any(abs(k - j) <= L.CONCORD_REACH for j in neg_at):
+            out.append(_Fact("neg", s, e))
+    return out
+
+
+def quotations(text: str) -> int:
+    return sum(text.count(c) for c in L.QUOTE_OPENERS) + text.count('"') // 2
+
+
+# ---------------------------------------------------------------- the checks
+
+
+def _unmatched(fa: list[_Fact], fb: list[_Fact], same) -> tuple[list[_Fact], list[_Fact]]:  # type: ignore[no-untyped-def]
+    """Strong facts of each side with no counterpart on the other (weak facts may be counterparts)."""
+    left_b = list(fb)
+    ua = []
+    for f in (f for f in fa if f.strong):
+        hit = next((g for g in left_b if same(f.value, g.value)), None)
+        if hit is None:
+            ua.append(f)
+        else:
+            left_b.remove(hit)
+    used_a = [f for f in fa if f.strong and f not in ua]
+    left_a = [f for f in fa if f not in used_a]
+    ub = []
+    for g in (g for g in left_b if g.strong):
+        hit = next((f for f in left_a if same(f.value, g.value)), None)
+        if hit is None:
+            ub.append(g)
+        else:
+            left_a.remove(hit)
+    return [f for f in ua if not any(same(f.value, g.value) for g in fb if not g.strong)], ub
+
+
+def checks(a: str, b: str, lang_a: str | None, lang_b: str | None) -> list[Finding]:
+    """Every checkable difference between ``a`` and ``b`` (spans index into each)."""
+    out: list[Finding] = []
+
+    def subst(ua: list[_Fact], ub: list[_Fact], cat: Category, what: str, conf: float) -> None:
+        for x, y in zip(ua, ub):
+            out.append(Finding(cat, Severity.HIGH, Span(x.start, x.end), Span(y.start, y.end),
+                               f"{what} differs: '{a[x.start:x.end]}' vs '{b[y.start:y.end]}'", conf))
+
+    na, nb = numbers(a, lang_a), numbers(b, lang_b)
+    ua, ub = _unmatched(na, nb, _same_number)
+    subst(ua, ub, Category.NUMBER, "number", 0.85)
+    ca, cb = calendar_words(a, lang_a), calendar_words(b, lang_b)
+    ua, ub = _unmatched(ca, cb, lambda x, y: x == y)
+    subst(ua, ub, Category.DATE, "date", 0.85)
+    (fa, every_a), (fb, every_b) = names(a, lang_a), names(b, lang_b)
+    ua = [f for f in fa if not _name_match(str(f.value), every_b)]
+    ub = [f for f in fb if not _name_match(str(f.value), every_a)]
+    subst(ua, ub, Category.ENTITY, "name", 0.75)
+    ga, gb = negations(a, lang_a), negations(b, lang_b)
+    if len(ga) != len(gb):
+        more, side = (ga, "a") if len(ga) > len(gb) else (gb, "b")
+        f = more[-1]
+        span = Span(f.start, f.end)
+        text = (a if side == "a" else b)[f.start : f.end]
+        out.append(Finding(Category.NEGATION, Severity.HIGH, span if side == "a" else None,
+                           span if side == "b" else None, f"negation only in {'A' if side == 'a' else 'B'}: '{text}'",
+                           0.75))
+    qa, qb = quotations(a), quotations(b)
+    if qa != qb:
+        out.append(Finding(Category.QUOTE, Severity.LOW, None, None,
+                           f"quotations differ: {qa} in A, {qb} in B", 0.5))
+    return out
+
+
+def _features(cos: float, a: str, b: str, found: Sequence[Finding]) -> list[float]:
+    ratio = abs(math.log((len(a) + 20) / (len(b) + 20)))
+    count = {c: sum(f.category is c for f in found) for c in (Category.NUMBER, Category.ENTITY, Category.NEGATION)}
+    return [cos, ratio, float(count[Category.NUMBER]), float(count[Category.ENTITY]),
+            float(count[Category.NEGATION]), float(sum(f.category is Category.QUOTE for f in found))]
+
+
+def p_same(cos: float, a: str, b: str, found: Sequence[Finding]) -> float:
+    """Calibrated probability that ``a`` and ``b`` say the same (REFreSD dev split)."""
+    z = _P_BIAS + sum(w * x for w, x in zip(_P_WEIGHTS, _features(cos, a, b, found), strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def judge_across(pairs: Sequence[tuple[str, str]], lang_a: str | None, lang_b: str | None, *,
+                 encoder: Encoder) -> list[PairJudgement]:
+    """Judge aligned passages of two documents of which one at least is not in English.
+
+    Args:
+        pairs: ``(a_text, b_text)`` per aligned group.
+        lang_a, lang_b: the documents' languages.
+        encoder: a multilingual sentence encoder (cosines feed the confidence).
+
+    Returns:
+        One :class:`PairJudgement` per pair; change offsets index into each text.
+    """
+    across = lang_a != lang_b
+    todo = [i for i, (x, y) in enumerate(pairs) if identity_key(x) != identity_key(y)]
+    cos = dict(zip(todo, _cosines([pairs[i] for i in todo], encoder), strict=True))
+    out = []
+    for i, (x, y) in enumerate(pairs):
+        if i not in cos:
+            out.append(PairJudgement(Verdict.IDENTICAL, 1.0, (), 1.0))
+            continue
+        found = checks(x, y, lang_a, lang_b)
+        p = p_same(cos[i], x, y, found)
+        changes = tuple(Change(ChangeKind.CHANGED, f.category, f.severity, f.a, f.b,
+                               x[f.a.start : f.a.end] if f.a else None, y[f.b.start : f.b.end] if f.b else None,
+                               f.explanation, confidence=f.confidence) for f in found)
+        if any(f.severity is Severity.HIGH for f in found):
+            conf = max(1.0 - p, max(f.confidence for f in found if f.severity is Severity.HIGH))
+            out.append(PairJudgement(Verdict.CHANGED, conf, changes, p))
+        else:
+            out.append(PairJudgement(Verdict.TRANSLATED if across else Verdict.REWORDED, p, changes, p))
+    return out
+
+
+def _cosines(pairs: Sequence[tuple[str, str]], encoder: Encoder) -> list[float]:
+    if not pairs:
+        return []
+    e = encoder.encode([t for p in pairs for t in p])
+    return [float(np.dot(e[2 * k], e[2 * k + 1])) for k in range(len(pairs))]

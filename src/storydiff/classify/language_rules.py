@@ -58,3 +58,27 @@ NOUNS_CAPITALISED = frozenset({"de", "lb"})
 
 # Quotation marks that open a quotation, by character.
 QUOTE_OPENERS = "«„“‘‹「『"
+
+# Words that carry a negation inside them ("unable", "until", "отсутствие", "немного"): a translation may render
+# "not" with one of them, so they may explain a negator without a counterpart, but never make a finding.
+# Entries are stems (a word starting with one counts); IMPLICIT_PREFIXES need at least four letters after them.
+IMPLICIT_NEGATION: dict[str, tuple[str, ...]] = {
+    "en": ("unable", "fail", "miss", "lack", "refus", "reject", "deni", "deny", "ignor", "until", "unless", "before",
+           "prevent", "avoid", "stop", "hardly", "barely", "rarely", "seldom", "little", "few", "absen", "instead",
+           "except", "forget", "forgot", "beware", "ban"),
+    "ru": ("отсутств", "вряд", "избега", "отказ", "лиш", "пока", "нельзя", "запрещ", "прекрат",
+           "забуд", "забыв", "упуст", "мал", "едва", "кроме", "вместо"),
+    "de": ("ohne", "fehl", "vermeid", "verweiger", "bis", "kaum", "statt", "außer", "vergess"),
+    "fr": ("sans", "manqu", "refus", "évit", "jusqu", "guère", "sauf", "oubli", "impossib", "incapab"),
+    "es": ("sin", "falt", "rechaz", "evit", "hasta", "apenas", "salvo", "excepto", "olvid", "imposib", "incapa"),
+}
+IMPLICIT_PREFIXES: dict[str, tuple[str, ...]] = {
+    "en": ("un", "dis", "non", "mis"),
+    "ru": ("не", "без", "бес", "ни"),
+    "de": ("un", "miss", "nicht"),
+    "fr": ("non",),
+}
+# Words that start like a negative prefix without negating (checked as stems).
+NOT_IMPLICIT: dict[str, tuple[str, ...]] = {
+    "ru": ("несколь", "необходим", "недел", "нефт", "небо", "немец", "немецк", "нерв", "невест", "низ", "нижн"),
+}

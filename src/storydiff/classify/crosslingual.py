@@ -291,6 +291,8 @@ def names(text: str, lang: str | None) -> tuple[list[_Fact], list[str]]:
             continue  # without a word list, a capital after a full stop says nothing (English: see is_common)
         if lang in L.NOUNS_CAPITALISED or len(w) < 3:
             continue
+        if w.casefold() in _calendar(lang)[0]:
+            continue  # "Tuesday", "March": checked as dates
         if w.isupper() or (english and is_common(w.casefold())):
             continue  # acronyms are often translated (UN → ООН); "Minister", "State": words of a title
         if english and _in_title(text, m.start(), m.end(), is_common):

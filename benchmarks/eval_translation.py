@@ -94,6 +94,11 @@ def _join(segs: list[str], paras: list[list[int]]) -> tuple[str, dict[int, tuple
     return text, spans
 
 
+def segs_of(sent, spans: dict[int, tuple[int, int]]) -> set[int]:
+    """Every gold segment a sentence overlaps (a segment without final punctuation may share a sentence)."""
+    return {k for k, (s, e) in spans.items() if s < sent.end and sent.start < e}
+
+
 def seg_of(sent, spans: dict[int, tuple[int, int]]) -> int | None:
     mid = (sent.start + sent.end) / 2
     for k, (s, e) in spans.items():
@@ -120,6 +125,7 @@ def ru_months() -> dict[str, int]:
     return _MONTHS_RU
 
 
+_CONCORD = re.compile(r"(?<![\w-])(?:ни|никогда|никто|ничего|ничто|никакой|никаких|нигде|ничем|никого)(?![\w-])", re.I)
 _VERB = re.compile(r"(?<![\w-])([а-яё]{3,}(?:ет|ют|ит|ят|ал|ил|ла|ли|ло|ется|ются|ает|ают))(?![\w-])")
 _CAP = re.compile(r"(?<=[а-яё,] )([А-ЯЁ][а-яё]{3,})\b")
 
@@ -127,6 +133,7 @@ _CAP = re.compile(r"(?<=[а-яё,] )([А-ЯЁ][а-яё]{3,})\b")
 def plant(pair: dict, doc: dict, names_pool: list[str], rng: random.Random) -> tuple[str, dict[int, str]]:
     """The Russian text with up to one planted change of each kind, each in its own segment."""
     from storydiff.classify.crosslingual import _name_match, _skeleton
+    from storydiff.classify.tokens import is_common
 
     ru = pair["ru"]
     edits: list[tuple[int, int, str]] = []
@@ -149,13 +156,14 @@ def plant(pair: dict, doc: dict, names_pool: list[str], rng: random.Random) -> t
         if not free(k):
             continue
         m = re.search(r"(?<![\w-])не (?=[а-яё])", ru[s:e])
-        if m:
+        # Dropping "не" from "никогда не", "ни один … не" leaves no plain positive sentence: not a real edit.
+        if m and not _CONCORD.search(ru[s:e]):
             edits.append((s + m.start(), s + m.end(), ""))
             planted[k] = "negation"
             break
         v = _VERB.search(ru[s:e])
         en_neg = re.search(r"\b(not|no|never|n't|without|nothing|none)\b", doc["en"][k], re.I)
-        if v and not en_neg and " не " not in ru[s:e] and "ни" not in ru[s:e]:
+        if v and not en_neg and " не " not in ru[s:e] and not _CONCORD.search(ru[s:e]):
             edits.append((s + v.start(), s + v.start(), "не "))
             planted[k] = "negation"
             break
@@ -166,9 +174,12 @@ def plant(pair: dict, doc: dict, names_pool: list[str], rng: random.Random) -> t
         if not m or m.group(1).casefold() in ru_months():
             continue
         sk = _skeleton(m.group(1))
-        en_caps = [_skeleton(w) for w in re.findall(r"\b[A-Z][a-z]+", doc["en"][k])]
+        # A name: the English side has it capitalised inside a sentence, and it is no everyday English word
+        # ("Wild West" → "Дикий Запад" is not a name).
+        en_caps = [_skeleton(w) for w in re.findall(r"(?<=[a-z,] )[A-Z][a-z]+", doc["en"][k])
+                   if not is_common(w.casefold())]
         if len(sk) < 2 or not _name_match(sk, en_caps):
-            continue  # only a name the English side shows in Latin letters counts as a name here
+            continue
         others = [n for n in names_pool if len(_skeleton(n)) >= 2 and not _name_match(_skeleton(n), [sk, *en_caps])]
         if others:
             edits.append((s + m.start(1), s + m.end(1), rng.choice(others)))
@@ -239,21 +250,21 @@ def baselines(c, pair: dict) -> dict[str, tuple[int, int]]:
 
 def shown_other(c, pair: dict, planted: dict[int, str]) -> tuple[int, dict[str, bool]]:
     """(shown changes that no planted change explains, {planted segment: found with the right category})."""
-    b_seg = {j: seg_of(s, pair["ru_spans"]) for j, s in enumerate(c.b.sentences)}
-    a_seg = {i: seg_of(s, pair["en_spans"]) for i, s in enumerate(c.a.sentences)}
+    b_seg = {j: segs_of(s, pair["ru_spans"]) for j, s in enumerate(c.b.sentences)}
+    a_seg = {i: segs_of(s, pair["en_spans"]) for i, s in enumerate(c.a.sentences)}
     hit = {k: False for k in planted}
     other = 0
     for ch in c.changes:
         if ch.severity.value not in SEVERE or ch.kind.value == "moved":
             continue
-        segs: set[int | None] = set()
+        segs: set[int] = set()
         if ch.group is not None:
             g = c.alignment.groups[ch.group]
-            segs = {b_seg[j] for j in g.b} | {a_seg[i] for i in g.a}
+            segs = set().union(*(b_seg[j] for j in g.b), *(a_seg[i] for i in g.a))
         elif ch.b is not None:
-            segs = {b_seg[j] for j, s in enumerate(c.b.sentences) if s.start < ch.b.end and ch.b.start < s.end}
+            segs = set().union(*(b_seg[j] for j, s in enumerate(c.b.sentences) if s.start < ch.b.end and ch.b.start < s.end))
         elif ch.a is not None:
-            segs = {a_seg[i] for i, s in enumerate(c.a.sentences) if s.start < ch.a.end and ch.a.start < s.end}
+            segs = set().union(*(a_seg[i] for i, s in enumerate(c.a.sentences) if s.start < ch.a.end and ch.a.start < s.end))
         mine = [k for k in segs if k in planted]
         if mine:
             for k in mine:

@@ -259,9 +259,12 @@ def _skeleton(word: str) -> str:
         s = s.replace(x, y)
     s = re.sub(r"c(?=[eiy])", "s", s).replace("c", "k")
     s = re.sub(r"[aeiouyhw]", "", s)
+    # Voiced and voiceless pairs, and b/v, swap between scripts ("Gaddafi"/"Каддафи", "Libya"/"Ливия").
+    s = s.translate(_FOLD)
     return re.sub(r"(.)\1+", r"\1", s)
 
 
+_FOLD = str.maketrans("gbdz", "kvts")
 _SOUNDS = (("shch", "s"), ("sch", "s"), ("dzh", "j"), ("zh", "j"), ("kh", "h"), ("tch", "C"), ("ch", "C"),
            ("sh", "s"), ("ts", "s"), ("tz", "s"), ("th", "t"), ("ph", "f"), ("ck", "k"), ("qu", "kv"), ("q", "k"),
            ("x", "ks"), ("z", "s"), ("C", "c"))
@@ -287,13 +290,13 @@ def names(text: str, lang: str | None) -> tuple[list[_Fact], list[str]]:
         if len(sk) < 2:
             continue  # "Abbey" → "b": too little to tell one name from another
         english = lang in (None, "en")
-        if (_SENT_START.search(text[max(0, m.start() - 3) : m.start()]) or m.start() == 0) and not english:
-            continue  # without a word list, a capital after a full stop says nothing (English: see is_common)
+        if _SENT_START.search(text[max(0, m.start() - 3) : m.start()]) or m.start() == 0:
+            continue  # a capital after a full stop says nothing
         if lang in L.NOUNS_CAPITALISED or len(w) < 3:
             continue
         if w.casefold() in _calendar(lang)[0]:
             continue  # "Tuesday", "March": checked as dates
-        if w.isupper() or (english and is_common(w.casefold())):
+        if w.isupper() or w.removesuffix("'s").removesuffix("’s").isupper() or (english and is_common(w.casefold())):
             continue  # acronyms are often translated (UN → ООН); "Minister", "State": words of a title
         if english and _in_title(text, m.start(), m.end(), is_common):
             continue  # "Disease Control and Prevention Agency": a body's name, translated word by word
@@ -318,6 +321,8 @@ def _name_match(x: str, pool: Sequence[str]) -> bool:
         short, long_ = (x, y) if len(x) <= len(y) else (y, x)
         if long_.startswith(short) and len(long_) - len(short) <= 2:
             return True
+        if len(short) >= 3 and (long_.startswith(short[:-1]) or (len(short) >= 4 and short in long_)):
+            return True  # "Russian"/"Российской", "Afghan"/"Афганистана", "Britain"/"Великобритания"
         if len(short) >= 2 and Indel.normalized_similarity(x, y) >= _NAME_SIM:
             return True
     return False
@@ -333,8 +338,10 @@ def negations(text: str, lang: str | None) -> list[_Fact]:
     toks = [(m.group().casefold().replace("’", "'"), m.start(), m.end())
             for m in re.finditer(r"[^\W\d_]+(?:['’][^\W\d_]*)?", text)]
     out = []
-    neg_at = [k for k, (w, _, _) in enumerate(toks) if w in neg or (code == "en" and w.endswith("n't"))
-              or (code == "fr" and w.startswith("n'"))]
+    after = L.NOT_AFTER.get(code, frozenset())
+    neg_at = [k for k, (w, _, _) in enumerate(toks)
+              if (w in neg or (code == "en" and w.endswith("n't")) or (code == "fr" and w.startswith("n'")))
+              and not (k and toks[k - 1][0] in after)]
     for k in neg_at:
         out.append(_Fact("neg", toks[k][1], toks[k][2]))
     for k, (w, s, e) in enumerate(toks):
@@ -359,6 +366,19 @@ def implicit_negations(text: str, lang: str | None) -> int:
         ):
             n += 1
     return n
+
+
+def _outright(a: str, lang_a: str | None, ga: list[_Fact], b: str, lang_b: str | None,
+              gb: list[_Fact]) -> tuple[str, _Fact] | None:
+    """``(side, word)`` when one side negates only with a word such as "unable" and the other not at all."""
+    if ga or gb:
+        return None
+    for side, text, lang, other, other_lang in (("a", a, lang_a, b, lang_b), ("b", b, lang_b, a, lang_a)):
+        stems = L.STRONG_IMPLICIT.get(lang or "en", ())
+        m = next((m for m in re.finditer(r"[^\W\d_]+", text) if m.group().casefold().startswith(stems)), None)
+        if m is not None and stems and implicit_negations(other, other_lang) == 0:
+            return side, _Fact("neg", m.start(), m.end())
+    return None
 
 
 def quotations(text: str) -> int:
@@ -390,16 +410,34 @@ def _unmatched(fa: list[_Fact], fb: list[_Fact], same) -> tuple[list[_Fact], lis
     return [f for f in ua if not any(same(f.value, g.value) for g in fb if not g.strong)], ub
 
 
+# A name put in another's place stands about where it stood: relative positions in the two passages at most
+# this far apart (word order moves names less than this between the languages measured).
+_NAME_REACH = 0.3
+
+
+def _facing(ua: list[_Fact], ub: list[_Fact], la: int, lb: int) -> tuple[list[_Fact], list[_Fact], int]:
+    """Unmatched names paired by position: ``(a's, b's, n)`` with the ``n`` pairs first, in order, then the rest."""
+    pairs: list[tuple[_Fact, _Fact]] = []
+    left = list(ub)
+    for x in ua:
+        near = [(abs(x.start / max(la, 1) - y.start / max(lb, 1)), k) for k, y in enumerate(left)]
+        if near and min(near)[0] <= _NAME_REACH:
+            pairs.append((x, left.pop(min(near)[1])))
+    rest_a = [x for x in ua if all(x is not p for p, _ in pairs)]
+    return [p for p, _ in pairs] + rest_a, [q for _, q in pairs] + left, len(pairs)
+
+
 def checks(a: str, b: str, lang_a: str | None, lang_b: str | None) -> list[Finding]:
     """Every checkable difference between ``a`` and ``b`` (spans index into each)."""
     out: list[Finding] = []
 
-    def subst(ua: list[_Fact], ub: list[_Fact], cat: Category, what: str, conf: float) -> None:
-        for x, y in zip(ua, ub):
+    def subst(ua: list[_Fact], ub: list[_Fact], cat: Category, what: str, conf: float, n: int | None = None) -> None:
+        n = min(len(ua), len(ub)) if n is None else n
+        for x, y in zip(ua[:n], ub[:n]):
             out.append(Finding(cat, Severity.HIGH, Span(x.start, x.end), Span(y.start, y.end),
                                f"{what} differs: '{a[x.start:x.end]}' vs '{b[y.start:y.end]}'", conf))
         # Left over on one side: maybe a form the checks cannot read on the other, so only a low hint.
-        for f, side in [(f, "a") for f in ua[len(ub):]] + [(f, "b") for f in ub[len(ua):]]:
+        for f, side in [(f, "a") for f in ua[n:]] + [(f, "b") for f in ub[n:]]:
             span, text = Span(f.start, f.end), (a if side == "a" else b)[f.start : f.end]
             out.append(Finding(cat, Severity.LOW, span if side == "a" else None, span if side == "b" else None,
                                f"possibly: {what} only in {side.upper()}: '{text}'", 0.4))
@@ -413,12 +451,20 @@ def checks(a: str, b: str, lang_a: str | None, lang_b: str | None) -> list[Findi
     (fa, every_a), (fb, every_b) = names(a, lang_a), names(b, lang_b)
     ua = [f for f in fa if not _name_match(str(f.value), every_b)]
     ub = [f for f in fb if not _name_match(str(f.value), every_a)]
-    subst(ua, ub, Category.ENTITY, "name", 0.75)
+    ua, ub, n = _facing(ua, ub, len(a), len(b))
+    subst(ua, ub, Category.ENTITY, "name", 0.75, n)
     ga, gb = negations(a, lang_a), negations(b, lang_b)
     # A negator may be rendered by a word that negates inside itself ("not able" → "unable"): a difference such
     # words on the side with fewer negators can account for is no finding.
     fewer = (a, lang_a) if len(ga) < len(gb) else (b, lang_b)
-    if len(ga) != len(gb) and implicit_negations(*fewer) < abs(len(ga) - len(gb)):
+    strong = _outright(a, lang_a, ga, b, lang_b, gb)
+    if strong is not None:
+        side, f = strong
+        span = Span(f.start, f.end)
+        text = (a if side == "a" else b)[f.start : f.end]
+        out.append(Finding(Category.NEGATION, Severity.HIGH, span if side == "a" else None,
+                           span if side == "b" else None, f"negation only in {side.upper()}: '{text}'", 0.7))
+    elif len(ga) != len(gb) and implicit_negations(*fewer) < abs(len(ga) - len(gb)):
         more, side = (ga, "a") if len(ga) > len(gb) else (gb, "b")
         f = more[-1]
         span = Span(f.start, f.end)

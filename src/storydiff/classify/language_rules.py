@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # Words that negate a clause on their own ("not", "не", "nicht", "ne", "no").
 NEGATORS: dict[str, frozenset[str]] = {
-    "en": frozenset("not n't no never nobody nothing none neither nor cannot without".split()),
+    "en": frozenset("not n't no non never nobody nothing none neither nor cannot without".split()),
     "ru": frozenset("не нет нельзя без".split()),
     "uk": frozenset("не ні немає без".split()),
     "de": frozenset("nicht kein keine keinen keinem keiner keines nie niemals niemand nichts ohne weder".split()),
@@ -35,6 +35,9 @@ CONCORD: dict[str, frozenset[str]] = {
     "pl": frozenset("nikt nic nigdy nigdzie żaden żadna żadne ani".split()),
 }
 CONCORD_REACH = 6
+
+# A negator right after one of these words does not negate ("whether or not").
+NOT_AFTER: dict[str, frozenset[str]] = {"en": frozenset({"or"})}
 
 # Languages that write numbers as 1,234.5 (the others write 1 234,5 or 1.234,5).
 DECIMAL_POINT = frozenset({"en", "zh", "ja", "ko", "th", "he", "hi"})
@@ -66,7 +69,8 @@ IMPLICIT_NEGATION: dict[str, tuple[str, ...]] = {
     "en": ("unable", "fail", "miss", "lack", "refus", "reject", "deni", "deny", "ignor", "until", "unless", "before",
            "prevent", "avoid", "stop", "hardly", "barely", "rarely", "seldom", "little", "few", "absen", "instead",
            "except", "forget", "forgot", "beware", "ban"),
-    "ru": ("отсутств", "вряд", "избега", "отказ", "лиш", "пока", "нельзя", "запрещ", "прекрат",
+    "ru": ("отсутств", "вряд", "избега", "отказ", "лиш", "пока", "нельзя", "запрещ", "прекрат", "перестал", "перестан",
+           "отрица", "помеша", "мешал",
            "забуд", "забыв", "упуст", "мал", "едва", "кроме", "вместо"),
     "de": ("ohne", "fehl", "vermeid", "verweiger", "bis", "kaum", "statt", "außer", "vergess"),
     "fr": ("sans", "manqu", "refus", "évit", "jusqu", "guère", "sauf", "oubli", "impossib", "incapab"),
@@ -80,5 +84,16 @@ IMPLICIT_PREFIXES: dict[str, tuple[str, ...]] = {
 }
 # Words that start like a negative prefix without negating (checked as stems).
 NOT_IMPLICIT: dict[str, tuple[str, ...]] = {
-    "ru": ("несколь", "необходим", "недел", "нефт", "небо", "немец", "немецк", "нерв", "невест", "низ", "нижн"),
+    "ru": ("несколь", "необходим", "недел", "нефт", "небо", "немец", "немецк", "нерв", "невест", "низ", "нижн",
+           "безопасн"),
+}
+
+# Of those, the ones that negate outright ("unable" = "not able"): when one side has such a word and no negator,
+# and the other side has no negation of any kind, the polarity differs.
+STRONG_IMPLICIT: dict[str, tuple[str, ...]] = {
+    "en": ("unable", "fail", "refus", "deni", "deny", "reject", "lack", "impossib", "incapab", "unwilling"),
+    "ru": ("отсутств", "нельзя", "невозмож", "неспособ", "запрещ"),
+    "de": ("unfähig", "unmöglich", "fehl", "verweiger", "ablehn"),
+    "fr": ("incapab", "impossib", "refus", "rejet", "manqu"),
+    "es": ("incapa", "imposib", "rechaz", "falt", "neg"),
 }

@@ -362,10 +362,21 @@ def implicit_negations(text: str, lang: str | None) -> int:
         if w.startswith(exceptions):
             continue
         if w.startswith(stems) or w.endswith("less") and code == "en" or any(
-            w.startswith(p) and len(w) >= len(p) + 4 for p in prefixes
+            w.startswith(p) and len(w) >= len(p) + 4 and _negating_prefix(w, p, code) for p in prefixes
         ):
             n += 1
     return n
+
+
+def _negating_prefix(word: str, prefix: str, lang: str) -> bool:
+    """In English, a prefix negates when the rest is an everyday word and the whole is not ("dis-satisfied",
+    not "dis-covered"); other languages have no word list here, so the prefix alone counts."""
+    if lang != "en":
+        return True
+    from storydiff.classify.tokens import common_words
+
+    common = common_words()
+    return word[len(prefix) :] in common and word not in common
 
 
 def _outright(a: str, lang_a: str | None, ga: list[_Fact], b: str, lang_b: str | None,

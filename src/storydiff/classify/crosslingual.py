@@ -274,14 +274,19 @@ _SENT_START = re.compile(r"(?:^|[.!?…:;]\s+|[\n«„“\"(\[–—-]\s*)$")
 
 
 def names(text: str, lang: str | None) -> tuple[list[_Fact], list[str]]:
-    """Name candidates of ``text`` (capitalised words inside a sentence) and the skeletons of every capitalised word."""
+    """Name candidates of ``text`` (capitalised words inside a sentence) and the skeletons a name of the other
+    side may match: every capitalised word, and longer lower-case words ("apartheid" / "апартеида")."""
     from storydiff.classify.tokens import is_common
 
     cands: list[_Fact] = []
     every: list[str] = []
+    english = lang in (None, "en")
+    headline = english and _title_case(text)
     for m in _WORD.finditer(text):
         w = m.group()
         if not w[0].isupper():
+            if len(w) >= 6 and len(sk := _skeleton(w)) >= 4:
+                every.append(sk)
             continue
         sk = _skeleton(w)
         if not sk:
@@ -289,7 +294,6 @@ def names(text: str, lang: str | None) -> tuple[list[_Fact], list[str]]:
         every.append(sk)
         if len(sk) < 2:
             continue  # "Abbey" → "b": too little to tell one name from another
-        english = lang in (None, "en")
         if _SENT_START.search(text[max(0, m.start() - 3) : m.start()]) or m.start() == 0:
             continue  # a capital after a full stop says nothing
         if lang in L.NOUNS_CAPITALISED or len(w) < 3:
@@ -298,7 +302,7 @@ def names(text: str, lang: str | None) -> tuple[list[_Fact], list[str]]:
             continue  # "Tuesday", "March": checked as dates
         if w.isupper() or w.removesuffix("'s").removesuffix("’s").isupper() or (english and is_common(w.casefold())):
             continue  # acronyms are often translated (UN → ООН); "Minister", "State": words of a title
-        if english and _in_title(text, m.start(), m.end(), is_common):
+        if english and not headline and _in_title(text, m.start(), m.end(), is_common):
             continue  # "Disease Control and Prevention Agency": a body's name, translated word by word
         cands.append(_Fact(sk, m.start(), m.end()))
     return cands, every
@@ -308,18 +312,27 @@ _CAP_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of|and|for|the|de|on)?\s*[A-Z][\
 
 
 def _in_title(text: str, start: int, end: int, is_common) -> bool:  # type: ignore[no-untyped-def]
-    """The word is part of a run of capitalised words of which one is an everyday word."""
+    """The word is part of a run of capitalised words of which one is an everyday word (a sentence's first
+    word, capitalised anyway, does not count: "The Kremlin")."""
     for m in _CAP_RUN.finditer(text, max(0, start - 80), min(len(text), end + 80)):
         if m.start() <= start and end <= m.end():
-            return any(is_common(w.casefold()) for w in re.findall(r"[A-Za-z]+", m.group()) if w[0].isupper())
+            words = [w for w in re.finditer(r"[A-Za-z]+", m.group()) if w.group()[0].isupper()]
+            first = m.start() == 0 or _SENT_START.search(text[max(0, m.start() - 3) : m.start()])
+            return any(is_common(w.group().casefold()) for w in (words[1:] if first else words))
     return False
+
+
+def _title_case(text: str) -> bool:
+    """A headline in title case ("South Africa Pays Tribute to Last Apartheid Leader"): most longer words capitalised."""
+    words = [w for w in re.findall(r"[A-Za-z]{4,}", text)]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
 def _name_match(x: str, pool: Sequence[str]) -> bool:
     """Whether skeleton ``x`` is one of ``pool``'s: equal, the same with a case ending, or one sound apart."""
     for y in pool:
         short, long_ = (x, y) if len(x) <= len(y) else (y, x)
-        if long_.startswith(short) and len(long_) - len(short) <= 2:
+        if len(short) >= 2 and long_.startswith(short) and len(long_) - len(short) <= 2:
             return True
         if len(short) >= 3 and (long_.startswith(short[:-1]) or (len(short) >= 4 and short in long_)):
             return True  # "Russian"/"Российской", "Afghan"/"Афганистана", "Britain"/"Великобритания"

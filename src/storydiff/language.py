@@ -21,7 +21,7 @@ import functools
 import re
 from typing import Any
 
-__all__ = ["LANGUAGE_MODEL", "detect_language", "language_name"]
+__all__ = ["LANGUAGE_MODEL", "detect_language", "language_name", "needs_crosslingual"]
 
 LANGUAGE_MODEL = "py3langid"
 # The model sees at most this many characters: a few paragraphs decide a
@@ -56,6 +56,12 @@ def detect_language(text: str) -> str | None:
     if _plainly_english(sample):
         return "en"
     return str(_identifier().classify(sample)[0])
+
+
+def needs_crosslingual(lang_a: str | None, lang_b: str | None) -> bool:
+    """Whether a pair is judged by :mod:`storydiff.classify.crosslingual`: a side known to be in a language
+    other than English (the English change engine reads English words)."""
+    return any(lang not in (None, "en") for lang in (lang_a, lang_b))
 
 
 def _plainly_english(sample: str) -> bool:

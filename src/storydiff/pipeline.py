@@ -10,7 +10,7 @@ from typing import Any
 from storydiff.comparison import Comparison
 from storydiff.embed import MemoEncoder, get_encoder
 from storydiff.model import Document, PairJudgement, Segmentation
-from storydiff.language import detect_language
+from storydiff.language import detect_language, needs_crosslingual
 from storydiff.options import MULTILINGUAL_ENGINES, Options
 
 Source = str | Path | bytes | Document | Segmentation
@@ -58,7 +58,7 @@ def engine_for(options: Options, lang_a: str | None, lang_b: str | None) -> Opti
     English-only engines (wordllama, minilm) cannot align a translation or
     non-English text; the engine actually used is what the report records.
     """
-    if options.engine in MULTILINGUAL_ENGINES or not any(x not in (None, "en") for x in (lang_a, lang_b)):
+    if options.engine in MULTILINGUAL_ENGINES or not needs_crosslingual(lang_a, lang_b):
         return options
     return replace(options, engine=MULTILINGUAL_ENGINES[0])
 
@@ -110,11 +110,12 @@ def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwarg
         'identical'
     """
     from storydiff.classify import judge
-    from storydiff.classify.crosslingual import judge_across, needs_crosslingual
 
     opts = Options.from_kwargs(options, **kwargs)
     lang_a, lang_b = detect_language(a), detect_language(b)
     if needs_crosslingual(lang_a, lang_b):
+        from storydiff.classify.crosslingual import judge_across
+
         opts = engine_for(opts, lang_a, lang_b)
         return judge_across([(a, b)], lang_a, lang_b, encoder=get_encoder(opts.engine))[0]
     return judge(a, b, options=opts, encoder=get_encoder(opts.engine))

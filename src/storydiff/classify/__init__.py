@@ -32,7 +32,6 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from storydiff.classify.crosslingual import judge_across, needs_crosslingual
 from storydiff.classify.features import (
     CROSS_FEATURE,
     FEATURE_NAMES,
@@ -44,6 +43,7 @@ from storydiff.classify.features import (
 from storydiff.classify.verdict import VerdictModel, load_model
 from storydiff.embed import Encoder, get_encoder
 from storydiff.errors import BackendUnavailable
+from storydiff.language import needs_crosslingual
 from storydiff.model import (Alignment, Category, Change, ChangeKind, PairJudgement, Segmentation,
                              Sentence, Severity, Span, Verdict)
 from storydiff.options import Options
@@ -330,6 +330,8 @@ def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *, options:
     pairs = [(a.text_of(g.a), b.text_of(g.b)) for g in alignment.groups]
     lang_a, lang_b = a.document.language, b.document.language
     if needs_crosslingual(lang_a, lang_b):
+        from storydiff.classify.crosslingual import judge_across  # only non-English pairs need it
+
         judgements = judge_across(pairs, lang_a, lang_b, encoder=encoder)
     else:
         judgements = judge_many(pairs, options=options, encoder=encoder)

@@ -46,7 +46,7 @@ from storydiff.classify.features import identity_key
 from storydiff.embed import Encoder
 from storydiff.model import Category, Change, ChangeKind, PairJudgement, Severity, Span, Verdict
 
-__all__ = ["RULE", "checks", "judge_across", "needs_crosslingual", "p_same"]
+__all__ = ["RULE", "checks", "judge_across", "p_same"]
 
 RULE = "storydiff.crosslingual.v1"
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+")
@@ -58,11 +58,6 @@ _NUMBER_TOLERANCE = 1e-6
 # features in the order of _features(); rounded.
 _P_WEIGHTS = (3.06, -1.36, -1.28, -0.26, 0.22, 0.33, -1.33, -0.5)
 _P_BIAS = -1.88
-
-
-def needs_crosslingual(lang_a: str | None, lang_b: str | None) -> bool:
-    """Whether a pair goes to this module: a side known to be in a language other than English."""
-    return any(lang not in (None, "en") for lang in (lang_a, lang_b))
 
 
 @dataclass(frozen=True, slots=True)

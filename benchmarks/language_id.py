@@ -113,7 +113,9 @@ def measure(setup, items, documents) -> dict:  # type: ignore[no-untyped-def]
     t = time.perf_counter()
     ok_doc = sum(f(x) == lang for lang, x in documents)
     per_doc = (time.perf_counter() - t) / len(documents)
-    return {"load_s": round(load_s, 3), "sentence_accuracy": round(ok / len(items), 4),
+    # storydiff.language says None when unsure, and None is compared as English: count it so too.
+    as_en = sum((f(x) or "en") == lang for lang, x in items)
+    return {"accuracy_unknown_as_english": round(as_en / len(items), 4),"load_s": round(load_s, 3), "sentence_accuracy": round(ok / len(items), 4),
             "short_accuracy": round(ok_short / len(short), 4), "short_n": len(short),
             "document_accuracy": round(ok_doc / len(documents), 4), "ms_per_sentence": round(1000 * per_sent, 3),
             "ms_per_document": round(1000 * per_doc, 3)}

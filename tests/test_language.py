@@ -120,7 +120,7 @@ def test_checks_accept_faithful_renderings(a, b, la, lb):
     [
         ("Repairs cost 2.5 million euros.", "Ремонт обошёлся в 3,5 млн евро.", "number"),
         ("It reopened on 14 March.", "Его открыли 14 апреля.", "date"),
-        ("Kovačević told reporters on Monday.", "Об этом журналистам в понедельник сказала Петрова.", "entity"),
+        ("On Monday, Kovačević told reporters.", "В понедельник Петрова сказала журналистам.", "entity"),
         ("Director Ana Kovačević did not rule out new restrictions.",
          "Директор Ана Ковачевич исключила новые ограничения.", "negation"),
         ("La police a arrêté 12 personnes.", "The police arrested 21 people.", "number"),

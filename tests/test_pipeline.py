@@ -6,24 +6,44 @@ import pytest
 
 import storydiff
 from storydiff import ChangeKind, Options, Verdict
-from storydiff.errors import OptionError
+from storydiff.errors import InputError, OptionError
 
 
-def test_compare_accepts_strings_paths_and_documents(example_pair):
+def test_compare_accepts_text_paths_bytes_and_documents(example_pair):
     a, b = example_pair
     by_path = storydiff.compare(a, b)
-    by_str_path = storydiff.compare(str(a), str(b))
+    by_bytes = storydiff.compare(a.read_bytes(), b.read_bytes())
     by_doc = storydiff.compare(storydiff.load(a), storydiff.load(b))
     by_text = storydiff.compare(a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8"))
-    summaries = {str(c.summary()) for c in (by_path, by_str_path, by_doc, by_text)}
+    summaries = {str(c.summary()) for c in (by_path, by_bytes, by_doc, by_text)}
     assert len(summaries) == 1
+
+
+@pytest.mark.issue(12)
+@pytest.mark.parametrize("looks_like_a_path", ["examples/bridge-origina.txt", "notes.md", "C:\\news\\a.html"])
+def test_a_string_that_looks_like_a_file_name_is_refused(looks_like_a_path):
+    with pytest.raises(InputError, match="looks like a file name.*pathlib.Path"):
+        storydiff.compare(looks_like_a_path, "Some other text.")
+
+
+@pytest.mark.issue(12)
+def test_a_string_naming_an_existing_file_is_never_read(example_pair, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The password is hunter2.", encoding="utf-8")
+    with pytest.raises(InputError, match="it exists"):
+        storydiff.compare(str(secret), "The password is hunter2.")
+
+
+def test_one_word_texts_are_still_text():
+    c = storydiff.compare("Hello.", "Goodbye.")
+    assert c.a.document.text == "Hello." and c.b.document.text == "Goodbye."
 
 
 def test_compare_same_text_has_no_changes(example_pair):
     text = example_pair[0].read_text(encoding="utf-8")
     c = storydiff.compare(text, text)
     assert c.changes == ()
-    assert all(g.verdict is Verdict.IDENTICAL for g in c.alignment.groups)
+    assert all(j.verdict is Verdict.IDENTICAL for j in c.judgements)
 
 
 def test_swapping_inputs_mirrors_added_and_removed(example_pair):

@@ -12,21 +12,23 @@ import json
 
 import pytest
 
-from storydiff.comparison import Comparison
 from storydiff.errors import OptionError
 from storydiff.model import (
     Alignment,
     Category,
     Change,
     ChangeKind,
+    Comparison,
     Document,
     Group,
+    Judgement,
     Segmentation,
     Sentence,
     Severity,
     Span,
     Verdict,
 )
+from storydiff.options import Options
 from storydiff.report import FORMATS, render
 from storydiff.report._layout import build_layout
 from storydiff.report.markdown import md_escape
@@ -73,6 +75,14 @@ def span_of(seg: Segmentation, i: int, word: str | None = None) -> Span:
     return Span(s.start + k, s.start + k + len(word))
 
 
+def judged(a: Segmentation, b: Segmentation, alignment: Alignment, changes: tuple[Change, ...]) -> Comparison:
+    """A Comparison whose ``alignment.groups`` were given as (Group, Verdict, confidence) triples."""
+    triples = alignment.groups
+    groups = tuple(g for g, _, _ in triples)  # type: ignore[misc]
+    judgements = tuple(Judgement(v, c) for _, v, c in triples)  # type: ignore[misc]
+    return Comparison(a, b, Alignment(groups, alignment.removed, alignment.added), judgements, changes, Options())
+
+
 def make_comparison(a_sents: list[str] = A_SENTS, b_sents: list[str] = B_SENTS, **doc_kw: str) -> Comparison:
     """A: 5 sentences, B: 5 sentences; one of each kind of change."""
     a = segmentation("a", a_sents, title=doc_kw.get("a_title", "Council story, first version"),
@@ -80,10 +90,10 @@ def make_comparison(a_sents: list[str] = A_SENTS, b_sents: list[str] = B_SENTS, 
     b = segmentation("b", b_sents, title=doc_kw.get("b_title", "Council story, republished"),
                      source=doc_kw.get("b_source"))
     groups = (
-        Group((0,), (1,), 0.9, Verdict.CHANGED, 0.9),
-        Group((1,), (0,), 1.0, Verdict.IDENTICAL, 1.0, moved=True),
-        Group((2,), (2,), 0.8, Verdict.CHANGED, 0.8),
-        Group((4,), (4,), 0.9, Verdict.REWORDED, 0.7),
+        (Group((0,), (1,), 0.9), Verdict.CHANGED, 0.9),
+        (Group((1,), (0,), 1.0, moved=True), Verdict.IDENTICAL, 1.0),
+        (Group((2,), (2,), 0.8), Verdict.CHANGED, 0.8),
+        (Group((4,), (4,), 0.9), Verdict.REWORDED, 0.7),
     )
     changes = (
         Change(ChangeKind.CHANGED, Category.NUMBER, Severity.HIGH, span_of(a, 0, "4,000"), span_of(b, 1, "5,000"),
@@ -96,11 +106,10 @@ def make_comparison(a_sents: list[str] = A_SENTS, b_sents: list[str] = B_SENTS, 
                "sentence removed"),
         Change(ChangeKind.ADDED, Category.SENTENCE, Severity.MEDIUM, None, span_of(b, 3), None, b_sents[3],
                "sentence added"),
-        Change(ChangeKind.CHANGED, Category.WORDING, Severity.LOW, span_of(a, 4, "was"), span_of(b, 4, "took place"),
+        Change(ChangeKind.CHANGED, Category.TERM, Severity.LOW, span_of(a, 4, "was"), span_of(b, 4, "took place"),
                "was", "took place", "wording", 3, 0.6),
     )
-    alignment = Alignment(groups, removed=(3,), added=(3,))
-    return Comparison(a, b, alignment, changes)
+    return judged(a, b, Alignment(groups, removed=(3,), added=(3,)), changes)
 
 
 @pytest.fixture
@@ -129,9 +138,13 @@ def test_min_severity_accepts_the_enum(comparison: Comparison) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_every_format_renders_a_nonempty_string(comparison: Comparison, fmt: str) -> None:
+def test_every_format_tells_the_changes_that_pass_the_floor(comparison: Comparison, fmt: str) -> None:
     out = render(comparison, fmt, min_severity="medium")
-    assert isinstance(out, str) and len(out) > 100
+    assert "5,000" in out  # the changed number
+    assert "An old sentence was here." in out  # the removed sentence
+    assert "negation added" in out  # the change of polarity, named
+    if fmt != "html":  # the page keeps changes under the floor, hidden until the filter is lowered
+        assert "wording" not in out
 
 
 # ----- layout -------------------------------------------------------------------
@@ -147,10 +160,10 @@ def test_layout_rows_follow_a_with_b_only_rows_after_their_b_predecessor(compari
 def test_layout_links_a_multi_sentence_removal_to_every_row_it_covers() -> None:
     a = segmentation("a", ["Kept.", "Gone one.", "Gone two.", "End."])
     b = segmentation("b", ["Kept.", "End."])
-    groups = (Group((0,), (0,), 1, Verdict.IDENTICAL, 1), Group((3,), (1,), 1, Verdict.IDENTICAL, 1))
+    groups = ((Group((0,), (0,), 1), Verdict.IDENTICAL, 1), (Group((3,), (1,), 1), Verdict.IDENTICAL, 1))
     gone = Change(ChangeKind.REMOVED, Category.SENTENCE, Severity.MEDIUM, Span(6, 25), None, "Gone one. Gone two.",
                   None, "2 sentences removed")
-    layout = build_layout(Comparison(a, b, Alignment(groups, (1, 2), ()), (gone,)).to_dict())
+    layout = build_layout(judged(a, b, Alignment(groups, (1, 2), ()), (gone,)).to_dict())
     assert layout.change_row == {0: "ra1"}
     assert layout.row_changes == {"ra1": (0,), "ra2": (0,)}
 
@@ -158,9 +171,9 @@ def test_layout_links_a_multi_sentence_removal_to_every_row_it_covers() -> None:
 def test_layout_groups_consecutive_moved_groups_into_one_run() -> None:
     a = segmentation("a", ["One.", "Two.", "Three.", "Four."])
     b = segmentation("b", ["Three.", "Four.", "One.", "Two."])
-    groups = (Group((0,), (2,), 1, Verdict.IDENTICAL, 1, moved=True), Group((1,), (3,), 1, Verdict.IDENTICAL, 1, moved=True),
-              Group((2,), (0,), 1, Verdict.IDENTICAL, 1), Group((3,), (1,), 1, Verdict.IDENTICAL, 1))
-    layout = build_layout(Comparison(a, b, Alignment(groups, (), ()), ()).to_dict())
+    groups = ((Group((0,), (2,), 1, moved=True), Verdict.IDENTICAL, 1), (Group((1,), (3,), 1, moved=True), Verdict.IDENTICAL, 1),
+              (Group((2,), (0,), 1), Verdict.IDENTICAL, 1), (Group((3,), (1,), 1), Verdict.IDENTICAL, 1))
+    layout = build_layout(judged(a, b, Alignment(groups, (), ()), ()).to_dict())
     assert [r.id for r in layout.rows] == ["g0", "g1", "g2", "g3", "mv0"]
     assert layout.rows[-1].groups == (0, 1) and layout.rows[-1].b == (2, 3)
 
@@ -208,7 +221,7 @@ def test_text_shows_groups_in_a_order_and_b_only_rows_in_place(comparison: Compa
 
 
 def test_text_min_severity_hides_low_changes_and_says_so(comparison: Comparison) -> None:
-    assert "wording: 'was' → 'took place'" in render(comparison, "text", min_severity=None, width=120)
+    assert "term: 'was' → 'took place'" in render(comparison, "text", min_severity=None, width=120)
     out = render(comparison, "text", min_severity="medium", width=120)
     assert "wording: 'was'" not in out
     assert "1 below medium hidden" in out
@@ -268,11 +281,11 @@ def test_markdown_lists_changes_most_severe_first_with_exact_words(comparison: C
     out = render(comparison, "markdown", min_severity="low")
     assert out.startswith("## storydiff: Council story, first version → Council story, republished")
     assert "**Summary:**" in out and "2 changed, 1 reworded, 1 identical" in out
-    assert out.index("**HIGH · number**") < out.index("**LOW · wording**")
+    assert out.index("**HIGH · number**") < out.index("**LOW · term**")
     assert "approved **4,000** homes." in out and "approved **5,000** homes." in out
     for section in ("### Moved", "### Added in B", "### Removed from A"):
         assert section in out
-    assert out.index("### Moved") > out.index("**LOW · wording**")
+    assert out.index("### Moved") > out.index("**LOW · term**")
 
 
 def test_markdown_respects_min_severity(comparison: Comparison) -> None:
@@ -328,10 +341,10 @@ def test_markdown_renders_as_intended_in_a_commonmark_parser() -> None:
 def test_nothing_in_common_and_nothing_changed_both_render() -> None:
     a = segmentation("a", ["Only in A.", "Also only in A."])
     b = segmentation("b", ["Only in B."])
-    apart = Comparison(a, b, Alignment((), removed=(0, 1), added=(0,)), ())
+    apart = judged(a, b, Alignment((), removed=(0, 1), added=(0,)), ())
     assert [r.id for r in build_layout(apart.to_dict()).rows] == ["rb0", "ra0", "ra1"]
-    same = Comparison(a, a, Alignment((Group((0,), (0,), 1, Verdict.IDENTICAL, 1),
-                                       Group((1,), (1,), 1, Verdict.IDENTICAL, 1)), (), ()), ())
+    same = judged(a, a, Alignment(((Group((0,), (0,), 1), Verdict.IDENTICAL, 1),
+                                       (Group((1,), (1,), 1), Verdict.IDENTICAL, 1)), (), ()), ())
     for c in (apart, same):
         for fmt in FORMATS:
             assert render(c, fmt, min_severity="medium")

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -131,7 +132,7 @@ def test_changed_words_are_marked_with_severity_and_category(comparison) -> None
     assert re.search(r'<mark class="sev-high cat-number" data-change="c0"[^>]*>4,000</mark>', html)
     assert re.search(r'<mark class="sev-high cat-number" data-change="c0"[^>]*>5,000</mark>', html)
     # Below the floor: present but filtered, and its list item hidden.
-    assert re.search(r'<mark class="sev-low cat-wording filtered" data-change="c5"[^>]*>was</mark>', html)
+    assert re.search(r'<mark class="sev-low cat-term filtered" data-change="c5"[^>]*>was</mark>', html)
     page = Page(html)
     assert "hidden" in page.by_id("c5") and "hidden" not in page.by_id("c0")
     assert 'value="medium" selected' in html
@@ -165,7 +166,7 @@ def test_overlapping_spans_do_not_duplicate_text() -> None:
     base = make_comparison()
     extra = Change(ChangeKind.CHANGED, Category.ENTITY, Severity.MEDIUM, Span(13, 26), Span(48, 60),
                    "approved 4,0", "x", "overlap", 0)
-    c = type(base)(base.a, base.b, base.alignment, (*base.changes, extra))
+    c = replace(base, changes=(*base.changes, extra))
     html = render(c, "html")
     cell = html[html.index('id="g0"'):]
     cell = cell[cell.index('<div class="cell a">'): cell.index('<div class="cell b">')]
@@ -194,7 +195,7 @@ def test_probe_in_category_and_metadata_json_is_escaped() -> None:
     base = make_comparison(a_title="</script><script>alert(1)</script>\u2028")
     bad = Change(ChangeKind.CHANGED, '"><script>alert(2)</script>', Severity.HIGH, Span(0, 3), Span(0, 3),
                  "The", "The", "x", 0)
-    c = type(base)(base.a, base.b, base.alignment, (*base.changes, bad))
+    c = replace(base, changes=(*base.changes, bad))
     html = render(c, "html")
     page = assert_inert(html)
     (meta_attrs, meta), (_, code) = page.scripts
@@ -340,9 +341,8 @@ def _hypothesis_case():  # type: ignore[no-untyped-def]
 def test_any_document_text_round_trips_and_stays_inert() -> None:
     from hypothesis import given, settings
 
-    from storydiff.comparison import Comparison
     from storydiff.model import Alignment, Category, Change, ChangeKind, Group, Severity, Span, Verdict
-    from test_report import segmentation
+    from test_report import judged, segmentation
 
     @settings(max_examples=60, deadline=None, derandomize=True)
     @given(_hypothesis_case())
@@ -351,7 +351,7 @@ def test_any_document_text_round_trips_and_stays_inert() -> None:
         a = segmentation("a", sents, title=sents[0])
         b = segmentation("b", list(reversed(sents)), source=sents[-1])
         n = len(sents)
-        groups = tuple(Group((i,), (n - 1 - i,), 0.5, Verdict.CHANGED, 0.5, moved=i > 0) for i in range(n))
+        groups = tuple((Group((i,), (n - 1 - i,), 0.5, moved=i > 0), Verdict.CHANGED, 0.5) for i in range(n))
         changes = []
         for i in range(n):
             sa, sb = a.sentences[i], b.sentences[n - 1 - i]
@@ -359,7 +359,7 @@ def test_any_document_text_round_trips_and_stays_inert() -> None:
             y = data.draw(st_span(sb.start, sb.end))
             changes.append(Change(ChangeKind.CHANGED, Category.TERM, Severity.HIGH, Span(*x), Span(*y),
                                   a.document.text[x[0]:x[1]], b.document.text[y[0]:y[1]], sents[i], i))
-        c = Comparison(a, b, Alignment(groups, (), ()), tuple(changes))
+        c = judged(a, b, Alignment(groups, (), ()), tuple(changes))
         html = render(c, "html")
         assert_inert(html)
         parsed = Cells(html)

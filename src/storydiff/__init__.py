@@ -4,15 +4,16 @@ The public surface; everything else is internal and may change.
 """
 
 from storydiff._version import __version__
-from storydiff.comparison import Comparison
 from storydiff.errors import StorydiffError
 from storydiff.model import (
     Alignment,
     Category,
     Change,
     ChangeKind,
+    Comparison,
     Document,
     Group,
+    Judgement,
     Move,
     PairJudgement,
     Segmentation,
@@ -24,6 +25,7 @@ from storydiff.model import (
 from storydiff.options import Options
 from storydiff.pipeline import compare, compare_sentences
 from storydiff.read import load
+from storydiff.report import render
 from storydiff.segment import segment
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "Comparison",
     "Document",
     "Group",
+    "Judgement",
     "Move",
     "Options",
     "PairJudgement",
@@ -47,5 +50,16 @@ __all__ = [
     "compare",
     "compare_sentences",
     "load",
+    "render",
     "segment",
 ]
+
+
+def _notebook_html(comparison: Comparison) -> str:
+    # A fragment: no page script, whose j/k keys would fight a notebook's own shortcuts.
+    return render(comparison, "html", min_severity=str(comparison.options.min_severity), fragment=True)
+
+
+# Jupyter shows an object through its _repr_html_. The data model knows nothing of reports, so the
+# public surface, which sits above both, gives a Comparison its notebook view.
+Comparison._repr_html_ = _notebook_html  # type: ignore[attr-defined]

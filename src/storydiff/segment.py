@@ -33,7 +33,6 @@ from storydiff.model import Document, Segmentation, Sentence, Span
 
 Splitter = Callable[[str], list[tuple[int, int]]]
 
-SPLITTER = "nupunkt"
 
 # --- paragraphs -------------------------------------------------------------
 
@@ -136,9 +135,10 @@ PYSBD_LANGUAGES = frozenset(
 
 def splitter_for(language: str | None) -> Splitter:
     """The sentence splitter for text in ``language``: nupunkt for English and unknown text, else pysbd's rules
-    for that language where it has them (measured in ``benchmarks/segmenters.py --languages``)."""
+    for that language where it has them (nupunkt's model is English: it split "Am 3. Oktober" and missed
+    "2023 г. Это"; the cases are in tests/test_language.py)."""
     if language in (None, "en") or language not in PYSBD_LANGUAGES:
-        return get_splitter(SPLITTER)
+        return nupunkt_spans
     return _pysbd_for(str(language))
 _LOOKBACK = 2000  # characters of the current sentence the repair rules look at
 _BRACKET_REACH = 300  # how far ahead an open bracket must close to hold a sentence together
@@ -410,33 +410,19 @@ def _unclosed_bracket(left: str, right: str) -> bool:
     )
 
 
-# --- splitters ----------------------------------------------------------------
+# --- the splitter -------------------------------------------------------------
 
 
-def get_splitter(name: str) -> Splitter:
-    """A sentence splitter by name: ``pysbd``, ``nupunkt``, ``blingfire`` or ``regex``.
+def nupunkt_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans from nupunkt, the splitter :func:`segment` uses (others are compared in benchmarks/)."""
+    import nupunkt
 
-    Each returns ``(start, end)`` spans of the text it is given.
-    """
-    if name == "pysbd":
-        return _pysbd_spans
-    if name == "nupunkt":
-        import nupunkt
-
-        return nupunkt.sent_spans  # type: ignore[no-any-return]
-    if name == "blingfire":
-        return _blingfire_spans
-    if name == "regex":
-        return _regex_spans
-    raise ValueError(f"unknown splitter {name!r}: expected pysbd, nupunkt, blingfire or regex")
-
-
-def _pysbd_spans(text: str) -> list[tuple[int, int]]:
-    return _pysbd_for("en")(text)
+    return nupunkt.sent_spans(text)  # type: ignore[no-any-return]
 
 
 @functools.cache
 def _pysbd_for(language: str) -> Splitter:
+    """pysbd's rules for ``language`` (it has them for 22 languages; nupunkt's model is English)."""
     import pysbd
 
     # clean=False keeps the text verbatim; char_span is not used because it
@@ -448,22 +434,6 @@ def _pysbd_for(language: str) -> Splitter:
         return _locate(text, seg.segment(text))
 
     return spans
-
-
-def _blingfire_spans(text: str) -> list[tuple[int, int]]:
-    import blingfire
-
-    _, offsets = blingfire.text_to_sentences_and_offsets(text)
-    return [(int(s), int(e)) for s, e in offsets]
-
-
-_REGEX_BOUNDARY = re.compile(rf"[{re.escape(R.FINAL_MARKS)}]+[{re.escape(R.CLOSERS)}]*\s+")
-
-
-def _regex_spans(text: str) -> list[tuple[int, int]]:
-    cuts = [m.end() for m in _REGEX_BOUNDARY.finditer(text)]
-    bounds = [0, *cuts, len(text)]
-    return [(s, e) for s, e in zip(bounds, bounds[1:]) if e > s]
 
 
 def _locate(text: str, pieces: Sequence[str]) -> list[tuple[int, int]]:

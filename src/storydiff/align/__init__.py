@@ -123,7 +123,7 @@ def _mirror(al: Alignment) -> Alignment:
     order = sorted(range(len(al.groups)), key=lambda k: al.groups[k].b)
     new_index = {old: new for new, old in enumerate(order)}
     groups = tuple(
-        Group(g.b, g.a, g.score, verdict=g.verdict, confidence=g.confidence, moved=g.moved)
+        Group(g.b, g.a, g.score, moved=g.moved)
         for g in (al.groups[k] for k in order)
     )
     moves = tuple(
@@ -132,4 +132,4 @@ def _mirror(al: Alignment) -> Alignment:
             key=lambda mv: mv.a,
         )
     )
-    return Alignment(groups, removed=al.added, added=al.removed, moves=moves, truncated=al.truncated)
+    return Alignment(groups, removed=al.added, added=al.removed, moves=moves)

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-_WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*")
+from storydiff.words import ALIGN_WORD
+
+_WORD = ALIGN_WORD
 _DIGIT_SEP = re.compile(r"(?<=\d)[.,'’ ](?=\d{3}\b)")
 # Weights of the calibrated score: logistic regression (C=0.01, balanced
 # classes) on 40 Bible dev chapters, web against kjv/ylt/asv with paragraphs

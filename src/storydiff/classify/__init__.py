@@ -26,12 +26,14 @@ from __future__ import annotations
 
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from difflib import SequenceMatcher
 
 import numpy as np
 
+from storydiff import resources
+from storydiff.classify.changes import find_changes
 from storydiff.classify.features import (
     CROSS_FEATURE,
     FEATURE_NAMES,
@@ -40,15 +42,15 @@ from storydiff.classify.features import (
     identity_key,
     is_content,
 )
-from storydiff.classify.verdict import VerdictModel, load_model
+from storydiff.classify.verdict import MODEL_FILES, VerdictModel, load_model
 from storydiff.embed import Encoder, get_encoder
 from storydiff.errors import BackendUnavailable
 from storydiff.language import needs_crosslingual
-from storydiff.model import (Alignment, Category, Change, ChangeKind, PairJudgement, Segmentation,
+from storydiff.model import (Alignment, Category, Change, ChangeKind, Judgement, PairJudgement, Segmentation,
                              Sentence, Severity, Span, Verdict)
-from storydiff.options import Options
+from storydiff.words import WORD_OR_MARK
 
-__all__ = ["classify", "judge", "judge_many"]
+__all__ = ["classify", "components", "judge", "judge_many"]
 
 # A rule change this sure and this severe decides the verdict on its own: rules
 # pinpoint changed numbers, dates, names and negations the statistical model can miss.
@@ -64,16 +66,8 @@ RULE_MIN_CONFIDENCE = 0.7
 # storydiff counts changes (a changed figure is a change of meaning, unlike in MSRP).
 RULE_FORCED_CONFIDENCE = 0.75
 MAX_CONTENT_CHANGES = 4
-_WORD = re.compile(r"\w+(?:[-'’.,]\w+)*|[^\w\s]")
+_WORD = WORD_OR_MARK
 _FINAL_PUNCT = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
-
-
-def _find_changes() -> Callable[..., Sequence[Change]] | None:
-    try:
-        from storydiff.classify.changes import find_changes
-    except ImportError:  # the rule engine is optional while it is being written
-        return None
-    return find_changes
 
 
 def _model_for(encoder: Encoder) -> tuple[VerdictModel, Encoder | None]:
@@ -91,6 +85,29 @@ def _model_for(encoder: Encoder) -> tuple[VerdictModel, Encoder | None]:
         else:
             return model, (encoder if MINILM_FEATURE in model.features else None)
     return load_model("wordllama"), None
+
+
+def components(engine: str) -> dict[str, str]:
+    """The models and word lists that judge pairs for ``engine``, each with its content hash (for provenance).
+
+    Mirrors :func:`_model_for`: the minilm engine uses its own verdict model when one ships.
+    """
+    from storydiff.classify.changes import ANTONYMS
+    from storydiff.classify.features import FEATURE_WORDS
+    from storydiff.classify.tokens import COMMON_WORDS, LEXICON
+
+    files = [MODEL_FILES["wordllama"]]
+    if engine == "minilm":
+        try:
+            model = load_model("minilm")
+        except BackendUnavailable:
+            pass
+        else:
+            files = [MODEL_FILES["minilm"]]
+            if CROSS_FEATURE in model.features:
+                files += ["cross_encoder/adapter.safetensors", "cross_encoder/config.json"]
+    files += [FEATURE_WORDS, LEXICON, COMMON_WORDS, ANTONYMS]
+    return {name: resources.digest(name) for name in files}
 
 
 def _p_changed(pairs: Sequence[tuple[str, str]], encoder: Encoder) -> np.ndarray:
@@ -210,11 +227,10 @@ def _as_hint(c: Change) -> Change:
 
 
 def _rules(a: str, b: str, encoder: Encoder) -> tuple[Change, ...]:
-    find = _find_changes()
-    return tuple(find(a, b, encoder=encoder)) if find is not None else ()
+    return find_changes(a, b, encoder=encoder)
 
 
-def judge_many(pairs: Sequence[tuple[str, str]], *, options: Options, encoder: Encoder) -> list[PairJudgement]:
+def judge_many(pairs: Sequence[tuple[str, str]], *, encoder: Encoder) -> list[PairJudgement]:
     """:func:`judge` for many pairs at once (one batched encoder call)."""
     keys = [(identity_key(a), identity_key(b)) for a, b in pairs]
     todo = [i for i, (ka, kb) in enumerate(keys) if ka != kb]
@@ -235,13 +251,12 @@ def judge_many(pairs: Sequence[tuple[str, str]], *, options: Options, encoder: E
     return out
 
 
-def judge(a_text: str, b_text: str, *, options: Options, encoder: Encoder) -> PairJudgement:
+def judge(a_text: str, b_text: str, *, encoder: Encoder) -> PairJudgement:
     """Judge one pair of texts: identical, reworded (same meaning) or changed, and what changed.
 
     Args:
         a_text, b_text: the two texts (a sentence or a few).
-        options: run options (the engine decides which model is used).
-        encoder: the sentence encoder of ``options.engine``.
+        encoder: the sentence encoder of the engine (its name decides which verdict model is used).
 
     Returns:
         A :class:`PairJudgement`; change offsets index into ``a_text``/``b_text``;
@@ -249,12 +264,11 @@ def judge(a_text: str, b_text: str, *, options: Options, encoder: Encoder) -> Pa
 
     Example:
         >>> from storydiff.embed import get_encoder
-        >>> j = judge("The vote was on Monday.", "The vote was on Tuesday.", options=Options(),
-        ...           encoder=get_encoder())
-        >>> j.verdict.value
-        'changed'
+        >>> j = judge("The council approved 40 homes.", "The council approved 400 homes.", encoder=get_encoder())
+        >>> j.verdict.value, [c.explanation for c in j.changes]
+        ('changed', ["number differs: '40' vs '400'"])
     """
-    return judge_many([(a_text, b_text)], options=options, encoder=encoder)[0]
+    return judge_many([(a_text, b_text)], encoder=encoder)[0]
 
 
 # ---------------------------------------------------------------- documents
@@ -311,18 +325,17 @@ def _a_position(j: int, alignment: Alignment, a: Segmentation, b2a: dict[int, tu
     return -0.5
 
 
-def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *, options: Options,
-             encoder: Encoder) -> tuple[Alignment, tuple[Change, ...]]:
+def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *,
+             encoder: Encoder) -> tuple[tuple[Judgement, ...], tuple[Change, ...]]:
     """Give every aligned group a verdict and list every change, in A's order.
 
     Args:
         a, b: the two segmented documents.
         alignment: their alignment (groups, removed/added sentences, moves).
-        options: run options.
-        encoder: the sentence encoder of ``options.engine``.
+        encoder: the sentence encoder of the engine (its name decides which verdict model is used).
 
     Returns:
-        The alignment with ``verdict``/``confidence`` set on each group, and
+        One :class:`Judgement` per group (in the order of ``alignment.groups``), and
         the changes: pinpointed word changes inside groups (document offsets),
         one record per run of removed/added sentences within a paragraph, and
         one record per move.
@@ -334,10 +347,9 @@ def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *, options:
 
         judgements = judge_across(pairs, lang_a, lang_b, encoder=encoder)
     else:
-        judgements = judge_many(pairs, options=options, encoder=encoder)
-    groups, keyed = [], []
+        judgements = judge_many(pairs, encoder=encoder)
+    keyed = []
     for gi, (g, j) in enumerate(zip(alignment.groups, judgements)):
-        groups.append(replace(g, verdict=j.verdict, confidence=j.confidence))
         sa, sb = a.span_of(g.a), b.span_of(g.b)
         for c in j.changes:
             c = c.shifted(sa.start, sb.start, gi)
@@ -357,4 +369,4 @@ def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *, options:
                    f"({n} sentence{'s' if n > 1 else ''})")
         keyed.append(((sa.start, 0, sb.start), c))
     keyed.sort(key=lambda kc: kc[0])
-    return replace(alignment, groups=tuple(groups)), tuple(c for _, c in keyed)
+    return tuple(Judgement(j.verdict, j.confidence) for j in judgements), tuple(c for _, c in keyed)

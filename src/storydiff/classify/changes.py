@@ -40,6 +40,7 @@ from storydiff.classify.entities import (CONNECTORS, QUALIFIERS, Entity, find_en
 from storydiff.classify.numbers import SCALE_WORDS, detect_numbers
 from storydiff.classify.polarity import detect_conditions, detect_modality, detect_negation, detect_quotes
 from storydiff.classify.tokens import Slot, Token, align_words, fold, is_common, lexicon, tokenize, uk_us, word_key
+from storydiff import resources
 from storydiff.embed import Encoder
 from storydiff.model import Category, Change, ChangeKind, Severity, Span
 
@@ -51,6 +52,7 @@ TERM_SIM = 0.20
 # train, swaps of similarity 0.05-0.2 were as frequent in style edits as in meaning edits (see _same_register).
 TERM_SIM_MEDIUM = 0.05
 _MAX_PAIRS = 2500
+ANTONYMS = "antonyms.tsv"
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "such"})
 _REFERENCE = frozenset({"this", "that", "these", "those", "such", "its", "their", "his", "her", "it", "they",
                         "he", "she", "we"})
@@ -132,7 +134,7 @@ def _render(f: Finding, a: str, b: str, ta: tuple[Token, ...], tb: tuple[Token, 
 def detect_names(ctx: Context) -> None:
     """Names substituted (entity/attribution, high), re-spelled (spelling, low) or dropped (content)."""
     known = known_names(ctx.a, ctx.b)
-    _respell(ctx, known)
+    _respell(ctx)
     ea = [e for e in find_entities(ctx.a, known) if not ctx.used_a.issuperset(e.indices())]
     eb = [e for e in find_entities(ctx.b, known) if not ctx.used_b.issuperset(e.indices())]
     ua = [e for e in ea if not _present(ctx, e, eb, "a")]
@@ -142,7 +144,7 @@ def detect_names(ctx: Context) -> None:
             _name_change(ctx, side, e, ub if side == "a" else ua)
 
 
-def _respell(ctx: Context, known: frozenset[str]) -> None:
+def _respell(ctx: Context) -> None:
     """Pair unmatched capitalised words that are spellings of one name (Kiev/Kyiv); demonyms are no change."""
     def names(toks: tuple[Token, ...], free) -> list[Token]:
         return [t for t in toks if free(t.i) and t.is_word and t.is_cap and t.is_content]
@@ -437,10 +439,7 @@ def _pairable(toks: tuple[Token, ...], i: int) -> bool:
 @functools.cache
 def _antonyms() -> frozenset[frozenset[str]]:
     """Pairs of opposites from ``data/antonyms.tsv``, as word keys (so inflected forms meet)."""
-    from importlib import resources
-
-    text = resources.files("storydiff").joinpath("data/antonyms.tsv").read_text(encoding="utf-8")
-    pairs = (line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    pairs = (line.split("\t") for line in resources.read_lines(ANTONYMS))
     return frozenset(frozenset((word_key(x.strip()), word_key(y.strip()))) for x, y in pairs)
 
 

@@ -46,7 +46,7 @@ from storydiff.classify.features import identity_key
 from storydiff.embed import Encoder
 from storydiff.model import Category, Change, ChangeKind, PairJudgement, Severity, Span, Verdict
 
-__all__ = ["RULE", "checks", "judge_across", "p_same"]
+__all__ = ["RULE", "checks", "components", "judge_across", "p_same"]
 
 RULE = "storydiff.crosslingual.v1"
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+")
@@ -58,6 +58,22 @@ _NUMBER_TOLERANCE = 1e-6
 # features in the order of _features(); rounded.
 _P_WEIGHTS = (3.06, -1.36, -1.28, -0.26, 0.22, 0.33, -1.33, -0.5)
 _P_BIAS = -1.88
+
+
+def components() -> dict[str, str]:
+    """What the cross-lingual judgement rests on, for provenance: this rule set, its word lists (content hash)
+    and the packages that supply language detection, number words, month names and transliteration."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from storydiff import resources
+
+    out = {RULE: "", L.FILE: resources.digest(L.FILE)}
+    for package in ("py3langid", "num2words", "babel", "anyascii"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "not installed"
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,37 +35,21 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
-_TOKEN = re.compile(r"\w+(?:[-'’.,]\w+)*|[^\w\s]")
+from storydiff import resources
+from storydiff.words import WORD_OR_MARK
+
+_TOKEN = WORD_OR_MARK
 _DIGIT = re.compile(r"\d")
 
-STOP = frozenset(
-    """a an the and or but if then so as of at by for with about against between into through during before
-    after above below to from up down in out on off over under again further once here there when where why how
-    all any both each few more most other some such no nor not only own same than too very s t can will just
-    don should now i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
-    her hers herself it its itself they them their theirs themselves what which who whom this that these those am
-    is are was were be been being have has had having do does did doing would could may might must shall also
-    said says say told according one its it's 's ' " , . ; : ! ? ( ) - -- — – … whose while because until
-    upon per via within without among across toward towards onto since""".split()
-)
-NEGATIONS = frozenset("not no never none nobody nothing neither nor n't without cannot denied deny denies".split())
-MODALS = frozenset(
-    """may might could would should must can will shall possibly probably perhaps reportedly allegedly likely
-    unlikely apparently supposedly""".split()
-)
-PREPOSITIONS = frozenset(
-    """of at by for with about against between into through during before after above below to from up down in
-    out on off over under toward towards onto upon via within without among across since""".split()
-)
-NUMBER_WORDS = frozenset(
-    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
-    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million
-    billion trillion half dozen first second third fourth fifth""".split()
-)
-_VERB_HINTS = frozenset(
-    """is are was were be been has have had said says told did does do will would can could may might must
-    shall should""".split()
-)
+# The word lists are part of the shipped models' definition: they live in package data beside the models.
+FEATURE_WORDS = "verdict_features.json"
+_LISTS = resources.read_json(FEATURE_WORDS)
+STOP = frozenset(_LISTS["stop"])
+NEGATIONS = frozenset(_LISTS["negations"])
+MODALS = frozenset(_LISTS["modals"])
+PREPOSITIONS = frozenset(_LISTS["prepositions"])
+NUMBER_WORDS = frozenset(_LISTS["number_words"])
+_VERB_HINTS = frozenset(_LISTS["verb_hints"])
 
 FEATURE_NAMES: tuple[str, ...] = (
     "ov_tok_jacc", "ov_stem_jacc", "ov_cont_min", "ov_cont_max", "ov_len_ratio", "ov_len_diff",

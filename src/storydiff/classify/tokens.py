@@ -8,46 +8,34 @@ original text through the offsets.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
+from storydiff import resources
+from storydiff.words import CHANGE_TOKEN
 
-@functools.cache
+
+LEXICON = "change_lexicon.json"
+COMMON_WORDS = "common_words.txt"
+
+
 def lexicon() -> dict[str, Any]:
     """The general lexicons shipped in ``storydiff/data/change_lexicon.json``."""
-    raw = resources.files("storydiff").joinpath("data/change_lexicon.json").read_text(encoding="utf-8")
-    return dict(json.loads(raw))
+    return dict(resources.read_json(LEXICON))
 
 
 @functools.cache
 def common_words() -> frozenset[str]:
-    """Everyday English words: those the default encoder's tokenizer (wordllama, Llama-2 BPE) holds as one whole token.
-
-    A BPE vocabulary keeps whole words in proportion to their frequency, so this is
-    a frequency list that ships with a core dependency. Empty when it cannot be read.
-    """
-    try:
-        import wordllama
-
-        path = Path(wordllama.__file__).parent / "tokenizers" / "l2_supercat_tokenizer_config.json"
-        vocab = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
-    except (ImportError, OSError, ValueError, KeyError):
-        return frozenset()
-    return frozenset(w[1:] for w in vocab if w.startswith("▁") and len(w) > 3 and w[1:].isascii()
-                     and w[1:].isalpha() and w[1:].islower())
+    """Everyday English words (``storydiff/data/common_words.txt``, made by ``scripts/common_words.py``)."""
+    return frozenset(resources.read_lines(COMMON_WORDS))
 
 
 def is_common(word: str) -> bool:
-    """``word`` (lower case) or its plain form is an everyday word (see :func:`common_words`); True when unknown."""
+    """``word`` (lower case) or its plain form is an everyday word (see :func:`common_words`)."""
     common = common_words()
-    if not common:
-        return True
     return any(w in common for w in (word, word[:-1] if word.endswith("s") else word,
                                      word[:-2] if word.endswith("ed") else word, word[:-3] if word.endswith("ing") else word))
 
@@ -93,7 +81,7 @@ class Token:
 
 # Numbers keep their grouping and decimal marks ("4,000", "1.5", "10:37", "6th");
 # words keep inner hyphens and apostrophes ("neo-Nazi", "don't").
-_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s\b)?|[^\W\d_]+(?:[-'’][^\W\d_]+)*|\S")
+_TOKEN = CHANGE_TOKEN
 _NT = re.compile(r"(?i)(\w+)(n['’]t)$")
 _POSS = re.compile(r"(?i)(\w+)(['’]s)$")
 _IRREGULAR = {"n't": "not", "ca": "can", "wo": "will", "sha": "shall", "'ll": "will", "'re": "are",

@@ -10,13 +10,12 @@ means "changed" about 80 % of the time on data like the training data.
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
+from storydiff import resources
 from storydiff.errors import BackendUnavailable
 
 MODEL_FILES = {"wordllama": "verdict_model.json", "minilm": "verdict_model_minilm.json"}
@@ -133,13 +132,6 @@ def load_model(engine: str = "wordllama") -> VerdictModel:
         BackendUnavailable: when no model file ships for that engine.
     """
     name = MODEL_FILES.get(engine)
-    try:
-        if name is None:
-            raise FileNotFoundError(engine)
-        text = resources.files("storydiff").joinpath("data", name).read_text(encoding="utf-8")
-    except (FileNotFoundError, ModuleNotFoundError) as e:
-        raise BackendUnavailable(
-            f"no verdict model for engine {engine!r} (expected storydiff/data/{name}); "
-            "run benchmarks/train_verdict.py or reinstall storydiff"
-        ) from e
-    return VerdictModel.from_dict(json.loads(text))
+    if name is None:
+        raise BackendUnavailable(f"no verdict model for engine {engine!r}: expected one of {', '.join(MODEL_FILES)}")
+    return VerdictModel.from_dict(resources.read_json(name))

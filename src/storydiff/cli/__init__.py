@@ -7,6 +7,7 @@ becomes one line on stderr and exit code 2; ``--debug`` shows tracebacks.
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from typing import Any
@@ -22,10 +23,20 @@ class DefaultToCompare(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "--debug"):
+            _refuse_misspelt_command(args[0], self.commands)
             args = ["compare", *args]
         elif args[:1] == ["--debug"] and len(args) > 1 and args[1] not in self.commands and not args[1].startswith("-"):
             args = ["--debug", "compare", *args[1:]]
         return super().parse_args(ctx, args)
+
+
+def _refuse_misspelt_command(word: str, commands: Any) -> None:
+    """``storydiff compre a b`` is a typo, not a file called "compre": say which command was meant."""
+    if word.startswith("-") or os.path.exists(word):
+        return
+    close = difflib.get_close_matches(word, list(commands), n=1, cutoff=0.75)
+    if close:
+        raise click.UsageError(f"no such command {word!r} (and no such file). Did you mean {close[0]!r}?")
 
 
 @click.group(cls=DefaultToCompare, context_settings={"help_option_names": ["-h", "--help"]})

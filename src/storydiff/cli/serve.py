@@ -46,7 +46,7 @@ def _bind(host: str, port: int) -> socket.socket:
               help="Largest request accepted, both versions together, in megabytes (10^6 bytes).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Longest a comparison may take, in seconds.")
-@click.option("--engine", type=click.Choice(ENGINES), default="wordllama", show_default=True,
+@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
               help="Sentence-embedding engine; minilm needs storydiff[neural].")
 @click.option("--concurrency", type=click.IntRange(min=1), default=2, show_default=True,
               help="Comparisons run at once; more requests wait (503 when none frees up in time).")

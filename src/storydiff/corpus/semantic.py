@@ -25,15 +25,16 @@ not verify them (see :mod:`storydiff.corpus.verify`).
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
 import numpy as np
 
+from storydiff.words import PLAIN_WORD
+
 EXACT_MAX = 20_000
-WORD = re.compile(r"\w+")
+WORD = PLAIN_WORD
 
 
 def _wordllama(encoder_name: str):  # type: ignore[no-untyped-def]

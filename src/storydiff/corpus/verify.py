@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,10 +40,9 @@ from typing import Any
 import numpy as np
 
 from storydiff.embed import Encoder
+from storydiff.words import CLAUSE_TOKEN
 
-# One pass over a text: words, sentence ends (". ! ?" before optional closing
-# quotes and a space, or a line break) and clause breaks ("; : ," before a space).
-_TOKEN = re.compile(r"\w+|[.!?](?=[\"'”’)\]]*(?:\s|$))|\n|[;:,](?=\s)")
+_TOKEN = CLAUSE_TOKEN
 _SENTENCE_END = ".!?\n"
 _CLAUSE_END = ";:,"
 MIN_CLAUSE_WORDS = 4

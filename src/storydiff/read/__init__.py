@@ -25,9 +25,11 @@ from storydiff.read import html as _html
 from storydiff.read import markdown as _markdown
 from storydiff.read.text import decode, normalise
 
-__all__ = ["DEFAULT_MAX_BYTES", "MEDIA_TYPES", "from_text", "load", "sniff_media_type"]
+__all__ = ["DEFAULT_MAX_BYTES", "MEDIA_TYPES", "from_text", "load", "media_type_of", "sniff_media_type"]
 
-MEDIA_TYPES = ("text/plain", "text/markdown", "text/html")
+#: Every media type storydiff reads, with how a person would call it: the CLI, the web page and the
+#: API take their choices from here.
+MEDIA_TYPES = {"text/plain": "plain text", "text/markdown": "Markdown", "text/html": "HTML"}
 
 _EXTENSIONS = {
     ".txt": "text/plain",
@@ -110,7 +112,7 @@ def load(
         raise EmptyInput(
             f"{label}: is empty or only whitespace (no text to compare); expected a text, Markdown or HTML file"
         )
-    kind = media_type or (_by_extension(given) if given else None) or sniff_media_type(data)
+    kind = media_type or (media_type_of(given) if given else None) or sniff_media_type(data)
     text, encoding = _decode(data, kind, label)
     return _document(text, source=label, name=name or given, media_type=kind, encoding=encoding, strict=True)
 
@@ -126,8 +128,9 @@ def sniff_media_type(data: bytes) -> str:
     return "text/plain"
 
 
-def _by_extension(path: str) -> str | None:
-    return _EXTENSIONS.get(Path(path).suffix.lower())
+def media_type_of(filename: str) -> str | None:
+    """The media type a file name's extension says (``None`` when it says nothing we read)."""
+    return _EXTENSIONS.get(Path(filename).suffix.lower())
 
 
 def _check_size(label: str, size: int, max_bytes: int) -> None:

@@ -22,6 +22,7 @@ import re
 import unicodedata
 
 from storydiff.errors import UndecodableInput
+from storydiff.words import LETTER_RUN
 
 # (BOM, codec name to decode with, name we record). Longest BOMs first: the
 # UTF-32 LE mark starts with the UTF-16 LE mark.
@@ -38,7 +39,7 @@ _TEXT_CONTROLS = frozenset("\t\n\r\f\v\x1b")
 # Above this share of control characters the input is not text.
 _MAX_CONTROL_RATIO = 0.01
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
-_WORD = re.compile(r"[^\W\d_]{3,}")
+_WORD = LETTER_RUN
 
 
 def decode(data: bytes, *, label: str) -> tuple[str, str]:

@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from storydiff.errors import OptionError
+from storydiff.model import Severity
 
 if TYPE_CHECKING:
-    from storydiff.comparison import Comparison
+    from storydiff.model import Comparison
 
 FORMATS = ("text", "json", "markdown", "csv", "html")
-_SEVERITIES = ("high", "medium", "low")
+#: How a severity floor reads in a menu.
+FLOOR_LABELS = {Severity.HIGH: "high only", Severity.MEDIUM: "medium and above", Severity.LOW: "all (low included)"}
 
 
 def render(
@@ -61,8 +63,8 @@ def render(
         raise OptionError(f"unknown report format {fmt!r}: expected one of {', '.join(FORMATS)}")
     if min_severity is not None:
         min_severity = str(min_severity)
-        if min_severity not in _SEVERITIES:
-            raise OptionError(f"unknown severity {min_severity!r}: expected high, medium or low")
+        if min_severity not in {s.value for s in Severity}:
+            raise OptionError(f"unknown severity {min_severity!r}: expected {', '.join(Severity)}")
     if fmt == "json":
         from storydiff.report.json import render_json
 
@@ -85,4 +87,4 @@ def render(
     return render_text(data, min_severity=min_severity, color=color, width=width)
 
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FLOOR_LABELS", "FORMATS", "render"]

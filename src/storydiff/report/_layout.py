@@ -13,16 +13,16 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
-SEVERITIES = ("high", "medium", "low")
-VERDICTS = ("identical", "reworded", "changed")
-# Shown only when a comparison has such groups (pairs across languages no check could fault).
-TRANSLATED = "translated"
+from storydiff.model import Severity, Verdict
+
+SEVERITIES = tuple(s.value for s in Severity)
+VERDICTS = tuple(v.value for v in Verdict)
 
 
 def verdicts_of(summary: dict[str, Any]) -> tuple[str, ...]:
-    """The verdicts a summary line lists: the usual three, plus ``translated`` when there are any."""
-    return VERDICTS + ((TRANSLATED,) if summary.get(TRANSLATED) else ())
+    """The verdicts a summary lists: all but ``translated`` (pairs across languages no check could fault),
+    which is listed only when a comparison has such pairs."""
+    return tuple(v for v in VERDICTS if v != Verdict.TRANSLATED or summary.get(v))
 
 
 def doc_language(doc: dict[str, Any]) -> str | None:
@@ -247,14 +247,17 @@ def build_layout(data: dict[str, Any]) -> Layout:
 
 def severity_order(changes: list[dict[str, Any]]) -> list[int]:
     """Change indices, most severe first, document order within a severity."""
-    return sorted(range(len(changes)), key=lambda ci: (-SEVERITY_RANK.get(changes[ci]["severity"], 0), ci))
+    return sorted(range(len(changes)), key=lambda ci: (-Severity(changes[ci]["severity"]).rank, ci))
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``"1 change"``, ``"3 changes"``."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def visible(change: dict[str, Any], min_severity: str | None) -> bool:
     """Whether a change is at or above the severity floor (None: everything)."""
-    if min_severity is None:
-        return True
-    return SEVERITY_RANK.get(change["severity"], 0) >= SEVERITY_RANK[min_severity]
+    return Severity(change["severity"]).at_least(min_severity)
 
 
 def severity_counts(changes: list[dict[str, Any]]) -> dict[str, int]:

@@ -11,7 +11,6 @@ Element contract (stable; the web page and browser tests rely on it)::
 
     #storydiff-report            root <div class="storydiff">; gets .hide-calm when the toggle is on
     #report-header               title; #doc-a / #doc-b with .doc-title and a <dl> (source, date, id, type)
-    #truncated-warning           only when the alignment ran out of its step budget
     #summary                     .count[data-verdict=identical|reworded|changed],
                                  .count[data-kind=added|removed|moved],
                                  .count[data-severity=high|medium|low] (changes shown by the floor),
@@ -57,6 +56,8 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from storydiff.model import Severity
+from storydiff.report import FLOOR_LABELS
 from storydiff.report._layout import (
     SEVERITIES,
     Layout,
@@ -300,8 +301,7 @@ def _summary(data: dict[str, Any], floor: str | None, p: str, fragment: bool = F
 
 def _controls(data: dict[str, Any], floor: str | None) -> str:
     floor = floor or "low"
-    labels = {"high": "high only", "medium": "medium and above", "low": "all (low included)"}
-    sev = "".join(f'<option value="{k}"{" selected" if k == floor else ""}>{labels[k]}</option>' for k in SEVERITIES)
+    sev = "".join(f'<option value="{k}"{" selected" if k == floor else ""}>{FLOOR_LABELS[Severity(k)]}</option>' for k in SEVERITIES)
     cats = "".join(f'<option value="{esc(k)}">{esc(k)}</option>' for k in category_counts(data["changes"]))
     return (f'<nav id="controls" class="no-print" aria-label="Filters">'
             f'<label>Severity <select id="filter-severity">{sev}</select></label>'
@@ -329,7 +329,6 @@ def _meta(data: dict[str, Any], floor: str | None) -> dict[str, Any]:
         "options": data["options"],
         "summary": data["summary"],
         "min_severity": floor,
-        "truncated": data["truncated"],
         "documents": [{k: d.get(k) for k in ("id", "source", "title", "date", "media_type")} for d in data["documents"]],
     }
 
@@ -338,11 +337,9 @@ def _body(data: dict[str, Any], floor: str | None, fragment: bool, p: str) -> st
     layout = build_layout(data)
     page = _Page(layout, floor, p)
     a, b = data["documents"]
-    warning = (f'<p id="{p}truncated-warning" class="warning">The alignment ran out of its step budget: '
-               "this report is a best effort and may miss or misplace passages.</p>") if data["truncated"] else ""
     return (
         f'<header id="{p}report-header"><h1>How the text changed: {esc(doc_label(a))} → {esc(doc_label(b))}</h1>'
-        f'<div class="docs">{_doc_block(a, "A", p)}{_doc_block(b, "B", p)}</div>{warning}</header>'
+        f'<div class="docs">{_doc_block(a, "A", p)}{_doc_block(b, "B", p)}</div></header>'
         + _summary(data, floor, p, fragment)
         + ("" if fragment else _controls(data, floor))
         + f'<div class="main">{page.change_list()}'

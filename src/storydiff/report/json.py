@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from storydiff.comparison import Comparison
+    from storydiff.model import Comparison
 
 
 def render_json(comparison: Comparison, *, min_severity: str | None = None) -> str:

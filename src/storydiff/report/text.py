@@ -28,6 +28,7 @@ from storydiff.report._layout import (
     Layout,
     Row,
     build_layout,
+    counted,
     doc_label,
     doc_language,
     severity_counts,
@@ -174,8 +175,8 @@ def _summary(data: dict[str, Any], min_severity: str | None) -> Text:
     t = Text("Summary: ", style="bold")
     verdicts = verdicts_of(s)
     n_groups = sum(s.get(v, 0) for v in verdicts)
-    t.append(f"{n_groups} aligned passages: ")
-    for v in ("changed", *verdicts[3:], "reworded", "identical"):
+    t.append(f"{counted(n_groups, 'aligned passage')}: ")
+    for v in ("changed", *(v for v in verdicts if v == "translated"), "reworded", "identical"):
         label = "translated (no checkable difference)" if v == "translated" else v
         t.append(f"{SYMBOLS[v]} {s.get(v, 0)} {label}", style=_SYMBOL_STYLE[v] if s.get(v) else "")
         t.append(", " if v != "identical" else "\nSentences: ")
@@ -187,13 +188,11 @@ def _summary(data: dict[str, Any], min_severity: str | None) -> Text:
     t.append("\n")
     shown = [c for c in data["changes"] if visible(c, min_severity)]
     counts = severity_counts(shown)
-    t.append(f"{len(shown)} changes shown: ", style="bold")
+    t.append(f"{counted(len(shown), 'change')} shown: ", style="bold")
     t.append(", ".join(f"{counts[sv]} {sv}" for sv in SEVERITIES))
     hidden = len(data["changes"]) - len(shown)
     if hidden:
         t.append(f" ({hidden} below {min_severity} hidden; --all shows them)", style="dim")
-    if data.get("truncated"):
-        t.append("\nWarning: the alignment ran out of its step budget; this is a best effort.", style="bold")
     return t
 
 
@@ -205,7 +204,7 @@ def render_text(data: dict[str, Any], *, min_severity: str | None = None, color:
         data: ``Comparison.to_dict()``.
         min_severity: list changes at or above it (``None``: all).
         color: emit ANSI styles; ``False`` gives plain text with no escape codes.
-        width: line width (default 100).
+        width: line width (default 100; the CLI passes the terminal's).
     """
     width = width or 100
     out = io.StringIO()

@@ -35,7 +35,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storydiff._version import __version__
-from storydiff.comparison import Comparison
+from storydiff.model import Comparison
 from storydiff.errors import InputTooLarge, StorydiffError
 from storydiff.options import Options
 from storydiff.pipeline import compare

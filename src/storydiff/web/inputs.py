@@ -17,14 +17,11 @@ from starlette.datastructures import FormData, UploadFile
 
 from storydiff import read
 from storydiff.errors import InputTooLarge, StorydiffError
-from storydiff.model import Document
+from storydiff.model import Document, Severity
 
-MediaType = Literal["text/plain", "text/markdown", "text/html"]
-SeverityName = Literal["low", "medium", "high"]
-MEDIA_TYPES = ("text/plain", "text/markdown", "text/html")
-SEVERITIES = ("low", "medium", "high")
-_EXTENSIONS = {".txt": "text/plain", ".text": "text/plain", ".md": "text/markdown",
-               ".markdown": "text/markdown", ".html": "text/html", ".htm": "text/html"}
+MEDIA_TYPES = tuple(read.MEDIA_TYPES)
+SEVERITIES = tuple(s.value for s in Severity)
+MediaType = Literal[MEDIA_TYPES]  # type: ignore[valid-type]
 _MAX_NAME = 200
 
 
@@ -47,7 +44,7 @@ class CompareRequest(BaseModel):
     b_name: str | None = Field(None, max_length=_MAX_NAME, description="An id for version B in the output.")
     media_type: MediaType | None = Field(None, description="How to read both texts (default: text/plain); "
                                          "text/html keeps the main text of a page.")
-    min_severity: SeverityName | None = Field(None, description="Keep only changes at or above this severity "
+    min_severity: Severity | None = Field(None, description="Keep only changes at or above this severity "
                                               "(default: every change).")
 
 
@@ -81,7 +78,7 @@ def read_document(inp: Input, max_bytes: int) -> Document:
     """
     try:
         if inp.data is not None:
-            media = inp.media_type or _EXTENSIONS.get(_suffix(inp.filename))
+            media = inp.media_type or (read.media_type_of(inp.filename) if inp.filename else None)
             doc = read.load(inp.data, media_type=media, name=inp.name or inp.filename, max_bytes=max_bytes)
             return dataclasses.replace(doc, source=inp.filename or inp.label)
         return read.from_text(inp.text or "", source=inp.label, name=inp.name,
@@ -181,9 +178,6 @@ def describe(errors: Any) -> str:
     return "Invalid request: " + "; ".join(parts) + (
         ". Expected {\"a\": str, \"b\": str} and optionally a_name, b_name, media_type, min_severity.")
 
-
-def _suffix(filename: str | None) -> str:
-    return ("." + filename.rsplit(".", 1)[-1].lower()) if filename and "." in filename else ""
 
 
 def error_code(e: Exception) -> str:

@@ -16,8 +16,12 @@ from importlib.resources import files
 from string import Template
 from typing import Any
 
-MEDIA_TYPES = (("text/plain", "plain text"), ("text/markdown", "Markdown"), ("text/html", "HTML source"))
-SEVERITIES = (("medium", "medium and high"), ("high", "high only"), ("low", "all, low included"))
+from storydiff.model import Severity
+from storydiff.read import MEDIA_TYPES
+from storydiff.report import FLOOR_LABELS
+
+# The form offers the CLI's default floor first.
+_FLOORS = tuple((s.value, FLOOR_LABELS[s]) for s in (Severity.MEDIUM, Severity.HIGH, Severity.LOW))
 
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _LOOKS_LIKE_HTML = re.compile(r"\s*<(!doctype|html)\b", re.IGNORECASE)
@@ -46,8 +50,8 @@ def form_page(*, a_text: str = "", b_text: str = "", media_type: str | None = No
         # A leading newline right after <textarea> is swallowed by HTML parsers: add one so it survives.
         a_text=("\n" if a_text.startswith("\n") else "") + html.escape(a_text),
         b_text=("\n" if b_text.startswith("\n") else "") + html.escape(b_text),
-        media_options=_options(MEDIA_TYPES, media_type or "text/plain"),
-        severity_options=_options(SEVERITIES, min_severity or "medium"),
+        media_options=_options(tuple(MEDIA_TYPES.items()), media_type or "text/plain"),
+        severity_options=_options(_FLOORS, min_severity or Severity.MEDIUM.value),
         max_mb=_megabytes(max_bytes),
         max_results=max_results,
     )

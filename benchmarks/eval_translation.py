@@ -155,7 +155,8 @@ def plant(pair: dict, doc: dict, names_pool: list[str], rng: random.Random) -> t
     for k, (s, e) in segs:  # negation: remove "не" or add it before a verb
         if not free(k):
             continue
-        m = re.search(r"(?<![\w-])не (?=[а-яё])", ru[s:e])
+        # "пока не" is "until", not a negation: dropping its "не" flips nothing the English says.
+        m = re.search(r"(?<![\w-])(?<!пока )(?<!пока вам )не (?=[а-яё])", ru[s:e])
         # Dropping "не" from "никогда не", "ни один … не" leaves no plain positive sentence: not a real edit.
         if m and not _CONCORD.search(ru[s:e]):
             edits.append((s + m.start(), s + m.end(), ""))

@@ -363,10 +363,10 @@ def negations(text: str, lang: str | None) -> list[_Fact]:
     toks = [(m.group().casefold().replace("’", "'"), m.start(), m.end())
             for m in re.finditer(r"[^\W\d_]+(?:['’][^\W\d_]*)?", text)]
     out = []
-    after = L.NOT_AFTER.get(code, frozenset())
+    after = L.NOT_AFTER.get(code, {})
     neg_at = [k for k, (w, _, _) in enumerate(toks)
               if (w in neg or (code == "en" and w.endswith("n't")) or (code == "fr" and w.startswith("n'")))
-              and not (k and toks[k - 1][0] in after)]
+              and not any(t in after.get(w, ()) for t, _, _ in toks[max(0, k - L.NOT_AFTER_REACH) : k])]
     for k in neg_at:
         out.append(_Fact("neg", toks[k][1], toks[k][2]))
     for k, (w, s, e) in enumerate(toks):
@@ -394,14 +394,15 @@ def implicit_negations(text: str, lang: str | None) -> int:
 
 
 def _negating_prefix(word: str, prefix: str, lang: str) -> bool:
-    """In English, a prefix negates when the rest is an everyday word and the whole is not ("dis-satisfied",
+    """In English, a prefix negates in a word that is no everyday word itself ("dis-satisfied", "un-patched",
     not "dis-covered"); other languages have no word list here, so the prefix alone counts."""
     if lang != "en":
         return True
     from storydiff.classify.tokens import common_words
 
     common = common_words()
-    return word[len(prefix) :] in common and word not in common
+    rest = word[len(prefix) :]
+    return word not in common and (rest in common or len(rest) >= 5)
 
 
 def _outright(a: str, lang_a: str | None, ga: list[_Fact], b: str, lang_b: str | None,
@@ -492,7 +493,10 @@ def checks(a: str, b: str, lang_a: str | None, lang_b: str | None) -> list[Findi
     ga, gb = negations(a, lang_a), negations(b, lang_b)
     # A negator may be rendered by a word that negates inside itself ("not able" → "unable"): a difference such
     # words on the side with fewer negators can account for is no finding.
-    fewer = (a, lang_a) if len(ga) < len(gb) else (b, lang_b)
+    fewer, more = ((a, lang_a), (b, lang_b)) if len(ga) < len(gb) else ((b, lang_b), (a, lang_a))
+    # Negating words on both sides render each other ("dissatisfied" / "недовольство"); only those left over on
+    # the side with fewer negators can stand for one of its missing negators.
+    spare = implicit_negations(*fewer) - implicit_negations(*more)
     strong = _outright(a, lang_a, ga, b, lang_b, gb)
     if strong is not None:
         side, f = strong
@@ -500,7 +504,7 @@ def checks(a: str, b: str, lang_a: str | None, lang_b: str | None) -> list[Findi
         text = (a if side == "a" else b)[f.start : f.end]
         out.append(Finding(Category.NEGATION, Severity.HIGH, span if side == "a" else None,
                            span if side == "b" else None, f"negation only in {side.upper()}: '{text}'", 0.7))
-    elif len(ga) != len(gb) and implicit_negations(*fewer) < abs(len(ga) - len(gb)):
+    elif len(ga) != len(gb) and spare < abs(len(ga) - len(gb)):
         more, side = (ga, "a") if len(ga) > len(gb) else (gb, "b")
         f = more[-1]
         span = Span(f.start, f.end)

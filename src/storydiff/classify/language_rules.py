@@ -21,7 +21,10 @@ def _table(key: str) -> dict[str, Any]:
 NEGATORS: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in _table("negators").items()}
 CONCORD: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in _table("concord").items()}
 CONCORD_REACH: int = resources.read_json(FILE)["concord_reach"]
-NOT_AFTER: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in _table("not_after").items()}
+NOT_AFTER: dict[str, dict[str, frozenset[str]]] = {
+    k: {neg: frozenset(words) for neg, words in v.items()} for k, v in _table("not_after").items()
+}
+NOT_AFTER_REACH = 3
 IMPLICIT_NEGATION: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _table("implicit_negation").items()}
 IMPLICIT_PREFIXES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _table("implicit_prefixes").items()}
 NOT_IMPLICIT: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _table("not_implicit").items()}

@@ -201,3 +201,34 @@ def test_cli_compares_a_translation(tmp_path):
     assert t.returncode == 0, t.stderr.decode()
     out = t.stdout.decode()
     assert "(English)" in out and "(Russian)" in out and "translated (no checkable difference)" in out
+
+
+_EN = ("The port authority said on Tuesday that 1,250 lorries had crossed the northern bridge since it reopened on "
+       "14 March. Director Ana Kovačević did not rule out new restrictions.\n\nRepairs cost 2.5 million euros, a third "
+       "less than planned. The work took eleven weeks.")
+_TRANSLATIONS = {
+    "de": ("Die Hafenbehörde teilte am Dienstag mit, dass seit der Wiedereröffnung am 14. März 1.250 Lastwagen die "
+           "Nordbrücke überquert hätten. Direktorin Ana Kovačević schloss neue Beschränkungen nicht aus.\n\nDie "
+           "Reparaturen kosteten 2,5 Mio. Euro, ein Drittel weniger als geplant. Die Arbeiten dauerten elf Wochen.",
+           [("2,5 Mio.", "3,5 Mio."), ("14. März", "14. April"), ("nicht aus", "aus")]),
+    "fr": ("L'autorité portuaire a déclaré mardi que 1 250 camions avaient traversé le pont nord depuis sa réouverture "
+           "le 14 mars. La directrice Ana Kovačević n'a pas exclu de nouvelles restrictions.\n\nLes réparations ont "
+           "coûté 2,5 millions d'euros, un tiers de moins que prévu. Les travaux ont duré onze semaines.",
+           [("2,5 millions", "3,5 millions"), ("14 mars", "14 avril"), ("n'a pas exclu", "a exclu")]),
+    "es": ("La autoridad portuaria dijo el martes que 1.250 camiones habían cruzado el puente norte desde su reapertura "
+           "el 14 de marzo. La directora Ana Kovačević no descartó nuevas restricciones.\n\nLas reparaciones costaron "
+           "2,5 millones de euros, un tercio menos de lo previsto. Las obras duraron once semanas.",
+           [("2,5 millones", "3,5 millones"), ("14 de marzo", "14 de abril"), ("no descartó", "descartó")]),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(_TRANSLATIONS))
+def test_translations_into_german_french_spanish(lang):
+    text, edits = _TRANSLATIONS[lang]
+    c = storydiff.compare(_EN, text)
+    assert c.b.document.language == lang and len(c.alignment.groups) == 4
+    assert {j.verdict for j in c.judgements} == {Verdict.TRANSLATED}
+    for x, y in edits:
+        text = text.replace(x, y)
+    c = storydiff.compare(_EN, text)
+    assert sorted(str(ch.category) for ch in c.changes if ch.severity.value == "high") == ["date", "negation", "number"]

@@ -141,7 +141,7 @@ def main() -> None:
     res: dict = {"benchmark": "language_id", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                  "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                  "loadavg_1m": round(os.getloadavg()[0], 2),
-                 "command": ".venv/bin/python benchmarks/language_id.py " + " ".join(sys.argv[1:]),
+                 "command": " ".join(["PYTHONPATH=src .venv/bin/python benchmarks/language_id.py", *sys.argv[1:]]),
                  "sentences": len(items), "documents": len(documents), "results": {}}
     for name, setup in candidates().items():
         if args.only and name not in args.only:

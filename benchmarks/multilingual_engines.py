@@ -81,7 +81,7 @@ def main() -> None:
     res: dict = {"benchmark": "multilingual_engines", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                  "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                  "loadavg_1m": round(os.getloadavg()[0], 2),
-                 "command": "PYTHONPATH=src .venv/bin/python benchmarks/multilingual_engines.py " + " ".join(sys.argv[1:]),
+                 "command": " ".join(["PYTHONPATH=src .venv/bin/python benchmarks/multilingual_engines.py", *sys.argv[1:]]),
                  "wmt22_documents": len(docs), "refresd_pairs": len(rows), "results": {}}
     for name, setup in encoders().items():
         try:

@@ -350,10 +350,14 @@ class Comparison:
         return (self.a, self.b)
 
     def summary(self) -> dict[str, int]:
-        """Counts of groups by verdict, of added/removed sentences and of moves."""
-        counts = {v.value: 0 for v in Verdict}
+        """Counts of groups by verdict, of added/removed sentences and of moves.
+
+        ``translated`` is counted only when there are such groups (documents in different languages), so a
+        comparison within one language reads as it always did.
+        """
+        counts = {v.value: 0 for v in Verdict if v is not Verdict.TRANSLATED}
         for j in self.judgements:
-            counts[j.verdict.value] += 1
+            counts[j.verdict.value] = counts.get(j.verdict.value, 0) + 1
         counts["added"] = len(self.alignment.added)
         counts["removed"] = len(self.alignment.removed)
         counts["moved"] = sum(1 for c in self.changes if c.kind is ChangeKind.MOVED)

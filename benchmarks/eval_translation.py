@@ -132,7 +132,8 @@ _CAP = re.compile(r"(?<=[а-яё,] )([А-ЯЁ][а-яё]{3,})\b")
 
 def plant(pair: dict, doc: dict, names_pool: list[str], rng: random.Random) -> tuple[str, dict[int, str]]:
     """The Russian text with up to one planted change of each kind, each in its own segment."""
-    from storydiff.classify.crosslingual import _name_match, _skeleton
+    from storydiff.classify.checkable import name_match as _name_match
+    from storydiff.classify.checkable import skeleton as _skeleton
     from storydiff.classify.tokens import is_common
 
     ru = pair["ru"]
@@ -360,8 +361,6 @@ def refresd_features(rows: list[tuple[str, str, str, str]]) -> tuple[np.ndarray,
 
 
 def eval_refresd(split: str, fit: bool) -> dict:
-    from storydiff.classify import crosslingual as X
-
     rows = [r for r in refresd_rows() if split == "all" or split_of(r[0]) == split]
     x, labels = refresd_features(rows)
     p = np.array([_p(f) for f in x])

@@ -4,26 +4,22 @@ Sentence embeddings align translations well but barely move when a
 translation changes a number, a name or a negation (a negation moved the
 cosine by 0.03-0.06), and the English change engine reads English words.
 So across languages storydiff checks what can be checked deterministically
-and says so when nothing could be:
+(the readers are in :mod:`storydiff.classify.checkable`) and says so when
+nothing could be:
 
-- **numbers**: digits in the side's own convention (``1,234.5`` in English,
-  ``1 234,5`` / ``1.234,5`` elsewhere), dates written with dots or slashes,
-  scale words ("million", "млн", "Mrd."); number words (num2words' forms)
-  may stand for a digit on the other side but are never a finding alone;
-- **dates**: month and weekday names in either language (CLDR via babel);
-- **names**: capitalised words (not sentence-initial) compared across
-  scripts by transliteration (anyascii) and a prefix-weighted similarity
-  that tolerates case endings and transliteration variants;
-- **negation**: negators per language, concord words ("никогда", "jamais")
-  counted only without a negator beside them; a difference in their number
-  is a finding unless words that negate inside themselves ("unable",
-  "until", "отсутствие") on the other side can account for it;
+- **numbers** and **dates** (month and weekday names) differ when a value on
+  each side has no counterpart on the other;
+- **names** differ when an unmatched name on each side stands in about the
+  same place (a name put in another's place);
+- **negation** differs when one side has more negators than words that
+  negate inside themselves on the other side can account for, or negates
+  only with such a word ("unable") against no negation at all;
 - **quotes**: the number of quotations (a low-severity hint: translations
   often quote names of organisations).
 
-A difference is reported only as a substitution (a value or name on each
-side without a counterpart), so a form the checks cannot read on one side
-does not turn into a finding. The verdict is ``changed`` when a high
+A difference is reported only as a substitution, so a form the checks cannot
+read on one side does not turn into a finding; a fact left over on one side
+is a low-severity "possibly: …" hint. The verdict is ``changed`` when a high
 finding is made, ``identical`` when the texts are equal, and otherwise
 ``translated`` ("no checkable difference") across languages, ``reworded``
 within one; its confidence is the calibrated probability that the meaning is
@@ -32,16 +28,15 @@ the same (:func:`p_same`).
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz.distance import Indel
 
 from storydiff.classify import language_rules as L
+from storydiff.classify.checkable import (Fact, calendar_words, implicit_negations, name_match, names, negations,
+                                          numbers, outright, quotations, same_number)
 from storydiff.classify.features import identity_key
 from storydiff.embed import Encoder
 from storydiff.model import Category, Change, ChangeKind, PairJudgement, Severity, Span, Verdict
@@ -49,10 +44,6 @@ from storydiff.model import Category, Change, ChangeKind, PairJudgement, Severit
 __all__ = ["RULE", "checks", "components", "judge_across", "p_same"]
 
 RULE = "storydiff.crosslingual.v1"
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+")
-_DATE = re.compile(r"(?<![\d.,])(\d{1,2})([./])(\d{1,2})\2(\d{2,4})(?![\d])")
-_NAME_SIM = 0.75
-_NUMBER_TOLERANCE = 1e-6
 # p_same: logistic regression on the REFreSD dev split, no difference vs some difference (C=10, chosen by
 # 5-fold cross-validated AUC on dev),
 # (benchmarks/eval_translation.py --split dev --fit),
@@ -78,16 +69,6 @@ def components() -> dict[str, str]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Fact:
-    """A number, month/weekday or name found in a text, with its span."""
-
-    value: object
-    start: int
-    end: int
-    strong: bool = True  # weak facts (number words) may explain a counterpart but are never findings
-
-
-@dataclass(frozen=True, slots=True)
 class Finding:
     category: Category
     severity: Severity
@@ -97,335 +78,10 @@ class Finding:
     confidence: float
 
 
-# ---------------------------------------------------------------- numbers
-
-
-def _number_pattern(lang: str | None) -> re.Pattern[str]:
-    group = "," if lang in L.DECIMAL_POINT or lang is None else r"[ \u00a0\u202f\u2009.'’]"
-    return re.compile(rf"(?<![\d])(?:\d{{1,3}}(?:{group}\d{{3}}(?!\d))+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?![\d])")
-
-
-@functools.cache
-def _compiled_number(lang: str | None) -> re.Pattern[str]:
-    return _number_pattern(lang)
-
-
-def _parse(token: str, lang: str | None) -> float:
-    decimal = "." if lang in L.DECIMAL_POINT or lang is None else ","
-    digits = re.sub(r"[ \u00a0\u202f\u2009'’]", "", token)
-    other = "," if decimal == "." else "."
-    if re.search(rf"\{other}\d{{3}}(?!\d)", digits) and digits.count(other) >= 1 and decimal not in digits[-3:]:
-        digits = digits.replace(other, "")  # thousands separators
-    return float(digits.replace(",", "."))
-
-
-def numbers(text: str, lang: str | None) -> list[_Fact]:
-    """Numbers of ``text`` as facts (value = (raw, scaled)); number words as weak facts."""
-    out: list[_Fact] = []
-    taken: list[tuple[int, int]] = []
-    for m in _DATE.finditer(text):
-        for g in (1, 3, 4):
-            out.append(_Fact((float(m.group(g)), float(m.group(g))), m.start(g), m.end(g)))
-        taken.append((m.start(), m.end()))
-    scales = _scale_words(lang)
-    for m in _compiled_number(lang).finditer(text):
-        if any(s <= m.start() < e for s, e in taken):
-            continue
-        try:
-            raw = _parse(m.group(), lang)
-        except ValueError:
-            continue
-        nxt = _WORD.match(text, m.end() + (len(text[m.end():]) - len(text[m.end():].lstrip())))
-        power = scales.get(nxt.group().casefold()) if nxt else None
-        if power is None and nxt:
-            power = _scale_prefix(nxt.group().casefold(), scales)
-        scaled = raw * 10**power if power else raw
-        out.append(_Fact((raw, scaled), m.start(), m.end()))
-    words = _number_words(lang)
-    for m in _WORD.finditer(text):
-        v = words.get(m.group().casefold())
-        if v is not None:
-            out.append(_Fact((v, v), m.start(), m.end(), strong=False))
-    return out
-
-
-@functools.cache
-def _scale_words(lang: str | None) -> dict[str, int]:
-    out = dict(L.SCALE_ABBREVIATIONS.get(lang or "en", {}))
-    for power in (3, 6, 9, 12):
-        for form in _spelled(10**power, lang).split():
-            if not form.isdigit() and form not in _spelled(1, lang).split():
-                out[form] = power
-    return out
-
-
-def _scale_prefix(word: str, scales: dict[str, int]) -> int | None:
-    """Inflected scale words ("миллиона", "Millionen", "millones") by a shared stem of five or more letters."""
-    for form, power in scales.items():
-        stem = form[: max(5, len(form) - 2)]
-        if len(form) >= 6 and word.startswith(stem) and len(word) <= len(form) + 3:
-            return power
-    return None
-
-
-@functools.cache
-def _number_words(lang: str | None) -> dict[str, float]:
-    """Cardinal and ordinal words 0-20, tens, 100, 1000 in ``lang`` (num2words), word → value."""
-    out: dict[str, float] = {}
-    values = [*range(0, 21), *range(30, 100, 10), 100, 1000]
-    for v in values:
-        for kind in ("cardinal", "ordinal"):
-            words = _spelled(v, lang, kind).replace("-", " ").split()
-            if len(words) == 1:
-                out.setdefault(words[0], float(v))
-    return out
-
-
-@functools.cache
-def _spelled(value: int, lang: str | None, kind: str = "cardinal") -> str:
-    from num2words import num2words
-
-    try:
-        return str(num2words(value, lang=lang or "en", to=kind)).casefold()
-    except (NotImplementedError, OverflowError, KeyError, TypeError, ValueError, AttributeError):
-        return ""
-
-
-def _same_number(x: object, y: object) -> bool:
-    (rx, sx), (ry, sy) = x, y  # type: ignore[misc]
-    return any(math.isclose(p, q, rel_tol=_NUMBER_TOLERANCE, abs_tol=_NUMBER_TOLERANCE)
-               for p in (rx, sx) for q in (ry, sy))
-
-
-# ---------------------------------------------------------------- months and weekdays
-
-
-@functools.cache
-def _calendar(lang: str | None) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """``(form → key, [(stem, key)])`` for month and weekday names in ``lang`` (CLDR via babel)."""
-    from babel.core import UnknownLocaleError
-    from babel.dates import get_day_names, get_month_names
-
-    forms: dict[str, str] = {}
-    try:
-        for width in ("wide", "abbreviated"):
-            for ctx in ("format", "stand-alone"):
-                for i, name in get_month_names(width, ctx, lang or "en").items():
-                    forms[name.casefold().rstrip(".")] = f"month {i}"
-                if width == "wide":
-                    for i, name in get_day_names(width, ctx, lang or "en").items():
-                        forms[name.casefold().rstrip(".")] = f"day {i}"
-    except (UnknownLocaleError, ValueError):
-        return {}, []
-    stems: dict[str, set[str]] = {}
-    for form, key in forms.items():
-        stems.setdefault(key, set()).add(form)
-    prefixes = []
-    for key, fs in stems.items():
-        longest = [f for f in fs if len(f) >= 4]
-        if len(longest) >= 2:
-            stem = _common_prefix(longest)
-            if len(stem) >= 4:
-                prefixes.append((stem, key))
-    return forms, prefixes
-
-
-def _common_prefix(words: Sequence[str]) -> str:
-    first, last = min(words), max(words)
-    n = 0
-    while n < min(len(first), len(last)) and first[n] == last[n]:
-        n += 1
-    return first[:n]
-
-
-def calendar_words(text: str, lang: str | None) -> list[_Fact]:
-    """Month and weekday names of ``text``."""
-    forms, stems = _calendar(lang)
-    out = []
-    for m in _WORD.finditer(text):
-        w = m.group()
-        low = w.casefold()
-        if len(low) < 3 or (lang in (None, "en") and not w[0].isupper()):
-            continue  # English "may", "march", "sun" in lower case are other words
-        key = forms.get(low)
-        if key is None:
-            key = next((k for s, k in stems if low.startswith(s) and len(low) <= len(s) + 3), None)
-        if key is not None:
-            out.append(_Fact(key, m.start(), m.end()))
-    return out
-
-
-# ---------------------------------------------------------------- names
-
-
-def _skeleton(word: str) -> str:
-    """The consonants of a name in Latin letters, as it sounds: a key that survives transliteration.
-
-    Names cross scripts by sound ("Cynthia" → "Синтия" → "Sintiya", "Julian" → "Джулиан" → "Dzhulian"), so
-    spellings of one sound are folded together and vowels, which transliteration renders most freely, are dropped.
-    """
-    from anyascii import anyascii
-
-    s = re.sub(r"[^a-z]", "", anyascii(word).casefold())
-    for x, y in _SOUNDS:
-        s = s.replace(x, y)
-    s = re.sub(r"c(?=[eiy])", "s", s).replace("c", "k")
-    s = re.sub(r"[aeiouyhw]", "", s)
-    # Voiced and voiceless pairs, and b/v, swap between scripts ("Gaddafi"/"Каддафи", "Libya"/"Ливия").
-    s = s.translate(_FOLD)
-    return re.sub(r"(.)\1+", r"\1", s)
-
-
-_FOLD = str.maketrans("gbdz", "kvts")
-_SOUNDS = (("shch", "s"), ("sch", "s"), ("dzh", "j"), ("zh", "j"), ("kh", "h"), ("tch", "C"), ("ch", "C"),
-           ("sh", "s"), ("ts", "s"), ("tz", "s"), ("th", "t"), ("ph", "f"), ("ck", "k"), ("qu", "kv"), ("q", "k"),
-           ("x", "ks"), ("z", "s"), ("C", "c"))
-
-
-_SENT_START = re.compile(r"(?:^|[.!?…:;][\"'”’»)]*\s+|(?:^|\s)[«„“\"(\[]\s*|[–—-]\s+)$")
-
-
-def names(text: str, lang: str | None) -> tuple[list[_Fact], list[str]]:
-    """Name candidates of ``text`` (capitalised words inside a sentence) and the skeletons a name of the other
-    side may match: every capitalised word, and longer lower-case words ("apartheid" / "апартеида")."""
-    from storydiff.classify.tokens import is_common
-
-    cands: list[_Fact] = []
-    every: list[str] = []
-    english = lang in (None, "en")
-    headline = english and _title_case(text)
-    for m in _WORD.finditer(text):
-        w = m.group()
-        if not w[0].isupper():
-            if len(w) >= 6 and len(sk := _skeleton(w)) >= 4:
-                every.append(sk)
-            continue
-        sk = _skeleton(w)
-        if not sk:
-            continue
-        every.append(sk)
-        if len(sk) < 2:
-            continue  # "Abbey" → "b": too little to tell one name from another
-        if _SENT_START.search(text[max(0, m.start() - 4) : m.start()]) or m.start() == 0:
-            continue  # a capital after a full stop says nothing
-        if lang in L.NOUNS_CAPITALISED or len(w) < 3:
-            continue
-        if w.casefold() in _calendar(lang)[0]:
-            continue  # "Tuesday", "March": checked as dates
-        if w.isupper() or w.removesuffix("'s").removesuffix("’s").isupper() or (english and is_common(w.casefold())):
-            continue  # acronyms are often translated (UN → ООН); "Minister", "State": words of a title
-        if english and not headline and _in_title(text, m.start(), m.end(), is_common):
-            continue  # "Disease Control and Prevention Agency": a body's name, translated word by word
-        cands.append(_Fact(sk, m.start(), m.end()))
-    return cands, every
-
-
-_CAP_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of|and|for|the|de|on)?\s*[A-Z][\w'’-]*)+")
-
-
-def _in_title(text: str, start: int, end: int, is_common) -> bool:  # type: ignore[no-untyped-def]
-    """The word is part of a run of capitalised words of which one is an everyday word (a sentence's first
-    word, capitalised anyway, does not count: "The Kremlin")."""
-    for m in _CAP_RUN.finditer(text, max(0, start - 80), min(len(text), end + 80)):
-        if m.start() <= start and end <= m.end():
-            words = [w for w in re.finditer(r"[A-Za-z]+", m.group()) if w.group()[0].isupper()]
-            first = m.start() == 0 or _SENT_START.search(text[max(0, m.start() - 4) : m.start()])
-            return any(is_common(w.group().casefold()) for w in (words[1:] if first else words))
-    return False
-
-
-def _title_case(text: str) -> bool:
-    """A headline in title case ("South Africa Pays Tribute to Last Apartheid Leader"): most longer words capitalised."""
-    words = [w for w in re.findall(r"[A-Za-z]{4,}", text)]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
-
-
-def _name_match(x: str, pool: Sequence[str]) -> bool:
-    """Whether skeleton ``x`` is one of ``pool``'s: equal, the same with a case ending, or one sound apart."""
-    for y in pool:
-        short, long_ = (x, y) if len(x) <= len(y) else (y, x)
-        if len(short) >= 2 and long_.startswith(short) and len(long_) - len(short) <= 2:
-            return True
-        if len(short) >= 3 and (long_.startswith(short[:-1]) or (len(short) >= 4 and short in long_)):
-            return True  # "Russian"/"Российской", "Afghan"/"Афганистана", "Britain"/"Великобритания"
-        if len(short) >= 2 and Indel.normalized_similarity(x, y) >= _NAME_SIM:
-            return True
-    return False
-
-
-# ---------------------------------------------------------------- negation and quotes
-
-
-def negations(text: str, lang: str | None) -> list[_Fact]:
-    """Negation cues of ``text``: negators, and concord words with no negator within reach."""
-    code = lang or "en"
-    neg, concord = L.NEGATORS.get(code, frozenset()), L.CONCORD.get(code, frozenset())
-    toks = [(m.group().casefold().replace("’", "'"), m.start(), m.end())
-            for m in re.finditer(r"[^\W\d_]+(?:['’][^\W\d_]*)?", text)]
-    out = []
-    after = L.NOT_AFTER.get(code, {})
-    neg_at = [k for k, (w, _, _) in enumerate(toks)
-              if (w in neg or (code == "en" and w.endswith("n't")) or (code == "fr" and w.startswith("n'")))
-              and not any(t in after.get(w, ()) for t, _, _ in toks[max(0, k - L.NOT_AFTER_REACH) : k])]
-    for k in neg_at:
-        out.append(_Fact("neg", toks[k][1], toks[k][2]))
-    for k, (w, s, e) in enumerate(toks):
-        if w in concord and not any(abs(k - j) <= L.CONCORD_REACH for j in neg_at):
-            out.append(_Fact("neg", s, e))
-    return out
-
-
-def implicit_negations(text: str, lang: str | None) -> int:
-    """How many words of ``text`` carry a negation inside them ("unable", "until", "отсутствие")."""
-    code = lang or "en"
-    stems = L.IMPLICIT_NEGATION.get(code, ())
-    prefixes = L.IMPLICIT_PREFIXES.get(code, ())
-    exceptions = L.NOT_IMPLICIT.get(code, ())
-    n = 0
-    for m in re.finditer(r"[^\W\d_]+", text):
-        w = m.group().casefold()
-        if w.startswith(exceptions):
-            continue
-        if w.startswith(stems) or w.endswith("less") and code == "en" or any(
-            w.startswith(p) and len(w) >= len(p) + 4 and _negating_prefix(w, p, code) for p in prefixes
-        ):
-            n += 1
-    return n
-
-
-def _negating_prefix(word: str, prefix: str, lang: str) -> bool:
-    """In English, a prefix negates in a word that is no everyday word itself ("dis-satisfied", "un-patched",
-    not "dis-covered"); other languages have no word list here, so the prefix alone counts."""
-    if lang != "en":
-        return True
-    from storydiff.classify.tokens import common_words
-
-    common = common_words()
-    rest = word[len(prefix) :]
-    return word not in common and (rest in common or len(rest) >= 5)
-
-
-def _outright(a: str, lang_a: str | None, ga: list[_Fact], b: str, lang_b: str | None,
-              gb: list[_Fact]) -> tuple[str, _Fact] | None:
-    """``(side, word)`` when one side negates only with a word such as "unable" and the other not at all."""
-    if ga or gb:
-        return None
-    for side, text, lang, other, other_lang in (("a", a, lang_a, b, lang_b), ("b", b, lang_b, a, lang_a)):
-        stems = L.STRONG_IMPLICIT.get(lang or "en", ())
-        m = next((m for m in re.finditer(r"[^\W\d_]+", text) if m.group().casefold().startswith(stems)), None)
-        if m is not None and stems and implicit_negations(other, other_lang) == 0:
-            return side, _Fact("neg", m.start(), m.end())
-    return None
-
-
-def quotations(text: str) -> int:
-    return sum(text.count(c) for c in L.QUOTE_OPENERS) + text.count('"') // 2
-
-
 # ---------------------------------------------------------------- the checks
 
 
-def _unmatched(fa: list[_Fact], fb: list[_Fact], same) -> tuple[list[_Fact], list[_Fact]]:  # type: ignore[no-untyped-def]
+def _unmatched(fa: list[Fact], fb: list[Fact], same) -> tuple[list[Fact], list[Fact]]:  # type: ignore[no-untyped-def]
     """Strong facts of each side with no counterpart on the other (weak facts may be counterparts)."""
     left_b = list(fb)
     ua = []
@@ -452,9 +108,9 @@ def _unmatched(fa: list[_Fact], fb: list[_Fact], same) -> tuple[list[_Fact], lis
 _NAME_REACH = 0.3
 
 
-def _facing(ua: list[_Fact], ub: list[_Fact], la: int, lb: int) -> tuple[list[_Fact], list[_Fact], int]:
+def _facing(ua: list[Fact], ub: list[Fact], la: int, lb: int) -> tuple[list[Fact], list[Fact], int]:
     """Unmatched names paired by position: ``(a's, b's, n)`` with the ``n`` pairs first, in order, then the rest."""
-    pairs: list[tuple[_Fact, _Fact]] = []
+    pairs: list[tuple[Fact, Fact]] = []
     left = list(ub)
     for x in ua:
         near = [(abs(x.start / max(la, 1) - y.start / max(lb, 1)), k) for k, y in enumerate(left)]
@@ -468,7 +124,7 @@ def checks(a: str, b: str, lang_a: str | None, lang_b: str | None) -> list[Findi
     """Every checkable difference between ``a`` and ``b`` (spans index into each)."""
     out: list[Finding] = []
 
-    def subst(ua: list[_Fact], ub: list[_Fact], cat: Category, what: str, conf: float, n: int | None = None) -> None:
+    def subst(ua: list[Fact], ub: list[Fact], cat: Category, what: str, conf: float, n: int | None = None) -> None:
         n = min(len(ua), len(ub)) if n is None else n
         for x, y in zip(ua[:n], ub[:n]):
             out.append(Finding(cat, Severity.HIGH, Span(x.start, x.end), Span(y.start, y.end),
@@ -480,14 +136,14 @@ def checks(a: str, b: str, lang_a: str | None, lang_b: str | None) -> list[Findi
                                f"possibly: {what} only in {side.upper()}: '{text}'", 0.4))
 
     na, nb = numbers(a, lang_a), numbers(b, lang_b)
-    ua, ub = _unmatched(na, nb, _same_number)
+    ua, ub = _unmatched(na, nb, same_number)
     subst(ua, ub, Category.NUMBER, "number", 0.85)
     ca, cb = calendar_words(a, lang_a), calendar_words(b, lang_b)
     ua, ub = _unmatched(ca, cb, lambda x, y: x == y)
     subst(ua, ub, Category.DATE, "date", 0.85)
     (fa, every_a), (fb, every_b) = names(a, lang_a), names(b, lang_b)
-    ua = [f for f in fa if not _name_match(str(f.value), every_b)]
-    ub = [f for f in fb if not _name_match(str(f.value), every_a)]
+    ua = [f for f in fa if not name_match(str(f.value), every_b)]
+    ub = [f for f in fb if not name_match(str(f.value), every_a)]
     ua, ub, n = _facing(ua, ub, len(a), len(b))
     subst(ua, ub, Category.ENTITY, "name", 0.75, n)
     ga, gb = negations(a, lang_a), negations(b, lang_b)
@@ -497,7 +153,7 @@ def checks(a: str, b: str, lang_a: str | None, lang_b: str | None) -> list[Findi
     # Negating words on both sides render each other ("dissatisfied" / "недовольство"); only those left over on
     # the side with fewer negators can stand for one of its missing negators.
     spare = implicit_negations(*fewer) - implicit_negations(*more)
-    strong = _outright(a, lang_a, ga, b, lang_b, gb)
+    strong = outright(a, lang_a, ga, b, lang_b, gb)
     if strong is not None:
         side, f = strong
         span = Span(f.start, f.end)

@@ -27,7 +27,9 @@ Measured:
    moves excluded: the shuffle makes those);
 4. REFreSD AUC, no meaning difference vs some difference, of 1 - confidence
    that the meaning is the same (``crosslingual.p_same``);
-5. a translated pair of the seed's size (about 8.5 kB a side), compared warm.
+5. a translated pair of the seed's size (about 8.5 kB a side), compared warm;
+6. names swapped one at a time in every segment that has one (segment level): more trials for the kind of
+   planted change the documents offer least often.
 
 Writes benchmarks/results/eval_translation.json (or _dev / _all).
 """
@@ -337,6 +339,36 @@ def eval_wmt(docs: list[dict], split: str, limit: int | None) -> dict:
     }
 
 
+def eval_names(docs: list[dict], split: str) -> dict:
+    """Names swapped one at a time in every WMT22 segment that has one, judged at the segment level.
+
+    The document-level plants give a name change only where a document has one; this gives every eligible
+    name of the split its own trial (the same rule for what counts as a name as :func:`plant`).
+    """
+    from storydiff.classify.checkable import name_match, skeleton
+    from storydiff.classify.crosslingual import checks
+    from storydiff.classify.tokens import is_common
+
+    pool = sorted({m for d in docs for s in d["ru"] for m in _CAP.findall(s) if m.casefold() not in ru_months()})
+    rng = random.Random(1)
+    n = found = 0
+    for d in docs:
+        if split != "all" and split_of(d["docid"]) != split:
+            continue
+        for en, ru in zip(d["en"], d["ru"]):
+            caps = [skeleton(w) for w in re.findall(r"(?<=[a-z,] )[A-Z][a-z]+", en) if not is_common(w.casefold())]
+            for m in _CAP.finditer(ru):
+                sk = skeleton(m.group(1))
+                if len(sk) < 2 or m.group(1).casefold() in ru_months() or not name_match(sk, caps):
+                    continue
+                others = [x for x in pool if len(skeleton(x)) >= 2 and not name_match(skeleton(x), [sk, *caps])]
+                new = ru[: m.start(1)] + rng.choice(others) + ru[m.end(1) :]
+                n += 1
+                found += any(f.severity.value == "high" and str(f.category) == "entity"
+                             for f in checks(en, new, "en", "ru"))
+    return {"trials": n, "found": found, "rate": round(found / n, 4) if n else None}
+
+
 def refresd_rows() -> list[tuple[str, str, str, str]]:
     rows = (DATA / "refresd" / "REFreSD_sentence_labels.tsv").read_text(encoding="utf-8").split("\n")[1:]
     out = []
@@ -459,6 +491,7 @@ def main() -> None:
         print(json.dumps(res["refresd"]), flush=True)
     if "wmt" not in args.skip:
         res["wmt22_en_ru"] = eval_wmt(docs, args.split, args.limit)
+        res["wmt22_en_ru"]["names_one_at_a_time"] = eval_names(docs, args.split)
     res["loadavg_1m_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(res, indent=2, ensure_ascii=False))
     if not args.limit and not args.skip:

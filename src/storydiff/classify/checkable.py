@@ -30,6 +30,7 @@ __all__ = ["Fact", "calendar_words", "implicit_negations", "name_match", "names"
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+")
 _DATE = re.compile(r"(?<![\d.,])(\d{1,2})([./])(\d{1,2})\2(\d{2,4})(?![\d])")
 _NAME_SIM = 0.75
+_LOWER = "~"  # marks a lower-case word's skeleton in a name pool
 _NUMBER_TOLERANCE = 1e-6
 
 
@@ -212,7 +213,7 @@ def skeleton(word: str) -> str:
     """
     from anyascii import anyascii
 
-    s = re.sub(r"[^a-z]", "", anyascii(word).casefold())
+    s = re.sub(r"[^a-z]", "", re.sub(r"['’]s$", "", anyascii(word).casefold()))  # "China's" is "China"
     for x, y in _SOUNDS:
         s = s.replace(x, y)
     s = re.sub(r"c(?=[eiy])", "s", s).replace("c", "k")
@@ -244,7 +245,7 @@ def names(text: str, lang: str | None) -> tuple[list[Fact], list[str]]:
         w = m.group()
         if not w[0].isupper():
             if len(w) >= 6 and len(sk := skeleton(w)) >= 4:
-                every.append(sk)
+                every.append(_LOWER + sk)
             continue
         sk = skeleton(w)
         if not sk:
@@ -287,8 +288,17 @@ def _title_case(text: str) -> bool:
 
 
 def name_match(x: str, pool: Sequence[str]) -> bool:
-    """Whether skeleton ``x`` is one of ``pool``'s: equal, the same with a case ending, or one sound apart."""
+    """Whether skeleton ``x`` is one of ``pool``'s: equal, the same with a case ending, or one sound apart.
+
+    Lower-case words of the pool (marked) count only when equal or ``x`` with a case ending: they are many, and
+    looser matches among them pair a substituted name with some ordinary word by chance.
+    """
     for y in pool:
+        if y.startswith(_LOWER):
+            y = y[1:]
+            if y == x or (len(x) >= 3 and y.startswith(x) and len(y) - len(x) <= 2):
+                return True
+            continue
         short, long_ = (x, y) if len(x) <= len(y) else (y, x)
         if len(short) >= 2 and long_.startswith(short) and len(long_) - len(short) <= 2:
             return True
@@ -324,7 +334,7 @@ def negations(text: str, lang: str | None) -> list[Fact]:
 def implicit_negations(text: str, lang: str | None) -> int:
     """How many words of ``text`` carry a negation inside them ("unable", "until", "отсутствие")."""
     code = lang or "en"
-    stems = L.IMPLICIT_NEGATION.get(code, ())
+    stems = L.IMPLICIT_NEGATION.get(code, ()) + L.STRONG_IMPLICIT.get(code, ())
     prefixes = L.IMPLICIT_PREFIXES.get(code, ())
     exceptions = L.NOT_IMPLICIT.get(code, ())
     n = 0

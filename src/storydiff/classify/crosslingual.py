@@ -105,7 +105,7 @@ def _unmatched(fa: list[Fact], fb: list[Fact], same) -> tuple[list[Fact], list[F
 
 # A name put in another's place stands about where it stood: relative positions in the two passages at most
 # this far apart (word order moves names less than this between the languages measured).
-_NAME_REACH = 0.3
+_NAME_REACH = 0.45
 
 
 def _facing(ua: list[Fact], ub: list[Fact], la: int, lb: int) -> tuple[list[Fact], list[Fact], int]:
@@ -118,6 +118,19 @@ def _facing(ua: list[Fact], ub: list[Fact], la: int, lb: int) -> tuple[list[Fact
             pairs.append((x, left.pop(min(near)[1])))
     rest_a = [x for x in ua if all(x is not p for p, _ in pairs)]
     return [p for p, _ in pairs] + rest_a, [q for _, q in pairs] + left, len(pairs)
+
+
+def _short_of(cands: list[Fact], mine: list[str], theirs: list[str]) -> list[Fact]:
+    """Candidates with no counterpart on the other side, occurrence by occurrence: a name written twice needs two."""
+    out = []
+    seen: dict[str, int] = {}
+    for f in cands:
+        key = str(f.value)
+        seen[key] = seen.get(key, 0) + 1
+        have = sum(1 for y in theirs if name_match(key, [y]))
+        if have == 0 or (seen[key] > have and sum(1 for y in mine if name_match(key, [y])) > have):
+            out.append(f)
+    return out
 
 
 def checks(a: str, b: str, lang_a: str | None, lang_b: str | None) -> list[Finding]:
@@ -142,8 +155,8 @@ def checks(a: str, b: str, lang_a: str | None, lang_b: str | None) -> list[Findi
     ua, ub = _unmatched(ca, cb, lambda x, y: x == y)
     subst(ua, ub, Category.DATE, "date", 0.85)
     (fa, every_a), (fb, every_b) = names(a, lang_a), names(b, lang_b)
-    ua = [f for f in fa if not name_match(str(f.value), every_b)]
-    ub = [f for f in fb if not name_match(str(f.value), every_a)]
+    ua = _short_of(fa, every_a, every_b)
+    ub = _short_of(fb, every_b, every_a)
     ua, ub, n = _facing(ua, ub, len(a), len(b))
     subst(ua, ub, Category.ENTITY, "name", 0.75, n)
     ga, gb = negations(a, lang_a), negations(b, lang_b)

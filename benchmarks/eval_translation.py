@@ -494,8 +494,10 @@ def main() -> None:
         res["wmt22_en_ru"]["names_one_at_a_time"] = eval_names(docs, args.split)
     res["loadavg_1m_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(res, indent=2, ensure_ascii=False))
-    if not args.limit and not args.skip:
-        name = "eval_translation" + ("" if args.split == "test" else f"_{args.split}") + ".json"
+    if not args.limit:
+        ran = [part for part in ("speed", "refresd", "wmt") if part not in args.skip]
+        name = ("eval_translation" + ("" if args.split == "test" else f"_{args.split}")
+                + ("" if not args.skip else "_" + "_".join(ran)) + ".json")
         (RESULTS / name).write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

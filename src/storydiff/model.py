@@ -297,8 +297,8 @@ class PairJudgement:
     score: float = 0.0
 
 
-def _document_dict(seg: Segmentation) -> dict[str, Any]:
-    doc = seg.document
+def document_dict(doc: Document) -> dict[str, Any]:
+    """What the JSON contracts say of a document, its text included (not its segmentation)."""
     meta = doc.meta or EMPTY_META
     pages = meta.get("pages")
     return {
@@ -314,6 +314,12 @@ def _document_dict(seg: Segmentation) -> dict[str, Any]:
         "pages": [int(p) for p in pages] if pages else None,
         "warnings": [str(w) for w in meta.get("warnings", ())],
         "text": doc.text,
+    }
+
+
+def _document_dict(seg: Segmentation) -> dict[str, Any]:
+    return {
+        **document_dict(seg.document),
         "sentences": [
             {"start": s.start, "end": s.end, "paragraph": s.paragraph, "turn": s.turn, "role": s.role}
             for s in seg.sentences

@@ -96,7 +96,7 @@ def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: A
 
 def provenance(engine: str) -> dict[str, Any]:
     """Which models and word lists a comparison with ``engine`` rests on: names, versions, content hashes."""
-    from storydiff.classify import components
+    from storydiff.classify import components, rules
 
     parts = components(engine)
     model = next(iter(parts))
@@ -104,6 +104,7 @@ def provenance(engine: str) -> dict[str, Any]:
         "aligner": f"storydiff.align with {describe(engine)}",
         "classifier": f"storydiff.classify with {model} {parts[model]}",
         "components": parts,
+        "rules": list(rules()),
     }
 
 

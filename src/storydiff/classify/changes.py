@@ -39,7 +39,7 @@ from storydiff.classify.tokens import Token, align_words, tokenize
 from storydiff.embed import Encoder
 from storydiff.model import Change, ChangeKind, Span
 
-__all__ = ["ANTONYMS", "DETECTORS", "Detector", "find_changes", "rules"]
+__all__ = ["ANTONYMS", "DETECTORS", "Detector", "find_changes", "find_directed", "rules"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +102,12 @@ def find_changes(a: str, b: str, *, encoder: Encoder | None = None) -> tuple[Cha
         >>> [c.explanation for c in find_changes("It cost 4,000 euros.", "It cost 5,000 euros.")]
         ["number differs: '4,000 euros' vs '5,000 euros'"]
     """
+    return tuple(c for c, _ in find_directed(a, b, encoder=encoder))
+
+
+def find_directed(a: str, b: str, *, encoder: Encoder | None = None) -> tuple[tuple[Change, int], ...]:
+    """:func:`find_changes` with each change's direction of certainty or force from ``a`` to ``b``
+    (+1 firmer or stronger in ``b``, −1 softer, 0 neither), which the change model reads."""
     if a == b:
         return ()
     if encoder is None:
@@ -112,8 +118,9 @@ def find_changes(a: str, b: str, *, encoder: Encoder | None = None) -> tuple[Cha
     ta, tb = (ty, tx) if swap else (tx, ty)
     if swap:
         findings = [f.mirrored() for f in findings]
-    out = [_render(f, a, b, ta, tb) for f in findings]
-    out.sort(key=lambda c: (-c.severity.rank, c.a.start if c.a else -1, c.b.start if c.b else -1, c.explanation))
+    out = [(_render(f, a, b, ta, tb), f.direction) for f in findings]
+    out.sort(key=lambda cd: (-cd[0].severity.rank, cd[0].a.start if cd[0].a else -1,
+                             cd[0].b.start if cd[0].b else -1, cd[0].explanation))
     return tuple(out)
 
 

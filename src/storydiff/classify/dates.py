@@ -55,8 +55,8 @@ def find_days(toks: tuple[Token, ...]) -> list[tuple[tuple[int, int], tuple[str,
 def detect_dates(ctx: Context) -> None:
     """Weekdays and relative dates that differ between the sides, or that one side adds or drops."""
     def free(side: str, r: tuple[int, int]) -> bool:
-        f = ctx.free_a if side == "a" else ctx.free_b
-        return all(f(k) for k in range(r[0], r[1] + 1))
+        # The word that says which day or week must differ; "week" in "next week" / "this week" may be shared.
+        return (ctx.free_a if side == "a" else ctx.free_b)(r[0])
 
     da = [(r, v) for r, v in find_days(ctx.a) if free("a", r)]
     db = [(r, v) for r, v in find_days(ctx.b) if free("b", r)]

@@ -240,7 +240,7 @@ class _Page:
                 f'data-category="{esc(c["category"])}" data-kind="{esc(kind)}" data-target="{self.p}{target}" '
                 f'tabindex="-1"{hidden}><a{href}><span class="sev-badge sev-{esc(c["severity"])}">'
                 f'{esc(str(c["severity"]).upper())}</span> <span class="cat">{esc(c["category"])}</span> '
-                f'<span class="expl">{esc(c.get("explanation"))}</span><span class="words">{words}</span></a></li>')
+                f'<span class="expl">{esc(c.get("explanation"))}</span>{_likely(c)}<span class="words">{words}</span></a></li>')
 
     def change_list(self) -> str:
         order = severity_order(self.changes)
@@ -380,3 +380,9 @@ def render_html(data: dict[str, Any], *, min_severity: str | None = None, fragme
         f'<script type="application/json" id="report-data">{json_for_script(_meta(data, min_severity))}</script>\n'
         f"<script>{js}</script>\n</body>\n</html>\n"
     )
+
+
+def _likely(c: dict[str, Any]) -> str:
+    """How likely the change alters the meaning (the change model's calibrated probability), when known."""
+    p = c.get("confidence")
+    return "" if p is None else f' <span class="likely" title="probability that the meaning changed">{round(100 * p)}%</span>'

@@ -49,7 +49,7 @@ CLASSES = {"typed": 0, "words": 1, "passage": 2, "stance": 3}
 # edits shown with it, 53.7% without, at similar false flags; benchmarks/results/change_train.json).
 DROPPED = ("p_group", "group_words", "share_of_group")
 # Fixed by the product's definition (see storydiff.classify.judging.STANCE_RULES), not tuned.
-STANCE_THRESHOLD = 0.25
+STANCE_THRESHOLD = 0.2
 GB = dict(learning_rate=0.05, max_iter=300, max_leaf_nodes=15, min_samples_leaf=20, l2_regularization=1.0,
           random_state=SEED)
 
@@ -69,7 +69,7 @@ def collect(cases: list[Case], corpus: str, enc) -> dict[str, list]:
     from storydiff.pipeline import as_segmentation
 
     opts = Options()
-    rows: dict[str, list] = {k: [] for k in ("x", "y", "group", "corpus", "cls", "edits", "unit")}
+    rows: dict[str, list] = {k: [] for k in ("x", "y", "group", "corpus", "cls", "edits", "unit", "pv")}
     edits: list[tuple[str, bool]] = []  # (corpus, meaning) per edit, in order
     for n, case in enumerate(cases):
         base = len(edits)
@@ -101,6 +101,7 @@ def collect(cases: list[Case], corpus: str, enc) -> dict[str, list]:
             rows["cls"].append(CLASSES[policy_class(k.change)])
             rows["edits"].append([base + i for i in touched])
             rows["unit"].append(f"{corpus}:{unit}")
+            rows["pv"].append(k.p_group)
     rows["edit_meta"] = edits
     return rows
 
@@ -115,10 +116,20 @@ def oof(x: np.ndarray, y: np.ndarray, groups: np.ndarray, k: int = 5) -> np.ndar
     return out
 
 
-def edit_maxima(p: np.ndarray, cls: np.ndarray, touched: list[list[int]], n_edits: int) -> np.ndarray:
-    """For every edit, the highest probability among the candidates of each class that touch it (−1: none)."""
+def edit_maxima(p: np.ndarray, cls: np.ndarray, touched: list[list[int]], n_edits: int, unit: np.ndarray,
+                pv: np.ndarray, decision: float) -> np.ndarray:
+    """For every edit, the highest probability among the candidates of each class that touch it (−1: none).
+
+    As the product decides: a word region or other finding inside an aligned group counts only where the group
+    is judged changed (the verdict model says so, or a change of fact or stance is shown in it).
+    """
+    stance = cls == CLASSES["stance"]
+    shown_units = set(unit[stance & (p >= STANCE_THRESHOLD)])
+    gated = (pv >= decision) | np.isin(unit, list(shown_units)) | (pv < 0) | stance
     m = -np.ones((n_edits, len(CLASSES)))
-    for pi, ci, es in zip(p, cls, touched):
+    for pi, ci, es, ok in zip(p, cls, touched, gated):
+        if not ok:
+            continue
         for e in es:
             if pi > m[e, ci]:
                 m[e, ci] = pi
@@ -163,13 +174,15 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     enc = get_encoder("wordllama")
     parts = [collect(iterater_docs("train"), "iterater", enc), collect(arxiv_pairs("train"), "arxiv", enc)]
-    offset, x, y, groups, corpus, cls, touched, meta = 0, [], [], [], [], [], [], []
+    offset, x, y, groups, corpus, cls, touched, meta, units, pvs = 0, [], [], [], [], [], [], [], [], []
     for r in parts:
         x += r["x"]
         y += r["y"]
         groups += r["group"]
         corpus += r["corpus"]
         cls += r["cls"]
+        units += r["unit"]
+        pvs += r["pv"]
         touched += [[offset + e for e in es] for es in r["edits"]]
         meta += r["edit_meta"]
         offset += len(r["edit_meta"])
@@ -181,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     a, b = platt(raw, y, np.ones(len(y)))
     p = 1 / (1 + np.exp(-(a * raw + b)))
     e, table = ece(p, y)
-    m = edit_maxima(p, cls_a, touched, len(meta))
+    from storydiff.classify.verdict import load_model
+
+    m = edit_maxima(p, cls_a, touched, len(meta), np.asarray(units), np.asarray(pvs), load_model("wordllama").decision)
     meaning = np.array([mm for _, mm in meta])
     ecorpus = np.array([c for c, _ in meta])
     policy = tune(m, meaning, ecorpus, {"iterater": args.budget_iterater, "arxiv": args.budget_arxiv})
@@ -212,50 +227,10 @@ def main(argv: list[str] | None = None) -> int:
               "by_corpus_auc": {c: round(_auc(p[corpus_a == c], y[corpus_a == c]), 4) for c in ("iterater", "arxiv")},
               "export_max_abs_diff": diff, "permutation_importance_top": importance, "seconds": round(time.time() - t0, 1),
               "loadavg": [round(v, 2) for v in os.getloadavg()]}
-    report["verdict_calibration"] = calibrate_verdicts(model, out)
     res = HERE / "results" / "change_train.json"
     res.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in report.items() if k != "cv_reliability"}, indent=2))
     return 0
-
-
-def verdict_inputs(p_v: float, changes) -> list[float]:
-    """What the verdict's confidence is calibrated from (storydiff.classify._verdict_p computes the same)."""
-    from storydiff.classify import verdict_inputs as product_inputs
-
-    return product_inputs(p_v, changes)
-
-
-def calibrate_verdicts(model: dict, path: Path) -> dict[str, object]:
-    """Fit the verdict's confidence: P(changed) of a pair from the verdict model's probability and its judged
-    changes, by logistic regression on arXivEdits train pairs (changed = the pair has a ``Content`` edit), the
-    one labelled set here the verdict model never saw (on its own training pairs its probability is fitted,
-    not predicted) — so a verdict that a shown change decided gets a calibrated confidence too."""
-    from sklearn.linear_model import LogisticRegression
-
-    from storydiff.classify import _judge, pair_candidates
-    from storydiff.classify.judging import load_change_model
-    from storydiff.embed import get_encoder
-
-    load_change_model.cache_clear()
-    enc = get_encoder("wordllama")
-    rows = [(c.a, c.b, int(any(e.meaning for e in c.edits)), c.id) for c in arxiv_pairs("train")]
-    p_v, cands = pair_candidates([(a, b) for a, b, _, _ in rows], encoder=enc)
-    flat = _judge([k for row in cands for k in row], enc)
-    x, at = [], 0
-    for pv, row in zip(p_v, cands):
-        x.append(verdict_inputs(pv or 0.0, flat[at : at + len(row)]))
-        at += len(row)
-    x, y = np.asarray(x), np.array([r[2] for r in rows])
-    lr = LogisticRegression(C=1.0).fit(x, y)
-    q = lr.predict_proba(x)[:, 1]
-    e, table = ece(q, y)
-    model["verdict"] = {"inputs": ["logit_p_verdict", "logit_p_max_change"],
-                        "coef": [float(c) for c in lr.coef_[0]], "intercept": float(lr.intercept_[0])}
-    path.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
-    load_change_model.cache_clear()
-    return {"pairs": len(y), "coef": model["verdict"]["coef"], "intercept": model["verdict"]["intercept"],
-            "ece_in_sample": round(e, 4), "reliability": table}
 
 
 def _importance(clf, x: np.ndarray, y: np.ndarray, names: list[str]) -> dict[str, float]:

@@ -29,15 +29,23 @@ def detect_conditions(ctx: Context) -> None:
         return
     for i in la:
         if ctx.a[i].low in _CONDITIONS and not _whether(ctx.a, i):
-            ctx.add(Finding(Category.CONTENT, _link_weight(ctx.a[i]), (i, i), None, "condition", "one", 0.55))
+            ctx.add(Finding(Category.CONTENT, _link_weight(ctx.a[i]), (i, i), None, _link_name(ctx.a[i]), "one", 0.55))
     for j in lb:
         if ctx.b[j].low in _CONDITIONS and not _whether(ctx.b, j):
-            ctx.add(Finding(Category.CONTENT, _link_weight(ctx.b[j]), None, (j, j), "condition", "one", 0.55))
+            ctx.add(Finding(Category.CONTENT, _link_weight(ctx.b[j]), None, (j, j), _link_name(ctx.b[j]), "one", 0.55))
 
 
 # "Although X, Y" asserts X and Y either way: the concession is a link of discourse, not a condition on the claim.
 # (On IteraTeR train, such links added or dropped alone were labelled coherence edits, not changes of meaning.)
 _CONCESSIVE = frozenset({"although", "though", "despite"})
+_TRUE_CONDITIONS = frozenset({"if", "unless"})
+
+
+def _link_name(t: Token) -> str:
+    """ "condition" for "if"/"unless" (the claim holds only so), "time link" for "before"/"after"/"until" (often
+    a sequence: "before joining"), "reason" for "because" and the concessions."""
+    low = t.low
+    return "condition" if low in _TRUE_CONDITIONS else "time link" if low in ("before", "after", "until") else "reason"
 
 
 def _link_weight(t: Token) -> Severity:

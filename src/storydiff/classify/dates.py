@@ -3,9 +3,11 @@
 Figures, month names and calendar dates are compared by :mod:`.numbers`; what
 is left are the words a news story uses for *when*: "The vote was on Monday" /
 "… on Tuesday" is another day, "today" / "tomorrow" another day, "last week" /
-"next week" another week. A weekday facing a relative date ("on Monday" /
-"yesterday") may be the same day told from another date line, so it is a
-change of medium severity, not high.
+"next week" another week (rule ``dates.day``, a change of fact). A weekday
+facing a relative date ("on Monday" / "yesterday": ``dates.day_reference``)
+may be the same day told from another date line, and a day mentioned on one
+side only (``dates.day_mention``) is often dropped as redundant: the change
+model judges those like other words.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def detect_dates(ctx: Context) -> None:
     for ra, va in da:
         facing = [d for d in left if _same_slot(ctx, ra, d[0])] or (left if len(da) == 1 and len(left) == 1 else [])
         if not facing:
-            ctx.add(Finding(Category.DATE, Severity.MEDIUM, ra, None, "day", confidence=0.6))
+            ctx.add(Finding(Category.DATE, Severity.MEDIUM, ra, None, "day mention", "one", 0.6))
             continue
         rb, vb = facing[0]
         left.remove(facing[0])
@@ -78,9 +80,9 @@ def detect_dates(ctx: Context) -> None:
         elif va[0] == vb[0]:
             ctx.add(Finding(Category.DATE, Severity.HIGH, ra, rb, "day", confidence=0.9))
         else:
-            ctx.add(Finding(Category.DATE, Severity.MEDIUM, ra, rb, "day", confidence=0.6))
+            ctx.add(Finding(Category.DATE, Severity.MEDIUM, ra, rb, "day reference", confidence=0.6))
     for rb, _ in left:
-        ctx.add(Finding(Category.DATE, Severity.MEDIUM, None, rb, "day", confidence=0.6))
+        ctx.add(Finding(Category.DATE, Severity.MEDIUM, None, rb, "day mention", "one", 0.6))
 
 
 def _same_slot(ctx: Context, ra: tuple[int, int], rb: tuple[int, int]) -> bool:

@@ -59,19 +59,26 @@ HIGH_FAMILIES = frozenset({"numbers", "dates", "names", "negation", "opposites"}
 # the corpora it learns from label too few of them to set their threshold, and their annotators call some of them
 # clarity edits, as MSRP's call "16 → 13 cents" a paraphrase. They are shown unless the model finds them very
 # likely a rewording (``show["stance"]``, fixed, not tuned); a detector's low note is not one of them.
-STANCE_RULES = ("numbers.", "dates.", "negation.", "opposites.", "modality.", "attribution.", "questions.",
-                "intensity.", "conditions.", "quotes.", "terms.loaded_term", "names.")
+STANCE_RULES = ("numbers.", "dates.day", "negation.", "opposites.", "modality.", "attribution.", "questions.",
+                "intensity.", "conditions.condition", "quotes.", "terms.loaded_term", "names.")
 _WORD_FAMILIES = frozenset({"words", "content", "terms"})
+_FORM_RULES = frozenset({"names.name", "names.spelling", "quotes.quotation_marks"})
 
 
 def policy_class(change: Change) -> str:
     """Which threshold of the policy judges ``change``: stance, passage, words or typed (the other findings)."""
     if change.kind is not ChangeKind.CHANGED:
         # A passage is judged by what it says: one that brings a quote, a figure or a name is news by definition.
-        return "stance" if (change.rule or "").startswith("passage.news_") else "passage"
+        # A question asked or dropped in an interview is news too.
+        return "stance" if (change.rule or "").startswith(("passage.news_", "passage.question_")) else "passage"
     rule = change.rule or ""
-    if change.severity is not Severity.LOW and rule.startswith(STANCE_RULES) and rule != "names.name":
-        return "stance"  # "names.name": a name dropped with nothing in its place, judged like other words
+    stance = any(rule.startswith(r) if r.endswith(".") else rule == r for r in STANCE_RULES)
+    # A figure, date, name or negation on one side only is the detector's medium note, not a contradiction;
+    # quotation marks around the same words and a name re-spelled are matters of form.
+    firm = change.severity is Severity.HIGH or (change.severity is Severity.MEDIUM
+                                                 and family(rule) not in HIGH_FAMILIES)
+    if stance and firm and rule not in _FORM_RULES:
+        return "stance"
     return "words" if family(change.rule) in _WORD_FAMILIES else "typed"
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
@@ -114,6 +121,11 @@ def _words(text: str | None) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text or "")]
 
 
+@functools.lru_cache(maxsize=512)  # a pure function of one text: the same sentence or document serves many changes
+def _keys(text: str) -> frozenset[str]:
+    return frozenset(word_key(w) for w in _words(text))
+
+
 def _content(words: list[str]) -> list[str]:
     stop = stopwords()
     return [w for w in words if w not in stop]
@@ -140,8 +152,7 @@ def features(cands: Sequence[Candidate], vectors: dict[str, np.ndarray]) -> np.n
         fam = family(c.rule) if c.kind is ChangeKind.CHANGED else "passage"
         wa, wb = _words(c.a_text), _words(c.b_text)
         ca, cb = _content(wa), _content(wb)
-        keys_a = {word_key(w) for w in _words(k.a_context)}
-        keys_b = {word_key(w) for w in _words(k.b_context)}
+        keys_a, keys_b = _keys(k.a_context), _keys(k.b_context)
         novel = [w for w in cb if word_key(w) not in keys_a] + [w for w in ca if word_key(w) not in keys_b]
         caps = [w for w in _WORD.findall((c.a_text or "") + " " + (c.b_text or ""))[1:] if w[0].isupper()
                 and word_key(w) not in (keys_a & keys_b)]
@@ -151,8 +162,8 @@ def features(cands: Sequence[Candidate], vectors: dict[str, np.ndarray]) -> np.n
         cos = float(va @ vb) if both and va is not None and vb is not None else -1.0
         char_sim = Indel.normalized_similarity(c.a_text or "", c.b_text or "") if both else 0.0
         allc = ca + cb
-        doc_a = {word_key(w) for w in _words(k.a_doc)} if k.a_doc is not None else keys_a
-        doc_b = {word_key(w) for w in _words(k.b_doc)} if k.b_doc is not None else keys_b
+        doc_a = _keys(k.a_doc) if k.a_doc is not None else keys_a
+        doc_b = _keys(k.b_doc) if k.b_doc is not None else keys_b
         novel_doc = [w for w in cb if word_key(w) not in doc_a] + [w for w in ca if word_key(w) not in doc_b]
         group_words = len(_words(k.a_context)) + len(_words(k.b_context)) if k.p_group >= 0 else 0
         rows.append([
@@ -187,9 +198,7 @@ class ChangeModel:
     """Boosted trees + Platt calibration over :data:`CHANGE_FEATURES`, and the thresholds of the policy.
 
     ``show``: P(meaning changed) at or above which a change of each :func:`policy_class` is shown;
-    ``high``: at or above which a shown change of a :data:`HIGH_FAMILIES` family, high by its detector, is high;
-    ``verdict``: the logistic calibration of a group's P(changed) (coefficients over
-    ``classify.verdict_inputs``, intercept).
+    ``high``: at or above which a shown change of a :data:`HIGH_FAMILIES` family, high by its detector, is high.
     """
 
     features: tuple[str, ...]
@@ -198,15 +207,12 @@ class ChangeModel:
     show: dict[str, float]
     high: float
     meta: dict[str, Any]
-    verdict: tuple[tuple[float, ...], float] | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ChangeModel:
-        v = d.get("verdict")
         return cls(tuple(d["features"]), Trees.from_dict(d["trees"], d["baseline"]),
                    (float(d["platt"][0]), float(d["platt"][1])), {k: float(v) for k, v in d["show"].items()},
-                   float(d["high"]), dict(d.get("meta", {})),
-                   (tuple(float(c) for c in v["coef"]), float(v["intercept"])) if v else None)
+                   float(d["high"]), dict(d.get("meta", {})))
 
     def p(self, x: np.ndarray) -> np.ndarray:
         if len(x) == 0:

@@ -214,8 +214,11 @@ def detect_intensity(ctx: Context) -> None:
     lists it, and otherwise reaches the change model through the words' lexical relation (a more specific verb).
     """
     deg = _intensifiers()
-    ia = [t for t in ctx.a if ctx.free_a(t.i) and t.low in deg and _beside_shared(ctx.a, ctx.wa.a2b, t.i)]
-    ib = [t for t in ctx.b if ctx.free_b(t.i) and t.low in deg and _beside_shared(ctx.b, ctx.wa.b2a, t.i)]
+    in_a, in_b = {t.low for t in ctx.a}, {t.low for t in ctx.b}  # "very" on both sides, moved: no change of force
+    ia = [t for t in ctx.a if ctx.free_a(t.i) and t.low in deg and t.low not in in_b
+          and _beside_shared(ctx.a, ctx.wa.a2b, t.i)]
+    ib = [t for t in ctx.b if ctx.free_b(t.i) and t.low in deg and t.low not in in_a
+          and _beside_shared(ctx.b, ctx.wa.b2a, t.i)]
     left = list(ib)
     for p in ia:
         q = next((q for q in left if any(p.i in s.a and q.i in s.b for s in ctx.wa.slots)), None)

@@ -43,7 +43,14 @@ def _clause(ctx: Context, span: tuple[int, int], side: str) -> None:
     for f in inside:
         ctx.findings.remove(f)
     a, b = (span, None) if side == "a" else (None, span)
-    ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, a, b, "clause", "one", 0.6))
+    toks = ctx.a if side == "a" else ctx.b
+    # A clause that opens with "if"/"unless" is a condition on the claim: dropping it makes the claim flat.
+    name = "conditional clause" if toks[span[0]].low in _CONDITIONAL else "clause"
+    ctx.add(Finding(Category.CONTENT, Severity.MEDIUM, a, b, name, "one", 0.6, direction=(1 if side == "a" else -1)
+                    if name != "clause" else 0))
+
+
+_CONDITIONAL = frozenset({"if", "unless", "provided"})
 
 
 def _hull(idx: tuple[int, ...], toks: tuple[Token, ...]) -> tuple[int, int]:

@@ -60,13 +60,17 @@ HIGH_FAMILIES = frozenset({"numbers", "dates", "names", "negation", "opposites"}
 # clarity edits, as MSRP's call "16 → 13 cents" a paraphrase. They are shown unless the model finds them very
 # likely a rewording (``show["stance"]``, fixed, not tuned); a detector's low note is not one of them.
 STANCE_RULES = ("numbers.", "dates.day", "negation.", "opposites.", "modality.", "attribution.", "questions.",
-                "intensity.", "conditions.condition", "quotes.", "terms.loaded_term", "names.")
+                "intensity.", "conditions.condition", "content.conditional_clause", "quotes.", "terms.loaded_term",
+                "names.")
 _WORD_FAMILIES = frozenset({"words", "content", "terms"})
 _FORM_RULES = frozenset({"names.name", "names.spelling", "quotes.quotation_marks"})
 
 
 def policy_class(change: Change) -> str:
-    """Which threshold of the policy judges ``change``: stance, passage, words or typed (the other findings)."""
+    """Which threshold of the policy judges ``change``: stance, passage, words, typed (the other findings), or
+    note (a detector's low note — a spelling, a rounded figure, "will" dropped — which is never shown above low)."""
+    if change.kind is ChangeKind.CHANGED and change.severity is Severity.LOW:
+        return "note"
     if change.kind is not ChangeKind.CHANGED:
         # A passage is judged by what it says: one that brings a quote, a figure or a name is news by definition.
         # A question asked or dropped in an interview is news too.
@@ -223,7 +227,7 @@ class ChangeModel:
         return 1.0 / (1.0 + np.exp(-(a * self.trees.raw(x) + b)))
 
     def threshold(self, change: Change) -> float:
-        return self.show[policy_class(change)]
+        return self.show.get(policy_class(change), 2.0)  # a class without a threshold ("note") is never shown
 
 
 @functools.cache
@@ -233,8 +237,8 @@ def load_change_model() -> ChangeModel:
 
 
 def severity(change: Change, p: float, model: ChangeModel) -> Severity:
-    """Severity from the probability and the kind: shown (medium, high for facts) at or above the family's
-    threshold, else low. A detector's low note (a spelling, a rounded figure) never rises above medium."""
+    """Severity from the probability and the kind: shown (medium, high for facts) at or above the threshold of
+    its :func:`policy_class`, else low. A detector's low note (a spelling, a rounded figure) stays low."""
     fam = family(change.rule) if change.kind is ChangeKind.CHANGED else "passage"
     if p < model.threshold(change):
         return Severity.LOW

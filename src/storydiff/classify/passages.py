@@ -20,8 +20,10 @@ from storydiff.model import Category, Change, ChangeKind, Segmentation, Sentence
 
 _FINAL_PUNCT = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
 _QUOTED = re.compile(r"[“«\"]([^”»\"]{12,})[”»\"]")
+# Number words that are a figure on their own ("three houses", "thousands of people"); "million" in "3 million"
+# goes with its digits.
 _NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-                          "hundred hundreds thousand thousands million millions billion billions".split())
+                          "hundreds thousands millions billions".split())
 _FIGURE = re.compile(r"\d+(?:[.,:]\d+)*%?")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
 _CREDIT = re.compile(r"(?i)^(?:\(?\s*(?:photo|image|picture|video|credit|file photo)s?\b[^.]{0,80}$)|"

@@ -39,7 +39,7 @@ from storydiff.classify.tokens import Token, align_words, tokenize
 from storydiff.embed import Encoder
 from storydiff.model import Change, ChangeKind, Span
 
-__all__ = ["ANTONYMS", "DETECTORS", "Detector", "find_changes", "find_directed", "rules"]
+__all__ = ["ANTONYMS", "DETECTORS", "Detector", "find_changes", "find_directed", "find_explained", "rules"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,20 +108,29 @@ def find_changes(a: str, b: str, *, encoder: Encoder | None = None) -> tuple[Cha
 def find_directed(a: str, b: str, *, encoder: Encoder | None = None) -> tuple[tuple[Change, int], ...]:
     """:func:`find_changes` with each change's direction of certainty or force from ``a`` to ``b``
     (+1 firmer or stronger in ``b``, −1 softer, 0 neither), which the change model reads."""
+    return find_explained(a, b, encoder=encoder)[0]
+
+
+def find_explained(a: str, b: str, *, encoder: Encoder | None = None
+                   ) -> tuple[tuple[tuple[Change, int], ...], tuple[Span, ...], tuple[Span, ...]]:
+    """:func:`find_directed`, and the words of ``a`` and of ``b`` the detectors explained without a change
+    ("Forty" / "40", "UN" / "United Nations"), as character spans: no other candidate should name them again."""
     if a == b:
-        return ()
+        return (), (), ()
     if encoder is None:
         encoder = _default_encoder()
     swap = b < a  # one canonical orientation makes swapping the inputs mirror the output exactly
     x, y = (b, a) if swap else (a, b)
-    findings, tx, ty = _detect(x, y, encoder)
+    findings, tx, ty, used_x, used_y = _detect(x, y, encoder)
     ta, tb = (ty, tx) if swap else (tx, ty)
+    ua, ub = (used_y, used_x) if swap else (used_x, used_y)
     if swap:
         findings = [f.mirrored() for f in findings]
     out = [(_render(f, a, b, ta, tb), f.direction) for f in findings]
     out.sort(key=lambda cd: (-cd[0].severity.rank, cd[0].a.start if cd[0].a else -1,
                              cd[0].b.start if cd[0].b else -1, cd[0].explanation))
-    return tuple(out)
+    return (tuple(out), tuple(Span(ta[i].start, ta[i].end) for i in sorted(ua)),
+            tuple(Span(tb[j].start, tb[j].end) for j in sorted(ub)))
 
 
 @functools.cache
@@ -131,13 +140,14 @@ def _default_encoder() -> Encoder:
     return get_encoder("wordllama")
 
 
-def _detect(x: str, y: str, encoder: Encoder | None) -> tuple[list[Finding], tuple[Token, ...], tuple[Token, ...]]:
+def _detect(x: str, y: str, encoder: Encoder | None
+            ) -> tuple[list[Finding], tuple[Token, ...], tuple[Token, ...], set[int], set[int]]:
     wa = align_words(tokenize(x), tokenize(y))
     ctx = Context(wa, encoder)
     for d in DETECTORS:
         ctx.detector = d.name
         d.run(ctx, x, y)
-    return ctx.findings, wa.a, wa.b
+    return ctx.findings, wa.a, wa.b, ctx.used_a, ctx.used_b
 
 
 def _render(f: Finding, a: str, b: str, ta: tuple[Token, ...], tb: tuple[Token, ...]) -> Change:

@@ -285,3 +285,28 @@ def test_json_names_the_rules_that_ran_and_each_changes_rule():
     assert d["options"]["rules"] == list(rules())
     assert "change_model.json" in d["options"]["components"]
     assert any(c.get("rule") == "dates.day" and c["severity"] != "low" for c in d["changes"])
+
+
+@pytest.mark.issue(13)
+def test_a_news_update_reads_as_passages_furniture_and_its_own_quotes():
+    a = ("CITY HALL — The council approved the new bridge on Monday.\n\n"
+         "“We will rebuild it by spring,” Mayor Ana Petrović said. “Nobody asked the residents,” said council "
+         "member Tomas Becker.\n\nWork starts in May.")
+    b = ("SIGN UP\n\nBe the first to know.\n\n"
+         "CITY HALL — The council approved the new bridge on Monday after a long debate.\n\n"
+         "“Nobody asked the residents at all,” Becker said. “We will rebuild it by spring,” said the mayor.\n\n"
+         "The project will cost 40 million euros, officials said. “It is the biggest project in a decade,” "
+         "Petrović said. The vote was 31 to 9.\n\nWork starts in May.\n\nPhoto: Anna Moreau / AP")
+    c = storydiff.compare(a, b)
+    quotes = {s.index: s.text for s in c.b.sentences if "“" in s.text}
+    for g in c.alignment.groups:  # each quote with its own counterpart, whoever speaks first
+        ta, tb = c.a.text_of(g.a), c.b.text_of(g.b)
+        for phrase in ("rebuild it by spring", "Nobody asked the residents"):
+            if phrase in ta:
+                assert phrase in tb, (ta, tb, quotes)
+    added = [x for x in c.changes if x.kind is ChangeKind.ADDED]
+    furniture = [x for x in added if x.category == Category.BOILERPLATE]
+    assert furniture and all(x.severity is Severity.LOW for x in furniture)
+    news = [x for x in added if x.rule == "passage.news_added"]
+    assert len(news) == 1 and news[0].severity.at_least(Severity.MEDIUM)
+    assert "a quote" in news[0].explanation and "40" in news[0].explanation

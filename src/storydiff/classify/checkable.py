@@ -134,7 +134,8 @@ def _spelled(value: int, lang: str | None, kind: str = "cardinal") -> str:
 
     try:
         return str(num2words(value, lang=lang or "en", to=kind)).casefold()
-    except (NotImplementedError, OverflowError, KeyError, TypeError, ValueError, AttributeError):
+    except (NotImplementedError, OverflowError, KeyError, TypeError, ValueError, AttributeError, IndexError):
+        # num2words raises what its language module happens to (Polish ordinal 0: IndexError): no word, then.
         return ""
 
 

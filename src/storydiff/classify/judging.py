@@ -34,7 +34,7 @@ from storydiff import resources
 from storydiff.classify.lexrel import relation
 from storydiff.classify.tokens import is_common, stopwords, word_key
 from storydiff.classify.verdict import Trees
-from storydiff.model import Change, ChangeKind, Severity
+from storydiff.model import Change, ChangeKind, Severity, Span
 
 CHANGE_MODEL = "change_model.json"
 
@@ -51,6 +51,7 @@ CHANGE_FEATURES: tuple[str, ...] = (
     "char_sim", "vec_cos", "common_share", "novel_doc", "novel_doc_share", "novel_doc_rare",
     *_RELATION_FLAGS,
     "p_group", "group_words", "share_of_group", "n_sentences", "is_question", "furniture", "edge_of_document",
+    "ctx_cos", "rest_cos", "rest_gain", "own_shift",
 )
 # Families whose findings are high by nature when shown: a contradiction of fact, not a matter of wording.
 HIGH_FAMILIES = frozenset({"numbers", "dates", "names", "negation", "opposites"})
@@ -153,6 +154,7 @@ def features(cands: Sequence[Candidate], vectors: dict[str, np.ndarray]) -> np.n
     rows = []
     for k in cands:
         c = k.change
+        ctx = _context_figures(k, vectors)
         fam = family(c.rule) if c.kind is ChangeKind.CHANGED else "passage"
         wa, wb = _words(c.a_text), _words(c.b_text)
         ca, cb = _content(wa), _content(wb)
@@ -183,17 +185,51 @@ def features(cands: Sequence[Candidate], vectors: dict[str, np.ndarray]) -> np.n
             *(_relations(ca, cb) if both else [0.0] * len(_RELATION_FLAGS)),
             float(k.p_group), float(group_words), (len(wa) + len(wb)) / max(group_words, 1) if group_words else 1.0,
             float(k.n_sentences), float(k.is_question), float(k.furniture), float(k.edge),
+            *ctx,
         ])
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(CHANGE_FEATURES))
 
 
+def _without(text: str, span: Span | None) -> str:
+    return text if span is None else text[: span.start] + text[span.end :]
+
+
+def _rests(k: Candidate) -> tuple[str, str, str, str] | None:
+    """The two sentences of a change inside an aligned group, and each without the change's words.
+
+    Only for the changes whose showing the model decides (word changes, typed findings): a change of fact or
+    stance ("will" → "will not") is one word in an otherwise equal sentence, which in the edits the model learns
+    from is mostly a fluency fix; its probability should come from what it is, not from how little else changed.
+    """
+    c = k.change
+    if c.kind is not ChangeKind.CHANGED or k.p_group < 0 or policy_class(c) not in ("words", "typed"):
+        return None
+    return k.a_context, k.b_context, _without(k.a_context, c.a), _without(k.b_context, c.b)
+
+
+def _context_figures(k: Candidate, vectors: dict[str, np.ndarray]) -> list[float]:
+    """How the change sits in its sentences (word vectors): the sentences' cosine, the cosine of what is left of
+    them without the change's words, the gain (how much of the difference is this change), and how far taking
+    the change's words out moves its own sentence (how much of the sentence they carry)."""
+    r = _rests(k)
+    if r is None or any(t not in vectors for t in r):
+        return [-1.0, -1.0, 0.0, 0.0]
+    va, vb, ra, rb = (vectors[t] for t in r)
+    ctx, rest = float(va @ vb), float(ra @ rb)
+    return [ctx, rest, rest - ctx, max(1.0 - float(va @ ra), 1.0 - float(vb @ rb))]
+
+
 def side_texts(cands: Sequence[Candidate]) -> list[str]:
-    """The texts whose vectors :func:`features` needs (both sides of two-sided changes)."""
+    """The texts whose vectors :func:`features` needs: both sides of two-sided changes, and the sentences of a
+    change inside a group with and without its words."""
     out = []
     for k in cands:
         c = k.change
         if c.a_text is not None and c.b_text is not None:
             out += [c.a_text, c.b_text]
+        r = _rests(k)
+        if r is not None:
+            out += list(r)
     return list(dict.fromkeys(out))
 
 

@@ -1,0 +1,175 @@
+"""Who copied whom inside each cluster: its members collated, the stemma stored.
+
+Clustering costs milliseconds a document; collating a cluster costs a pairwise
+alignment per member and a judgement of every differing reading (about a
+second for a cluster of eight 550-word documents, docs/corpus.md). So the
+stemma is a step of its own, run when a user asks for it (``corpus stemma``,
+``corpus cluster --stemma``), for clusters of 2 to 50 members (collate's
+limit), and stored: ``stemmas`` and ``stemma_edges`` in the store, keyed by
+the cluster's members (:func:`storydiff.corpus.store.members_key`), so a
+stemma is computed once and stays valid while a rerun of ``corpus cluster``
+gives the cluster the same members. Once stored, the stemma decides the
+cluster's origin (:func:`storydiff.corpus.origin.cluster_origin`).
+
+The collation itself is storydiff.collate's, called through its public
+function :func:`storydiff.collate`, with the members' stored dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from storydiff.corpus import store
+from storydiff.corpus.origin import cluster_origin
+from storydiff.corpus.progress import Reporter
+from storydiff.corpus.results import read_clusters
+from storydiff.errors import CorpusError, OptionError, StorydiffError
+
+#: collate takes 2 to 50 versions; larger clusters keep their date-based origin
+MAX_MEMBERS = 50
+#: the method stored beside each stemma (the collation's own name for its inference)
+METHOD = "storydiff.collate (stemma)"
+
+
+@dataclass(frozen=True, slots=True)
+class StemmaSummary:
+    """What one ``stemmas`` run did.
+
+    Attributes:
+        computed: clusters collated in this run.
+        reused: clusters whose stemma was already stored for the same members.
+        too_large: clusters above ``max_members``, left with their date-based origin.
+        failed: clusters the collation refused (each in ``problems``).
+        origins: clusters (computed or reused) whose stemma names an origin.
+        seconds: wall time of the whole run; ``collating`` the part spent collating.
+        problems: ``(cluster id, message)`` of each failure.
+    """
+
+    computed: int
+    reused: int
+    too_large: int
+    failed: int
+    origins: int
+    seconds: float
+    collating: float
+    problems: tuple[tuple[str, str], ...] = field(default=())
+
+
+def compute_stemmas(store_path: str, *, clusters: Sequence[str] | None = None, max_members: int = MAX_MEMBERS,
+                    recompute: bool = False, reporter: Reporter | None = None) -> StemmaSummary:
+    """Collate the members of each cluster and store its stemma; the stemma then decides the origin.
+
+    Args:
+        store_path: the store, after ``corpus cluster``.
+        clusters: cluster ids to do (default: every cluster of 2 to ``max_members`` members).
+        max_members: the largest cluster collated (at most 50).
+        recompute: collate again even when a stemma is stored for the same members.
+        reporter: progress reporting (silent by default).
+
+    Returns:
+        A :class:`StemmaSummary`.
+
+    Raises:
+        CorpusError: no clusters yet, or an unknown cluster id.
+        OptionError: ``max_members`` outside 2..50.
+    """
+    if not 2 <= max_members <= MAX_MEMBERS:
+        raise OptionError(f"max_members must be between 2 and {MAX_MEMBERS} (collate's limit; got {max_members})")
+    reporter = reporter or Reporter()
+    start = time.perf_counter()
+    todo, too_large = _select(store_path, clusters, max_members)
+    computed = reused = failed = origins = 0
+    collating = 0.0
+    problems: list[tuple[str, str]] = []
+    with store.session(store_path) as con:
+        stored = {r[0]: r[1] for r in con.execute("SELECT members_key, origin FROM stemmas").fetchall()}
+        with reporter.task("collating clusters", len(todo)) as advance:
+            for cid, members in todo:
+                key = store.members_key(members)
+                if key in stored and not recompute:
+                    reused += 1
+                    origins += stored[key] is not None
+                    advance(1)
+                    continue
+                docs = store.load_documents(con, store_path, members)
+                t0 = time.perf_counter()
+                try:
+                    row, edges = stemma_rows(cid, docs)
+                except StorydiffError as e:  # a member the collation cannot take (e.g. too large)
+                    failed += 1
+                    problems.append((cid, str(e)))
+                    reporter.problem(cid, str(e))
+                    advance(1)
+                    continue
+                collating += time.perf_counter() - t0
+                _write(con, key, row, edges, time.perf_counter() - t0)
+                computed += 1
+                origins += row["origin"] is not None
+                advance(1)
+        con.execute("BEGIN TRANSACTION")
+        store.apply_stemmas(con)
+        con.execute("COMMIT")
+    return StemmaSummary(computed, reused, too_large, failed, origins, time.perf_counter() - start, collating,
+                         tuple(problems))
+
+
+def _select(store_path: str, wanted: Sequence[str] | None,
+            max_members: int) -> tuple[list[tuple[str, tuple[str, ...]]], int]:
+    found = read_clusters(store_path, evidence=False)
+    if not found.clustered:
+        raise CorpusError(f"no clusters yet: run `storydiff corpus cluster {store_path}` first")
+    by_id = {c.id: c for c in found}
+    if wanted:
+        unknown = [w for w in wanted if w not in by_id]
+        if unknown:
+            raise CorpusError(f"no cluster {unknown[0]!r} in {store_path!r}; list them with "
+                              "`storydiff corpus clusters STORE`")
+        chosen = [by_id[w] for w in dict.fromkeys(wanted)]
+    else:
+        chosen = list(found)
+    todo = [(c.id, c.members) for c in chosen if len(c.members) <= max_members]
+    return todo, len(chosen) - len(todo)
+
+
+def stemma_rows(cluster_id: str, docs: Sequence[Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Collate one cluster's documents: its ``stemmas`` row and ``stemma_edges`` rows (pure, no store)."""
+    import storydiff
+
+    ids = [d.id for d in docs]
+    dates = {d.id: d.date for d in docs if d.date}
+    stemma = storydiff.stemma_of(list(docs), dates=dates)
+    root, why = stemma.origin(tuple(ids))
+    sourceless = (set(stemma.roots) | set(stemma.unrelated)) - set(stemma.hypothetical)
+    origin, reason = cluster_origin(ids, [d.date for d in docs], stemma=(root, why), stemma_roots=sourceless)
+    row = {"cluster_id": cluster_id, "members": len(ids), "origin": origin, "origin_reason": reason,
+           "roots": json.dumps(list(stemma.roots)), "hypothetical": json.dumps(list(stemma.hypothetical)),
+           "unrelated": json.dumps(list(stemma.unrelated))}
+    edges = [{"source": e.source, "copy": e.copy, "kind": e.kind, "confidence": float(e.confidence),
+              "decided_by": json.dumps(list(e.decided_by)), "evidence": json.dumps(dict(e.evidence), default=str),
+              "changes": json.dumps(dict(e.changes), ensure_ascii=False, default=str)} for e in stemma.edges]
+    return row, edges
+
+
+def _write(con: Any, key: str, row: dict[str, Any], edges: list[dict[str, Any]], seconds: float) -> None:
+    # one transaction per cluster: an interrupted run keeps every stemma it finished
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM stemmas WHERE members_key = ?", [key])
+        con.execute("DELETE FROM stemma_edges WHERE members_key = ?", [key])
+        con.execute("INSERT INTO stemmas VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [key, row["cluster_id"], row["members"], row["origin"], row["origin_reason"], row["roots"],
+                     row["hypothetical"], row["unrelated"], METHOD, seconds, now])
+        if edges:
+            con.executemany("INSERT INTO stemma_edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [[key, e["source"], e["copy"], e["kind"], e["confidence"], e["decided_by"],
+                              e["evidence"], e["changes"]] for e in edges])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -61,18 +61,24 @@ def iterater() -> tuple[list[dict], dict[str, str]]:
     return [{"id": d["id"], "text": d["text"]} for d in docs], origin
 
 
-def score(clusters: list, origin: dict[str, str]) -> dict[str, object]:
-    """Of the clusters holding their gold origin: how many name it, name another member, name none."""
-    named = right = scored = 0
+def score(clusters: list, origin: dict[str, str], text: dict[str, str]) -> dict[str, object]:
+    """Of the clusters holding their gold origin: how many name it, name another member, name none.
+
+    ``same_text``: named origins that are not the gold one but have its very text (an exact copy:
+    no evidence can tell them apart).
+    """
+    named = right = same = scored = 0
     for c in clusters:
         gold = {origin.get(m) for m in c.members} - {None}
         if len(gold) != 1 or next(iter(gold)) not in c.members:
             continue
+        g = next(iter(gold))
         scored += 1
         named += c.origin is not None
-        right += c.origin == next(iter(gold))
-    return {"clusters_scored": scored, "origin_named": named, "origin_right": right,
-            "origin_wrong": named - right, "precision": round(right / max(named, 1), 4),
+        right += c.origin == g
+        same += c.origin is not None and c.origin != g and text[c.origin] == text[g]
+    return {"clusters_scored": scored, "origin_named": named, "origin_right": right, "same_text": same,
+            "origin_wrong": named - right - same, "precision": round(right / max(named, 1), 4),
             "recall": round(right / max(scored, 1), 4)}
 
 
@@ -104,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         secs = time.perf_counter() - t0
         load1 = os.getloadavg()
         after = read_clusters(db, evidence=True)
+    text = {d["id"]: d["text"] for d in docs}
     ids = set(chosen) if chosen else {c.id for c in after if c.stemma is not None}
     sizes = [len(c.members) for c in after if c.id in ids]
     result = {
@@ -113,8 +120,8 @@ def main(argv: list[str] | None = None) -> None:
         "seconds_per_cluster": round(secs / max(s.computed, 1), 3),
         "seconds_per_member": round(secs / max(sum(sizes), 1), 3),
         "cluster_seconds": round(summary.seconds.get("total", 0.0), 1),
-        "origin_by_dates": score([c for c in before if c.id in ids], origin),
-        "origin_by_stemma": score([c for c in after if c.id in ids], origin),
+        "origin_by_dates": score([c for c in before if c.id in ids], origin, text),
+        "origin_by_stemma": score([c for c in after if c.id in ids], origin, text),
         "reasons_without_origin": _reasons([c for c in after if c.id in ids and c.origin is None]),
         "load_before": [round(x, 2) for x in load0], "load_after": [round(x, 2) for x in load1],
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

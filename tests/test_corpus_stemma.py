@@ -141,14 +141,22 @@ def test_stemma_refuses_bad_arguments(store, tmp_path):
         stemmas(str(tmp_path / "e.db"))
 
 
-@pytest.mark.parametrize("stemma,roots,dates,expected", [
-    (("b", "root of the stemma"), (), [None, None], ("b", "root of the stemma")),
-    ((None, "the versions form 2 unrelated families"), ("a", "c"), ["2024-01-01", "2024-02-01"],
-     ("a", "earliest date (2024-01-01), and no source of it in the stemma (the versions form 2 unrelated families)")),
-    ((None, "the versions form 2 unrelated families"), ("c",), ["2024-01-01", "2024-02-01"],
-     (None, "stemma: the versions form 2 unrelated families; the earliest dated, a, is a copy in it")),
-    ((None, "the common source is lost (a hypothetical version)"), (), [None, "2024-02-01"],
+FAMILIES = "the versions form 2 unrelated families"
+
+
+@pytest.mark.parametrize("dates,stemma,roots,main,expected", [
+    ([None, None, None], ("b", "root of the stemma"), (), None, ("b", "root of the stemma")),
+    # no deciding dates: the family holding most members names its root
+    ([None, None, None], (None, FAMILIES), ("a", "c"), ("a", 2),
+     ("a", "root of the stemma's main family (2 of 3 versions; the others share no copied wording with it)")),
+    # the dates decide, and the stemma gives that member no source
+    (["2024-01-01", "2024-02-01", "2024-03-01"], (None, FAMILIES), ("a", "c"), ("c", 2),
+     ("a", f"earliest date (2024-01-01), and no source of it in the stemma ({FAMILIES})")),
+    # the dates and the stemma disagree: no origin
+    (["2024-01-01", "2024-02-01", "2024-03-01"], (None, FAMILIES), ("c",), ("c", 2),
+     (None, f"stemma: {FAMILIES}; the earliest dated, a, is a copy in it")),
+    ([None, "2024-02-01", None], (None, "the common source is lost (a hypothetical version)"), (), None,
      (None, "stemma: the common source is lost (a hypothetical version)")),
 ])
-def test_cluster_origin_weighs_the_stemma_before_the_dates(stemma, roots, dates, expected):
-    assert cluster_origin(["a", "b"], dates, stemma=stemma, stemma_roots=roots) == expected
+def test_cluster_origin_weighs_the_stemma_before_the_dates(dates, stemma, roots, main, expected):
+    assert cluster_origin(["a", "b", "c"], dates, stemma=stemma, stemma_roots=roots, stemma_main=main) == expected

@@ -28,7 +28,8 @@ def parse_date(value: str | None) -> dt.datetime | None:
 
 
 def cluster_origin(ids: Sequence[str], dates: Sequence[str | None], *, stemma: tuple[str | None, str] | None = None,
-                   stemma_roots: Collection[str] = ()) -> tuple[str | None, str]:
+                   stemma_roots: Collection[str] = (),
+                   stemma_main: tuple[str, int] | None = None) -> tuple[str | None, str]:
     """``(origin id or None, reason)`` of one cluster.
 
     Args:
@@ -36,14 +37,18 @@ def cluster_origin(ids: Sequence[str], dates: Sequence[str | None], *, stemma: t
         stemma: ``Stemma.origin()`` of the members' collation, when one was made: ``(root, reason)``,
             the root ``None`` when the stemma names none (unrelated families, a lost source, an
             uncertain direction).
-        stemma_roots: the extant members the stemma gives no source: each family's root and each
-            version it links to no other.
+        stemma_roots: the extant members the stemma gives no source it is sure of (no edge into them
+            at confidence 0.6 or more): each family's root, each version it links to no other, and a
+            member it leaves undecided against an identical copy.
+        stemma_main: ``(root, size)`` of the stemma's family that holds more than half of the members,
+            when it has an extant, confidently oriented root.
 
     Returns:
         With a stemma: its root and ``"root of the stemma"``. When it names none, the earliest-dated
         member if the dates decide and the stemma agrees (that member has no source in it: a cluster
-        holding a re-translation, which the stemma leaves unrelated, still has its origin); else
-        ``None`` and ``"stemma: <why not>"``. Without a stemma: the earliest member and
+        holding a re-translation, which the stemma leaves unrelated, still has its origin); without
+        deciding dates, the root of the family holding most members; else ``None`` and
+        ``"stemma: <why not>"``. Without a stemma: the earliest member and
         ``"earliest date (…)"`` when every member is dated; ``None`` and the reason when a member has
         no date (it may be the oldest) or two share the earliest date.
 
@@ -63,6 +68,10 @@ def cluster_origin(ids: Sequence[str], dates: Sequence[str | None], *, stemma: t
         return by_date, f"{date_reason}, and no source of it in the stemma ({why})"
     if by_date is not None:
         return None, f"stemma: {why}; the earliest dated, {by_date}, is a copy in it"
+    if stemma_main is not None:
+        main, size = stemma_main
+        return main, (f"root of the stemma's main family ({size} of {len(ids)} versions; the others share "
+                      "no copied wording with it)")
     return None, f"stemma: {why}"
 
 

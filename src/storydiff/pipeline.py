@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
-from storydiff.embed import MemoEncoder, describe, get_encoder
+from storydiff.embed import MULTILINGUAL_ENGINES, MemoEncoder, describe, get_encoder
 from storydiff.errors import InputError
+from storydiff.language import detect_language, needs_crosslingual
 from storydiff.model import Comparison, Document, PairJudgement, Segmentation
 from storydiff.options import Options
 
@@ -39,9 +41,12 @@ def as_segmentation(source: Source, *, options: Options, name: str | None = None
     from storydiff.segment import segment
 
     if isinstance(source, Segmentation):
+        if source.document.language is None:
+            doc = with_language(source.document)
+            return Segmentation(doc, source.sentences, source.paragraphs) if doc.language else source
         return source
     if isinstance(source, Document):
-        return segment(source)
+        return segment(with_language(source))
     if isinstance(source, (bytes, os.PathLike)):
         return segment(read.load(source, name=name, max_bytes=options.max_bytes))
     if isinstance(source, str):
@@ -53,6 +58,24 @@ def as_segmentation(source: Source, *, options: Options, name: str | None = None
             )
         return segment(read.from_text(source, name=name))
     raise TypeError(f"cannot compare a {type(source).__name__}: expected str, os.PathLike, bytes or Document")
+
+
+def with_language(doc: Document) -> Document:
+    """``doc`` with its language detected, if it was not known (a Document made by hand)."""
+    if doc.language is not None:
+        return doc
+    return replace(doc, language=detect_language(doc.text))
+
+
+def engine_for(options: Options, lang_a: str | None, lang_b: str | None) -> Options:
+    """The options with a multilingual engine when a side is not in English.
+
+    English-only engines (wordllama, minilm) cannot align a translation or
+    non-English text; the engine actually used is what the report records.
+    """
+    if options.engine in MULTILINGUAL_ENGINES or not needs_crosslingual(lang_a, lang_b):
+        return options
+    return replace(options, engine=MULTILINGUAL_ENGINES[0])
 
 
 def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: Any) -> Comparison:
@@ -88,16 +111,32 @@ def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: A
     opts = Options.from_kwargs(options, **kwargs)
     sa = as_segmentation(a, options=opts)
     sb = as_segmentation(b, options=opts)
+    opts = engine_for(opts, sa.document.language, sb.document.language)
     encoder = MemoEncoder(get_encoder(opts.engine))
     alignment = align(sa, sb, options=opts, encoder=encoder)
     judgements, changes = classify(sa, sb, alignment, encoder=encoder)
-    return Comparison(sa, sb, alignment, judgements, changes, opts, provenance(opts.engine))
+    languages = (sa.document.language, sb.document.language)
+    return Comparison(sa, sb, alignment, judgements, changes, opts, provenance(opts.engine, languages))
 
 
-def provenance(engine: str) -> dict[str, Any]:
-    """Which models and word lists a comparison with ``engine`` rests on: names, versions, content hashes."""
+def provenance(engine: str, languages: tuple[str | None, str | None] = ("en", "en")) -> dict[str, Any]:
+    """Which models and word lists a comparison with ``engine`` rests on: names, versions, content hashes.
+
+    A pair with a side not in English is judged by the cross-lingual checks, whose word lists are
+    ``data/language_cues.json`` beside number words, month names and transliteration from packages.
+    """
     from storydiff.classify import components
 
+    if needs_crosslingual(*languages):
+        from storydiff.classify.crosslingual import components as crosslingual_components
+
+        parts = crosslingual_components()
+        rule = next(iter(parts))
+        return {
+            "aligner": f"storydiff.align with {describe(engine)}",
+            "classifier": rule,
+            "components": {k: v for k, v in parts.items() if k != rule},
+        }
     parts = components(engine)
     model = next(iter(parts))
     return {
@@ -120,4 +159,10 @@ def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwarg
     from storydiff.classify import judge
 
     opts = Options.from_kwargs(options, **kwargs)
+    lang_a, lang_b = detect_language(a), detect_language(b)
+    if needs_crosslingual(lang_a, lang_b):
+        from storydiff.classify.crosslingual import judge_across
+
+        opts = engine_for(opts, lang_a, lang_b)
+        return judge_across([(a, b)], lang_a, lang_b, encoder=get_encoder(opts.engine))[0]
     return judge(a, b, encoder=get_encoder(opts.engine))

@@ -130,6 +130,11 @@ def test_cli_stemma_clusters_and_show(store, tmp_path):
     res = runner.invoke(cli, ["corpus", "stemma", str(db), "--cluster", "c999"])
     assert res.exit_code != 0 and "no cluster 'c999'" in str(res.exception)
 
+    # cluster --stemma: the run, then every cluster's stemma (the one stored above is reused)
+    res = runner.invoke(cli, ["corpus", "cluster", str(db), "--stemma", "-q"])
+    assert res.exit_code == 0, res.output
+    assert all(c.stemma is not None for c in read_clusters(str(db)))
+
 
 def test_stemma_refuses_bad_arguments(store, tmp_path):
     with pytest.raises(OptionError, match="between 2 and 50"):

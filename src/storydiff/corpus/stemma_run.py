@@ -38,8 +38,8 @@ DIRECTION_MIN_CONFIDENCE = 0.6
 #: every edge out of it is at least this sure (identical copies give 0.5-0.67 either way: on the planted
 #: corpus a looser bar named an exact copy of the base instead of the base in 5 of 8 such clusters)
 MAIN_FAMILY_MIN_CONFIDENCE = 0.9
-#: the method stored beside each stemma (the collation's own name for its inference)
-METHOD = "storydiff.collate (stemma)"
+#: the method stored beside a stemma whose notes do not name one
+METHOD = "storydiff.collate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +156,8 @@ def stemma_rows(cluster_id: str, docs: Sequence[Any]) -> tuple[dict[str, Any], l
                                     stemma_main=None if root else _main_family(stemma, ids))
     row = {"cluster_id": cluster_id, "members": len(ids), "origin": origin, "origin_reason": reason,
            "roots": json.dumps(list(stemma.roots)), "hypothetical": json.dumps(list(stemma.hypothetical)),
-           "unrelated": json.dumps(list(stemma.unrelated))}
+           "unrelated": json.dumps(list(stemma.unrelated)),
+           "method": str(stemma.notes.get("method", METHOD)) if stemma.notes else METHOD}
     edges = [{"source": e.source, "copy": e.copy, "kind": e.kind, "confidence": float(e.confidence),
               "decided_by": json.dumps(list(e.decided_by)), "evidence": json.dumps(dict(e.evidence), default=str),
               "changes": json.dumps(dict(e.changes), ensure_ascii=False, default=str)} for e in stemma.edges]
@@ -187,7 +188,7 @@ def _write(con: Any, key: str, row: dict[str, Any], edges: list[dict[str, Any]],
         con.execute("DELETE FROM stemma_edges WHERE members_key = ?", [key])
         con.execute("INSERT INTO stemmas VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [key, row["cluster_id"], row["members"], row["origin"], row["origin_reason"], row["roots"],
-                     row["hypothetical"], row["unrelated"], METHOD, seconds, now])
+                     row["hypothetical"], row["unrelated"], row["method"], seconds, now])
         if edges:
             con.executemany("INSERT INTO stemma_edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                             [[key, e["source"], e["copy"], e["kind"], e["confidence"], e["decided_by"],

@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     src.add_argument("--iterater", action="store_true")
     ap.add_argument("--no-dates", action="store_true", help="planted: drop the dates")
     ap.add_argument("--limit", type=int, default=None, help="collate only the first N clusters (largest first)")
+    ap.add_argument("--workers", type=int, default=1, help="processes collating clusters")
     ap.add_argument("--tag", default="")
     args = ap.parse_args(argv)
 
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         chosen = [c.id for c in before if len(c.members) <= 50][: args.limit] if args.limit else None
         load0 = os.getloadavg()
         t0 = time.perf_counter()
-        s = stemmas(db, clusters=chosen)
+        s = stemmas(db, clusters=chosen, workers=args.workers)
         secs = time.perf_counter() - t0
         load1 = os.getloadavg()
         after = read_clusters(db, evidence=True)
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [len(c.members) for c in after if c.id in ids]
     result = {
         "command": command_line(), "corpus": name, "documents": len(docs), "clusters": summary.clusters,
-        "collated": s.computed, "failed": s.failed, "members_collated": sum(sizes),
+        "workers": args.workers, "collated": s.computed, "failed": s.failed, "members_collated": sum(sizes),
         "seconds": round(secs, 1), "seconds_collating": round(s.collating, 1),
         "seconds_per_cluster": round(secs / max(s.computed, 1), 3),
         "seconds_per_member": round(secs / max(sum(sizes), 1), 3),
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     print(json.dumps(result, indent=2))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"corpus_stemma_{name}{args.tag}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"corpus_stemma_{name}{'_w%d' % args.workers if args.workers > 1 else ''}{args.tag}.json").write_text(json.dumps(result, indent=2) + "\n")
 
 
 def _reasons(clusters: list) -> dict[str, int]:

@@ -152,7 +152,7 @@ def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, 
                         ("documents in clusters", s.clustered_documents), ("largest cluster", largest),
                         ("seconds", f"{s.seconds['total']:.1f}")])
     if stemma:
-        _run_stemmas(store, None, 50, False, quiet)
+        _run_stemmas(store, None, 50, False, workers, quiet)
 
 
 @corpus.command("stemma")
@@ -164,8 +164,10 @@ def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, 
               help="Largest cluster collated (collate takes at most 50 versions); larger ones keep their "
                    "date-based origin.")
 @click.option("--recompute", is_flag=True, help="Collate again even where a stemma is stored for the same members.")
+@_workers_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary.")
-def stemma_cmd(store: str, cluster_ids: tuple[str, ...], max_members: int, recompute: bool, quiet: bool) -> None:
+def stemma_cmd(store: str, cluster_ids: tuple[str, ...], max_members: int, recompute: bool, workers: int,
+               quiet: bool) -> None:
     """Collate the members of each cluster and store who copied whom (the stemma).
 
     The stemma then names each cluster's origin (its root, when the evidence
@@ -178,15 +180,16 @@ def stemma_cmd(store: str, cluster_ids: tuple[str, ...], max_members: int, recom
 
         storydiff corpus stemma corpus.db --cluster c0042
     """
-    _run_stemmas(store, cluster_ids or None, max_members, recompute, quiet)
+    _run_stemmas(store, cluster_ids or None, max_members, recompute, workers, quiet)
 
 
-def _run_stemmas(store: str, cluster_ids: Any, max_members: int, recompute: bool, quiet: bool) -> None:
+def _run_stemmas(store: str, cluster_ids: Any, max_members: int, recompute: bool, workers: int, quiet: bool) -> None:
     from storydiff.corpus.api import stemmas
     from storydiff.corpus.progress import RichReporter
 
     with RichReporter(quiet=quiet) as reporter:
-        s = stemmas(store, clusters=cluster_ids, max_members=max_members, recompute=recompute, reporter=reporter)
+        s = stemmas(store, clusters=cluster_ids, max_members=max_members, recompute=recompute, workers=workers,
+                    reporter=reporter)
     if not quiet:
         _summary_table([("clusters collated", s.computed), ("stemma already stored", s.reused),
                         (f"larger than {max_members} (not collated)", s.too_large), ("failed", s.failed),

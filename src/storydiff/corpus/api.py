@@ -126,7 +126,7 @@ def reuse(store_path: str, *, min_words: int = 30, engine: str = "embedded", con
 
 
 def stemmas(store_path: str, *, clusters: Sequence[str] | None = None, max_members: int = MAX_MEMBERS,
-            recompute: bool = False, reporter: Reporter | None = None) -> StemmaSummary:
+            recompute: bool = False, workers: int = 1, reporter: Reporter | None = None) -> StemmaSummary:
     """Who copied whom inside each cluster: collate its members, store the stemma, let it name the origin.
 
     Collating costs far more than clustering (docs/corpus.md gives the figures), so it is a step of
@@ -139,6 +139,7 @@ def stemmas(store_path: str, *, clusters: Sequence[str] | None = None, max_membe
         clusters: cluster ids (default: every cluster of 2 to ``max_members`` members).
         max_members: the largest cluster collated (collate takes at most 50 versions).
         recompute: collate again even when a stemma is stored for the same members.
+        workers: processes collating clusters side by side.
         reporter: progress reporting (silent by default).
 
     Returns:
@@ -149,4 +150,4 @@ def stemmas(store_path: str, *, clusters: Sequence[str] | None = None, max_membe
         CorpusError: no clusters yet, or an unknown cluster id.
     """
     return compute_stemmas(store_path, clusters=clusters, max_members=max_members, recompute=recompute,
-                           reporter=reporter)
+                           workers=workers, reporter=reporter)

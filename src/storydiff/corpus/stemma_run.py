@@ -17,15 +17,17 @@ function :func:`storydiff.collate`, with the members' stored dates.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from storydiff.corpus import store
 from storydiff.corpus.origin import cluster_origin
+from storydiff.corpus.parallel import pool
 from storydiff.corpus.progress import Reporter
 from storydiff.corpus.results import read_clusters
 from storydiff.errors import CorpusError, OptionError, StorydiffError
@@ -66,8 +68,17 @@ class StemmaSummary:
     problems: tuple[tuple[str, str], ...] = field(default=())
 
 
+@dataclass
+class _Counts:
+    computed: int = 0
+    reused: int = 0
+    origins: int = 0
+    collating: float = 0.0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
 def compute_stemmas(store_path: str, *, clusters: Sequence[str] | None = None, max_members: int = MAX_MEMBERS,
-                    recompute: bool = False, reporter: Reporter | None = None) -> StemmaSummary:
+                    recompute: bool = False, workers: int = 1, reporter: Reporter | None = None) -> StemmaSummary:
     """Collate the members of each cluster and store its stemma; the stemma then decides the origin.
 
     Args:
@@ -75,6 +86,7 @@ def compute_stemmas(store_path: str, *, clusters: Sequence[str] | None = None, m
         clusters: cluster ids to do (default: every cluster of 2 to ``max_members`` members).
         max_members: the largest cluster collated (at most 50).
         recompute: collate again even when a stemma is stored for the same members.
+        workers: processes collating clusters side by side (each loads the models once).
         reporter: progress reporting (silent by default).
 
     Returns:
@@ -88,40 +100,80 @@ def compute_stemmas(store_path: str, *, clusters: Sequence[str] | None = None, m
         raise OptionError(f"max_members must be between 2 and {MAX_MEMBERS} (collate's limit; got {max_members})")
     reporter = reporter or Reporter()
     start = time.perf_counter()
-    todo, too_large = _select(store_path, clusters, max_members)
-    computed = reused = failed = origins = 0
-    collating = 0.0
-    problems: list[tuple[str, str]] = []
+    n = _Counts()
+    # the pool starts before the store is opened: forked workers share no open file or DuckDB thread
+    with pool(workers) as executor:
+        todo, too_large = _select(store_path, clusters, max_members)
+        _run(store_path, todo, recompute, workers, executor, reporter, n)
+    return StemmaSummary(n.computed, n.reused, too_large, len(n.problems), n.origins, time.perf_counter() - start,
+                         n.collating, tuple(n.problems))
+
+
+def _run(store_path: str, todo: list[tuple[str, tuple[str, ...]]], recompute: bool, workers: int, executor: Any,
+         reporter: Reporter, n: _Counts) -> None:
     with store.session(store_path) as con:
         stored = {r[0]: r[1] for r in con.execute("SELECT members_key, origin FROM stemmas").fetchall()}
         with reporter.task("collating clusters", len(todo)) as advance:
+            fresh = []
             for cid, members in todo:
                 key = store.members_key(members)
                 if key in stored and not recompute:
-                    reused += 1
-                    origins += stored[key] is not None
+                    n.reused += 1
+                    n.origins += stored[key] is not None
                     advance(1)
-                    continue
-                docs = store.load_documents(con, store_path, members)
-                t0 = time.perf_counter()
-                try:
-                    row, edges = stemma_rows(cid, docs)
-                except StorydiffError as e:  # a member the collation cannot take (e.g. too large)
-                    failed += 1
-                    problems.append((cid, str(e)))
-                    reporter.problem(cid, str(e))
-                    advance(1)
-                    continue
-                collating += time.perf_counter() - t0
-                _write(con, key, row, edges, time.perf_counter() - t0)
-                computed += 1
-                origins += row["origin"] is not None
+                else:
+                    fresh.append((cid, key, members))
+            jobs = ((cid, _rows(con, store_path, members)) for cid, _, members in fresh)
+            results = _ordered(executor, jobs, ahead=4 * workers)
+            for (cid, key, _), (done, problem, secs) in zip(fresh, results):
+                if done is None:  # a member the collation cannot take (e.g. too large)
+                    n.problems.append((cid, problem))
+                    reporter.problem(cid, problem)
+                else:
+                    _write(con, key, *done, secs)
+                    n.computed += 1
+                    n.collating += secs
+                    n.origins += done[0]["origin"] is not None
                 advance(1)
         con.execute("BEGIN TRANSACTION")
         store.apply_stemmas(con)
         con.execute("COMMIT")
-    return StemmaSummary(computed, reused, too_large, failed, origins, time.perf_counter() - start, collating,
-                         tuple(problems))
+
+
+def _ordered(executor: Any, jobs: Iterator[Any], *, ahead: int) -> Iterator[Any]:
+    """:func:`_collate` of each job, in order, with at most ``ahead`` clusters' texts in flight."""
+    if executor is None:
+        yield from map(_collate, jobs)
+        return
+    window: collections.deque[Any] = collections.deque()
+    for job in jobs:
+        window.append(executor.submit(_collate, job))
+        if len(window) >= ahead:
+            yield window.popleft().result()
+    while window:
+        yield window.popleft().result()
+
+
+def _rows(con: Any, store_path: str, members: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The members as plain tuples (a Document's read-only meta does not pickle to a worker)."""
+    return [(d.id, d.text, d.source, d.date, d.title, dict(d.meta))
+            for d in store.load_documents(con, store_path, members)]
+
+
+def _collate(job: tuple[str, list[tuple[Any, ...]]]) -> tuple[Any, str | None, float]:
+    """``((row, edges), None, seconds)`` of one cluster, or ``(None, problem, 0)`` (runs in a worker)."""
+    from types import MappingProxyType
+
+    from storydiff.model import Document
+
+    cid, rows = job
+    docs = [Document(id=i, source=src, text=text, date=date, title=title, meta=MappingProxyType(meta))
+            for i, text, src, date, title, meta in rows]
+    t0 = time.perf_counter()
+    try:
+        return stemma_rows(cid, docs), None, time.perf_counter() - t0
+    except StorydiffError as e:
+        return None, str(e), 0.0
 
 
 def _select(store_path: str, wanted: Sequence[str] | None,

@@ -15,10 +15,10 @@ import click
 from storydiff.errors import OptionError
 
 
-def _workers_option(f: Any) -> Any:
+def _workers_option(f: Any, what: str = "signatures, vectors and verification") -> Any:
     return click.option("--workers", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1),
                         show_default="2, or 1 on a one-core machine",
-                        help="Worker processes for signatures, vectors and verification.")(f)
+                        help=f"Worker processes for {what}.")(f)
 
 
 def _needs_extra(f: Any) -> Any:
@@ -118,7 +118,7 @@ def add(store: str, inputs: tuple[str, ...], url_files: tuple[str, ...], allow_p
 @click.option("--output", type=click.Path(), default=None, help="Spark only: where to write its results.")
 @click.option("--stemma", is_flag=True,
               help="Then collate every cluster of 2 to 50 members and store its stemma, which names the origin "
-                   "(as `corpus stemma STORE`; about a second per cluster of eight).")
+                   "(as `corpus stemma STORE`; about half a second per cluster of eight 550-word documents).")
 @_workers_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary.")
 def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, unigrams: bool, semantic: bool,
@@ -164,7 +164,7 @@ def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, 
               help="Largest cluster collated (collate takes at most 50 versions); larger ones keep their "
                    "date-based origin.")
 @click.option("--recompute", is_flag=True, help="Collate again even where a stemma is stored for the same members.")
-@_workers_option
+@functools.partial(_workers_option, what="collating clusters side by side (each loads the models once)")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary.")
 def stemma_cmd(store: str, cluster_ids: tuple[str, ...], max_members: int, recompute: bool, workers: int,
                quiet: bool) -> None:
@@ -172,8 +172,8 @@ def stemma_cmd(store: str, cluster_ids: tuple[str, ...], max_members: int, recom
 
     The stemma then names each cluster's origin (its root, when the evidence
     supports one; `corpus clusters` says why not otherwise). Collating costs far
-    more than clustering: about a second for a cluster of eight 550-word
-    documents. A stemma is kept for the same members across `corpus cluster`
+    more than clustering: about half a second for a cluster of eight 550-word
+    documents, 8 times the clustering of the whole corpus. A stemma is kept for the same members across `corpus cluster`
     runs, so a rerun computes only new or changed clusters.
 
     Example:

@@ -1,8 +1,8 @@
 """Who copied whom inside each cluster: its members collated, the stemma stored.
 
 Clustering costs milliseconds a document; collating a cluster costs a pairwise
-alignment per member and a judgement of every differing reading (about a
-second for a cluster of eight 550-word documents, docs/corpus.md). So the
+alignment per member and a judgement of every differing reading (about half
+a second for a cluster of eight 550-word documents, docs/corpus.md). So the
 stemma is a step of its own, run when a user asks for it (``corpus stemma``,
 ``corpus cluster --stemma``), for clusters of 2 to 50 members (collate's
 limit), and stored: ``stemmas`` and ``stemma_edges`` in the store, keyed by

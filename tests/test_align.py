@@ -455,3 +455,16 @@ def test_bible_independent_translations_with_shuffled_paragraphs(encoder: Encode
         gold += len(rows)
     precision, recall = correct / predicted, correct / gold
     assert 2 * precision * recall / (precision + recall) >= 0.95
+
+
+@pytest.mark.issue(13)
+def test_quoted_words_decide_a_quotes_counterpart():
+    from storydiff.align.quotes import repair_quotes
+
+    ta = ['"We will rebuild the bridge by spring," the mayor said.', '"Nobody asked the residents," Ruiz said.']
+    tb = ['"Nobody asked the residents at all," said Ruiz, a neighbour.', '"We will rebuild the bridge by spring," said the mayor.']
+    crossed = [((0,), (0,), 0.0), ((1,), (1,), 0.0)]
+    fixed = repair_quotes(crossed, ta, tb, lambda i, j: float(10 * i + j))
+    assert [(g[0], g[1]) for g in fixed] == [((0,), (1,)), ((1,), (0,))]
+    right = [((0,), (1,), 0.0), ((1,), (0,), 0.0)]
+    assert repair_quotes(right, ta, tb, lambda i, j: 0.0) == right

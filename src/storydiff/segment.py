@@ -139,7 +139,7 @@ def splitter_for(language: str | None) -> Splitter:
     "2023 г. Это"; the cases are in tests/test_language.py)."""
     if language in (None, "en") or language not in PYSBD_LANGUAGES:
         return nupunkt_spans
-    return _pysbd_for(str(language))
+    return pysbd_splitter(str(language))
 _LOOKBACK = 2000  # characters of the current sentence the repair rules look at
 _BRACKET_REACH = 300  # how far ahead an open bracket must close to hold a sentence together
 
@@ -414,14 +414,14 @@ def _unclosed_bracket(left: str, right: str) -> bool:
 
 
 def nupunkt_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence spans from nupunkt, the splitter :func:`segment` uses (others are compared in benchmarks/)."""
+    """Sentence spans from nupunkt, the splitter :func:`segment` uses for English (chosen by benchmarks/segmenters.py)."""
     import nupunkt
 
     return nupunkt.sent_spans(text)  # type: ignore[no-any-return]
 
 
 @functools.cache
-def _pysbd_for(language: str) -> Splitter:
+def pysbd_splitter(language: str) -> Splitter:
     """pysbd's rules for ``language`` (it has them for 22 languages; nupunkt's model is English)."""
     import pysbd
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from storydiff._version import __version__
 from storydiff.errors import OptionError
-from storydiff.model import Change, Segmentation
+from storydiff.model import Change, Segmentation, document_dict
 
 SCHEMA = "storydiff.collation/1"
 PASSAGE_MODES = ("auto", "sentence", "window")
@@ -306,18 +306,8 @@ class Collation:
 
 
 def _witness_dict(seg: Segmentation) -> dict[str, Any]:
-    doc = seg.document
     return {
-        "id": doc.id,
-        "source": doc.source,
-        "title": doc.title,
-        "date": doc.date,
-        "media_type": doc.media_type,
-        "encoding": doc.encoding,
-        "url": doc.meta.get("url"),
-        "author": doc.meta.get("author"),
-        "warnings": [str(w) for w in doc.meta.get("warnings", ())],
-        "text": doc.text,
+        **document_dict(seg.document),
         "passages": [{"start": s.start, "end": s.end} for s in seg.sentences],
     }
 

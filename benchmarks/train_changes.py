@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from eval_docs import Case, arxiv_pairs, iterater_docs, overlaps  # noqa: E402
 from train_verdict import SEED, ece, export_trees, platt  # noqa: E402
 
-CLASSES = {"typed": 0, "words": 1, "passage": 2, "stance": 3, "note": 4}  # notes are never shown
+CLASSES = {"typed": 0, "words": 1, "passage": 2, "stance": 3, "note": 4, "named": 5}  # notes are never shown
 REWORDED = len(CLASSES)  # the column of word changes and typed findings inside groups judged reworded
 # Left out by default: the verdict model behind p_group was trained on IteraTeR train's sentences, so on these
 # candidates it is fitted, not predicted, and the change model learned to lean on it (dev: 44.4% of meaning
@@ -70,7 +70,7 @@ def collect(cases: list[Case], corpus: str, enc) -> dict[str, list]:
     from storydiff.pipeline import as_segmentation
 
     opts = Options()
-    rows: dict[str, list] = {k: [] for k in ("x", "y", "group", "corpus", "cls", "edits", "unit", "pv")}
+    rows: dict[str, list] = {k: [] for k in ("x", "y", "group", "corpus", "cls", "edits", "unit", "pv", "rule")}
     edits: list[tuple[str, bool]] = []  # (corpus, meaning) per edit, in order
     for n, case in enumerate(cases):
         base = len(edits)
@@ -103,6 +103,7 @@ def collect(cases: list[Case], corpus: str, enc) -> dict[str, list]:
             rows["edits"].append([base + i for i in touched])
             rows["unit"].append(f"{corpus}:{unit}")
             rows["pv"].append(k.p_group)
+            rows["rule"].append(k.change.rule or "")
     rows["edit_meta"] = edits
     return rows
 
@@ -144,31 +145,34 @@ def tune(m: np.ndarray, meaning: np.ndarray, corpus: np.ndarray, budgets: dict[s
     """Per-class thresholds showing the most meaning-changing edits within the false-flag budgets (the last one,
     for changes inside groups judged reworded, searched for all its values at once)."""
     grid = np.round(np.arange(0.05, 0.96, 0.025), 3)
+    outer = np.round(np.arange(0.05, 0.96, 0.05), 3)
     best: tuple[float, tuple[float, ...], dict] = (-1.0, (), {})
     fixed = m[:, CLASSES["stance"]] >= STANCE_THRESHOLD
     last = m[:, REWORDED][None, :] >= grid[:, None]  # (thresholds, edits)
     sels = {c: ((corpus == c) & meaning, (corpus == c) & ~meaning) for c in budgets}
-    for t0 in grid:
-        s0 = fixed | (m[:, 0] >= t0)
-        for t1 in grid:
-            s01 = s0 | (m[:, 1] >= t1)
-            for t2 in grid:
-                shown = s01 | (m[:, 2] >= t2)
-                shown = shown[None, :] | last
-                ok = np.ones(len(grid), dtype=bool)
-                score = np.zeros(len(grid))
-                for c, budget in budgets.items():
-                    pos, neg = sels[c]
-                    ok &= shown[:, neg].mean(axis=1) <= budget
-                    score += shown[:, pos].mean(axis=1)
-                score[~ok] = -1.0
-                k = int(np.argmax(score))
-                if score[k] > best[0]:
-                    figs = {c: {"shown_meaning": round(float(shown[k, sels[c][0]].mean()), 4),
-                                "flagged_preserving": round(float(shown[k, sels[c][1]].mean()), 4)}
-                            for c in budgets}
-                    best = (float(score[k]), (float(t0), float(t1), float(t2), float(grid[k])), figs)
-    names = [*list(CLASSES)[:3], "reworded"]
+    for t0 in outer:
+        s0 = fixed | (m[:, CLASSES["typed"]] >= t0)
+        for t1 in outer:
+            s01 = s0 | (m[:, CLASSES["words"]] >= t1)
+            for t2 in outer:
+                s012 = s01 | (m[:, CLASSES["passage"]] >= t2)
+                for t3 in outer:
+                    shown = s012 | (m[:, CLASSES["named"]] >= t3)
+                    shown = shown[None, :] | last
+                    ok = np.ones(len(grid), dtype=bool)
+                    score = np.zeros(len(grid))
+                    for c, budget in budgets.items():
+                        pos, neg = sels[c]
+                        ok &= shown[:, neg].mean(axis=1) <= budget
+                        score += shown[:, pos].mean(axis=1)
+                    score[~ok] = -1.0
+                    k = int(np.argmax(score))
+                    if score[k] > best[0]:
+                        figs = {c: {"shown_meaning": round(float(shown[k, sels[c][0]].mean()), 4),
+                                    "flagged_preserving": round(float(shown[k, sels[c][1]].mean()), 4)}
+                                for c in budgets}
+                        best = (float(score[k]), (float(t0), float(t1), float(t2), float(t3), float(grid[k])), figs)
+    names = ["typed", "words", "passage", "named", "reworded"]
     return {"thresholds": {**dict(zip(names, best[1])), "stance": STANCE_THRESHOLD}, "oof_figures": best[2]}
 
 

@@ -73,9 +73,12 @@ def policy_class(change: Change) -> str:
     if change.kind is ChangeKind.CHANGED and change.severity is Severity.LOW:
         return "note"
     if change.kind is not ChangeKind.CHANGED:
-        # A passage is judged by what it says: one that brings a quote, a figure or a name is news by definition.
-        # A question asked or dropped in an interview is news too.
-        return "stance" if (change.rule or "").startswith(("passage.news_", "passage.question_")) else "passage"
+        # A passage is judged by what it says: one that brings a quote or a figure, or a question asked or dropped
+        # in an interview, is news by definition; one that names someone has its own threshold (in the edits the
+        # model learns from, most sentences removed that name someone are clarity edits).
+        rule = change.rule or ""
+        return "stance" if rule.startswith(("passage.news_", "passage.question_")) \
+            else "named" if rule.startswith("passage.named_") else "passage"
     rule = change.rule or ""
     stance = any(rule.startswith(r) if r.endswith(".") else rule == r for r in STANCE_RULES)
     # A figure, date, name or negation on one side only is the detector's medium note, not a contradiction;

@@ -61,8 +61,9 @@ def is_furniture(s: Sentence, n_sentences: int) -> bool:
     return edge and len(words) <= 12 and not _FINAL_PUNCT.search(text)
 
 
-def _what_it_says(text: str) -> str:
-    """A short account of what a passage brings: quotes, figures, names."""
+def _what_it_says(text: str) -> tuple[str, bool]:
+    """A short account of what a passage brings: quotes, figures, names; and whether it brings a quote or a
+    figure (news by definition) rather than names alone."""
     parts = []
     quotes = _QUOTED.findall(text)
     if quotes:
@@ -75,7 +76,7 @@ def _what_it_says(text: str) -> str:
     names = list(dict.fromkeys(_NAME.findall(text)))
     if names:
         parts.append(", ".join(names[:3]) + ("…" if len(names) > 3 else ""))
-    return "; ".join(parts)
+    return "; ".join(parts), bool(quotes or figures)
 
 
 def passage(run: tuple[int, ...], seg: Segmentation, other: Segmentation, kind: ChangeKind) -> Candidate:
@@ -100,11 +101,12 @@ def passage(run: tuple[int, ...], seg: Segmentation, other: Segmentation, kind: 
         label = "paragraph" if whole and paras == 1 else "passage" if n > 1 else "sentence"
         what = f"{label} {verb} ({size})"
         rule = f"passage.{verb}"
-    says = _what_it_says(text) if cat is not Category.BOILERPLATE else ""
+    says, news = _what_it_says(text) if cat is not Category.BOILERPLATE else ("", False)
     if says:
         what += f": {says}"
         if rule == f"passage.{verb}":
-            rule = f"passage.news_{verb}"  # brings a quote, a figure or a name
+            # A quote or a figure is news; names alone are told, and judged by the model like other passages.
+            rule = f"passage.news_{verb}" if news else f"passage.named_{verb}"
     sev = Severity.LOW if cat is Category.BOILERPLATE else Severity.MEDIUM
     if kind is ChangeKind.REMOVED:
         change = Change(kind, cat, sev, span, None, text, None, what, rule=rule)

@@ -279,3 +279,18 @@ def category_counts(changes: list[dict[str, Any]]) -> dict[str, int]:
 def doc_label(doc: dict[str, Any]) -> str:
     """Title, else source, else id: how a document is named in headers."""
     return str(doc.get("title") or doc.get("source") or doc.get("id") or "?")
+
+
+def likelihood(change: dict[str, Any]) -> str | None:
+    """How a shown change's probability is worded, so that what is shown and what is said agree.
+
+    ``None`` for a high change (a figure, a date, a name, a law that differs, a negation: storydiff asserts it,
+    whatever share of the edits the model learned from would call it a rewording), for a low hint (its
+    explanation says "possibly" already) and where no probability is known; else "likely" (P ≥ 0.5 that it
+    changes the meaning) or "possibly" (under 0.5: shown for its kind — a hedge dropped, a condition added).
+    The number itself stays in the JSON (``confidence``) and in the HTML's tooltip.
+    """
+    p = change.get("confidence")
+    if p is None or change.get("severity") != Severity.MEDIUM.value:
+        return None
+    return "likely" if p >= 0.5 else "possibly"

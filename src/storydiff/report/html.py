@@ -69,6 +69,7 @@ from storydiff.report._layout import (
     Layout,
     Row,
     build_layout,
+    likelihood,
     category_counts,
     doc_label,
     doc_language,
@@ -436,6 +437,9 @@ def render_html(data: dict[str, Any], *, min_severity: str | None = None, fragme
 
 
 def _likely(c: dict[str, Any]) -> str:
-    """How likely the change alters the meaning (the change model's calibrated probability), when known."""
-    p = c.get("confidence")
-    return "" if p is None else f' <span class="likely" title="probability that the meaning changed">{round(100 * p)}%</span>'
+    """How likely a shown change alters the meaning, in words; the calibrated probability in the tooltip."""
+    words = likelihood(c)
+    if words is None:
+        return ""
+    title = f"estimated probability that the meaning changed: {round(100 * c['confidence'])}%"
+    return f' <span class="likely" title="{title}">{words}</span>'

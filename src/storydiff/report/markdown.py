@@ -16,6 +16,7 @@ from storydiff.report._layout import (
     VERDICTS,
     Layout,
     build_layout,
+    likelihood,
     counted,
     doc_label,
     doc_language,
@@ -81,8 +82,8 @@ def _change_item(layout: Layout, n: int, ci: int) -> list[str]:
     if b_idx:
         where.append(f"B {_where(layout, 'b', b_idx[0])}")
     head = f"{n}. **{c['severity'].upper()} · {md_escape(c['category'])}** — {md_escape(c.get('explanation'))}"
-    if c.get("confidence") is not None:
-        head += f" ({round(100 * c['confidence'])}% likely a change of meaning)"
+    if likelihood(c):
+        head += f" ({likelihood(c)} a change of meaning)"
     if where:
         head += f" _({' → '.join(where)})_"
     lines = [head]

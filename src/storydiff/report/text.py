@@ -28,6 +28,7 @@ from storydiff.report._layout import (
     Layout,
     Row,
     build_layout,
+    likelihood,
     counted,
     doc_label,
     doc_language,
@@ -102,8 +103,8 @@ class _Writer:
             t.append(c["kind"])
         t.append("  ")
         t.append(f"[{c['severity']}]", style=_SEV_STYLE.get(c["severity"], ""))
-        if c.get("confidence") is not None:
-            t.append(f" {_percent(c['confidence'])}", style="dim")  # how likely the meaning changed
+        if likelihood(c):
+            t.append(f" {likelihood(c)}", style="dim")  # how likely the meaning changed, in words
         if c.get("explanation"):
             t.append(f"  {_flat(c['explanation'])}", style="dim")
         self.line("", "", "", t)
@@ -232,7 +233,3 @@ def render_text(data: dict[str, Any], *, min_severity: str | None = None, color:
     console.print(_summary(data, min_severity))
     # rich pads grid cells to the full width; trailing blanks are noise in files and diffs.
     return "\n".join(line.rstrip(" ") for line in out.getvalue().split("\n"))
-
-
-def _percent(p: float) -> str:
-    return f"{round(100 * p)}%"

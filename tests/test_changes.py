@@ -419,3 +419,63 @@ def test_every_finding_has_a_rule_id_of_a_detector_that_ran(enc):
     cs = find_changes("Officials said on Monday that 40 people may have died in Paris.",
                       "Officials claimed on Friday that 400 people died in Lyon.", encoder=enc)
     assert cs and all(c.rule and c.rule.split(".")[0] in names for c in cs)
+
+
+# ------------------------------------------------- candidates, reworded groups, wording (issue 13, second round)
+@pytest.mark.issue(13)
+def test_a_word_region_is_cut_around_a_finding_not_dropped(enc):
+    """Words a detector did not name stay candidates even when the diff region also holds a finding."""
+    from storydiff.classify import pair_candidates
+
+    pairs = [("We consider this question in the context of a simple but realistic model, in which we use "
+              "observed data and a linear function of the temperature.",
+              "We consider this question in the context of two simple models."),
+             ("The results of the investigation are summarized in section 4.",
+              "The results of the investigation as well as the prospects are discussed in Sec. 4.")]
+    _, cands = pair_candidates(pairs, encoder=enc)
+    regions = [[(k.change.a_text, k.change.b_text) for k in row if k.change.rule == "words.region"] for row in cands]
+    assert any("realistic" in (a or "") for a, _ in regions[0]), regions[0]
+    assert (None, "as well as the prospects") in regions[1], regions[1]
+
+
+@pytest.mark.issue(13)
+def test_a_change_shown_in_a_reworded_group_passes_its_own_threshold_and_leaves_the_verdict(enc):
+    from storydiff.classify import judge
+    from storydiff.classify.judging import load_change_model
+    from storydiff.model import Verdict
+
+    floor = load_change_model().show["reworded"]
+    pairs = [("The star is an accreting neutron star in an X-ray binary.",
+              "The star is an accreting neutron star in an X-ray binary with a low-mass companion."),
+             ("The paper surveys the work on stance detection.",
+              "The paper surveys the work on stance detection within those communities."),
+             ("The obtained results are summarized in section 4.",
+              "The results of the investigation are summarized in section 4.")]
+    seen = 0
+    for a, b in pairs:
+        j = judge(a, b, encoder=enc)
+        if j.verdict is Verdict.REWORDED:
+            shown = [c for c in j.changes if c.severity.at_least(Severity.MEDIUM)]
+            assert all(c.confidence >= floor for c in shown)
+            assert j.confidence >= 0.5  # the verdict model's, not the shown change's
+            seen += bool(shown)
+    assert seen >= 1  # "with a low-mass companion": a new fact in a sentence otherwise the same
+
+
+@pytest.mark.issue(13)
+def test_a_shown_change_says_likely_or_possibly_as_its_probability_says():
+    import storydiff
+    from storydiff.report import render
+
+    c = storydiff.compare("Police say the attack was potentially linked to the gang.",
+                          "Police say the attack was linked to the gang.")
+    hedge = next(x for x in c.changes if x.rule == "modality.hedge")
+    assert hedge.severity is Severity.MEDIUM and hedge.confidence is not None
+    word = "likely" if hedge.confidence >= 0.5 else "possibly"
+    pct = f"{round(100 * hedge.confidence)}%"
+    text, md, html = (render(c, fmt) for fmt in ("text", "markdown", "html"))
+    line = next(ln for ln in text.splitlines() if "potentially" in ln and "[medium]" in ln)
+    assert f"[medium] {word}" in line and pct not in line
+    assert f"({word} a change of meaning)" in md and pct not in md
+    assert f'title="estimated probability that the meaning changed: {pct}">{word}</span>' in html
+    assert any(x["confidence"] == hedge.confidence for x in c.to_dict()["changes"])

@@ -15,10 +15,14 @@ passage added or removed — gets a calibrated probability that it changes the
 meaning from the change model (:mod:`.judging`), and its severity follows from
 that probability and its kind: shown (medium or high) at or above the
 threshold of its kind, else a low "possibly: …" hint (JSON and ``--all``). A
-group is ``changed`` when one of its changes is shown or the verdict model
-says so (then its likeliest change is shown, so every changed group names
-the words that differ); its confidence is the calibrated probability of the
-verdict given, from the verdict model's and the change model's probabilities.
+group is ``changed`` when the verdict model says so (then its likeliest change
+is shown, so every changed group names the words that differ) or a change of
+fact or stance is shown in it. In a group the verdict model reads as reworded,
+a word change is shown only at the change model's own, higher threshold for
+such groups, and it does not decide the verdict: the edit may matter though
+the sentence as a whole reads the same (PAWS-style re-orderings must stay
+"reworded"). A verdict's confidence is the calibrated probability of the
+verdict given, from the verdict model's and the deciding changes' probabilities.
 """
 
 from __future__ import annotations

@@ -12,7 +12,11 @@ edits (IteraTeR, arXivEdits; ``benchmarks/train_changes.py``) turns them into
 ``P(meaning changed)``.
 
 Severity comes from that probability and the kind of change
-(:func:`severity`): what passes the model's threshold for its kind is shown
+(:func:`severity`, :func:`policy_class`: a change of fact or stance, a
+typed finding, a word region, a passage, a passage naming someone, and word
+changes inside a group judged reworded each have their threshold, chosen on
+out-of-fold predictions within the false-flag budgets; a change of fact or
+stance has a low fixed one): what passes the model's threshold for its kind is shown
 (``medium``, or ``high`` for the kinds that are high by nature: a figure, a
 date, a name, a negation, an opposite); the rest stays on record as a low
 "possibly: …" hint. "Possibly" means what it says: the probability is under
@@ -68,8 +72,9 @@ _FORM_RULES = frozenset({"names.name", "names.spelling", "quotes.quotation_marks
 
 
 def policy_class(change: Change) -> str:
-    """Which threshold of the policy judges ``change``: stance, passage, words, typed (the other findings), or
-    note (a detector's low note — a spelling, a rounded figure, "will" dropped — which is never shown above low)."""
+    """Which threshold of the policy judges ``change``: stance, passage, named (a passage naming someone, without a
+    quote or a figure), words, typed (the other findings), or note (a detector's low note — a spelling, a
+    rounded figure, "will" dropped — which is never shown above low)."""
     if change.kind is ChangeKind.CHANGED and change.severity is Severity.LOW:
         return "note"
     if change.kind is not ChangeKind.CHANGED:
@@ -240,7 +245,8 @@ def side_texts(cands: Sequence[Candidate]) -> list[str]:
 class ChangeModel:
     """Boosted trees + Platt calibration over :data:`CHANGE_FEATURES`, and the thresholds of the policy.
 
-    ``show``: P(meaning changed) at or above which a change of each :func:`policy_class` is shown;
+    ``show``: P(meaning changed) at or above which a change of each :func:`policy_class` is shown, and
+    (``reworded``) at or above which a word change or typed finding in a group judged reworded is;
     ``high``: at or above which a shown change of a :data:`HIGH_FAMILIES` family, high by its detector, is high.
     """
 

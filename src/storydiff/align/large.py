@@ -15,7 +15,7 @@ always in the top few, so this is a small approximation, not a silent cut.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from storydiff.align import similarity as sim
-from storydiff.align.assign import CONTEXT_OFFSETS, CONTEXT_WEIGHT, MIN_OWN_SCORE, nudge, role_agreement
+from storydiff.align.assign import CONTEXT_OFFSETS, CONTEXT_WEIGHT, MIN_OWN_SCORE, nudge, pair_agreement
 
 # 2000 × 2000 sentences: a few float32 matrices of 16 MB each.
 DENSE_MAX_CELLS = 4_000_000
@@ -106,10 +106,32 @@ def sparse_evidence_and_match(
     len_b: np.ndarray,
     threshold: float,
     roles: tuple[np.ndarray, np.ndarray] | None,
+    fixed: Sequence[tuple[int, int]] = (),
+    fixed_logit: float = 0.0,
 ) -> SparseMatch:
-    """Score candidate pairs and match them (same objective as ``assign.match_dense``)."""
+    """Score candidate pairs and match them (same objective as ``assign.match_dense``).
+
+    ``fixed`` pairs (identical text, see :mod:`.exact`) are taken as they are,
+    with logit ``fixed_logit``; candidates are sought among the other sentences
+    only, so the cost follows what is left to match, not the documents' length.
+    """
     n, m = len(ea), len(eb)
-    ci, cj, ra, rb = _candidates(ea, eb)
+    taken_a = np.zeros(n, dtype=bool)
+    taken_b = np.zeros(m, dtype=bool)
+    for i, j in fixed:
+        taken_a[i] = taken_b[j] = True
+    ia, ib = np.flatnonzero(~taken_a), np.flatnonzero(~taken_b)
+    ra = np.zeros(n, dtype=np.float32)
+    rb = np.zeros(m, dtype=np.float32)
+    if len(ia) and len(ib):
+        ci, cj, ra_r, rb_r = _candidates(ea[ia], eb[ib])
+        ci, cj = ia[ci], ib[cj]
+        ra[ia], rb[ib] = ra_r, rb_r
+        # A sentence paired as identical text has no neighbourhood computed; merged
+        # runs that include it use the typical one instead.
+        ra[taken_a], rb[taken_b] = float(ra_r.mean()), float(rb_r.mean())
+    else:
+        ci = cj = np.zeros(0, dtype=np.int64)
 
     def logits_of(i: np.ndarray, j: np.ndarray) -> np.ndarray:
         semv = np.einsum("ij,ij->i", ea[i], eb[j])
@@ -117,7 +139,7 @@ def sparse_evidence_and_match(
         lr = np.abs(np.log(len_a[i] + 20.0) - np.log(len_b[j] + 20.0))
         return sim.logit(semv, lexv, semv - 0.5 * (ra[i] + rb[j]), lr)
 
-    z = logits_of(ci, cj)
+    z = logits_of(ci, cj) if len(ci) else np.zeros(0, dtype=np.float32)
     # The diagonal neighbours of every confident pair join the candidates: a
     # run continues there even when a sentence's nearest neighbours lie elsewhere.
     strong = sim.sigmoid(z) >= threshold
@@ -127,7 +149,7 @@ def sparse_evidence_and_match(
             (i + di, j + dj)
             for i, j in zip(ci[strong].tolist(), cj[strong].tolist(), strict=True)
             for di, dj in CONTEXT_OFFSETS
-            if 0 <= i + di < n and 0 <= j + dj < m
+            if 0 <= i + di < n and 0 <= j + dj < m and not taken_a[i + di] and not taken_b[j + dj]
         }
         - have
     )
@@ -138,18 +160,24 @@ def sparse_evidence_and_match(
     p = sim.sigmoid(z)
     score = {(int(i), int(j)): float(x) for i, j, x in zip(ci, cj, p, strict=True)}
     logits = {(int(i), int(j)): float(x) for i, j, x in zip(ci, cj, z, strict=True)}
+    # identical pairs support their neighbours as any confident pair does
+    exact_p = float(sim.sigmoid(np.float32(fixed_logit)))
+    context_score = {**score, **{pair: exact_p for pair in fixed}}
+    agree = pair_agreement(roles[0][ci], roles[1][cj]).tolist() if roles is not None else [0] * len(ci)
     gains: list[tuple[int, int, float]] = []
-    for (i, j), own in score.items():
+    for ((i, j), own), ag in zip(score.items(), agree, strict=True):
         if own < min(MIN_OWN_SCORE, threshold):
             continue
-        near = (score.get((i + di, j + dj), 0.0) for di, dj in CONTEXT_OFFSETS)
+        near = (context_score.get((i + di, j + dj), 0.0) for di, dj in CONTEXT_OFFSETS)
         ctx = max((x for x in near if x >= threshold), default=0.0)
         w = own + CONTEXT_WEIGHT * ctx * (1.0 - own)
-        if roles is not None:
-            w = float(nudge(np.float32(w), int(role_agreement(roles[0][i], roles[1][j]))))
+        if ag:
+            w = float(nudge(np.float32(w), ag))
         if w > threshold:
             gains.append((i, j, w - threshold))
-    return SparseMatch(_match(gains, n, m), ra, rb, n, m, logits, logits_of)
+    logits.update({pair: fixed_logit for pair in fixed})
+    pairs = sorted([*_match(gains, n, m), *fixed])
+    return SparseMatch(pairs, ra, rb, n, m, logits, logits_of)
 
 
 def _match(gains: list[tuple[int, int, float]], n: int, m: int) -> list[tuple[int, int]]:

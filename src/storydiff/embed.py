@@ -160,3 +160,88 @@ class MemoEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._vecs[t] for t in texts])
+
+
+#: Texts longer than this many characters are embedded as windows of at most this size.
+WINDOW_CHARS = 1000
+#: Texts sent to the underlying encoder in one call, at most: an encoder pads a batch
+#: to its longest member, so the padded size (count × longest) is what costs memory.
+BATCH_CHARS = 32_000
+
+
+class WindowedEncoder:
+    """Bounds the memory any encoder needs, whatever the length of a text.
+
+    Encoders pad every batch to its longest text (WordLlama holds batch ×
+    longest × dim floats: a 300 kB sentence took gigabytes). This wrapper cuts
+    a text above :data:`WINDOW_CHARS` into windows (at whitespace where there
+    is any), encodes windows and short texts in calls whose padded size stays
+    under :data:`BATCH_CHARS`, and gives a long text the length-weighted mean
+    of its windows' vectors (for an averaging encoder such as WordLlama, close
+    to what the whole text would give). Texts within the window pass through
+    unchanged, in their order, so ordinary documents get exactly the vectors
+    the encoder gives them.
+    """
+
+    def __init__(self, encoder: Encoder, *, window: int = WINDOW_CHARS, batch_chars: int = BATCH_CHARS) -> None:
+        self._encoder = encoder
+        self.name = encoder.name
+        self.dim = encoder.dim
+        self.window = window
+        self.batch_chars = max(batch_chars, window)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if all(len(t) <= self.window for t in texts) and len(texts) * max(map(len, texts)) <= self.batch_chars:
+            return self._encoder.encode(texts)
+        pieces: list[str] = []
+        owner: list[int] = []
+        for k, t in enumerate(texts):
+            for s, e in windows(t, self.window):
+                pieces.append(t[s:e])
+                owner.append(k)
+        vecs = np.concatenate([self._encoder.encode(batch) for batch in self._batches(pieces)])
+        weight = np.array([max(len(p), 1) for p in pieces], dtype=np.float32)
+        idx = np.array(owner)
+        out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+        np.add.at(out, idx, vecs * weight[:, None])
+        out = _normalise(out)
+        # a text that fits one window keeps the encoder's own vector, bit for bit
+        single = np.bincount(idx, minlength=len(texts))[idx] == 1
+        out[idx[single]] = vecs[single]
+        return out
+
+    def _batches(self, pieces: list[str]) -> list[list[str]]:
+        """Consecutive runs of pieces whose count × longest stays under the budget."""
+        out: list[list[str]] = []
+        longest = 0
+        for p in pieces:
+            longest_with = max(longest, len(p), 1)
+            if out and (len(out[-1]) + 1) * longest_with <= self.batch_chars:
+                out[-1].append(p)
+                longest = longest_with
+            else:
+                out.append([p])
+                longest = max(len(p), 1)
+        return out
+
+
+def windows(text: str, size: int) -> list[tuple[int, int]]:
+    """``text`` cut into spans of at most ``size`` characters, at the last whitespace before the limit when there is one.
+
+    Example:
+        >>> windows("aaa bbb ccc", 5)
+        [(0, 4), (4, 8), (8, 11)]
+    """
+    out: list[tuple[int, int]] = []
+    start, n = 0, len(text)
+    while n - start > size:
+        cut = start + size
+        space = max(text.rfind(" ", start + size // 2, cut), text.rfind("\n", start + size // 2, cut))
+        if space > start:
+            cut = space + 1
+        out.append((start, cut))
+        start = cut
+    out.append((start, n))
+    return out

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import unicodedata
 from typing import Any
 
-from storydiff.embed import MemoEncoder, describe, get_encoder
-from storydiff.errors import InputError
-from storydiff.model import Comparison, Document, PairJudgement, Segmentation
+from storydiff.embed import MemoEncoder, WindowedEncoder, describe, get_encoder
+from storydiff.errors import EmptyInput, InputError
+from storydiff.model import Change, Comparison, Document, PairJudgement, Segmentation, Span
 from storydiff.options import Options
 
 Source = str | os.PathLike[str] | bytes | Document | Segmentation
+_Spans = list[tuple[int, int]]
 
 
 def _looks_like_a_file_name(s: str) -> bool:
@@ -88,7 +91,7 @@ def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: A
     opts = Options.from_kwargs(options, **kwargs)
     sa = as_segmentation(a, options=opts)
     sb = as_segmentation(b, options=opts)
-    encoder = MemoEncoder(get_encoder(opts.engine))
+    encoder = MemoEncoder(WindowedEncoder(get_encoder(opts.engine)))
     alignment = align(sa, sb, options=opts, encoder=encoder)
     judgements, changes = classify(sa, sb, alignment, encoder=encoder)
     return Comparison(sa, sb, alignment, judgements, changes, opts, provenance(opts.engine))
@@ -110,7 +113,12 @@ def provenance(engine: str) -> dict[str, Any]:
 def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwargs: Any) -> PairJudgement:
     """Judge one pair of sentences (or short passages): same meaning or changed, and what changed.
 
-    Offsets in the returned changes are indices into ``a`` and ``b``.
+    Offsets in the returned changes are indices into ``a`` and ``b`` as given.
+    The texts are judged in Unicode NFC, as documents are (see
+    :func:`storydiff.read.text.normalise`), so a decomposed accent is no change.
+
+    Raises:
+        EmptyInput: when ``a`` or ``b`` holds no text (nothing to judge).
 
     Example:
         >>> import storydiff
@@ -119,5 +127,55 @@ def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwarg
     """
     from storydiff.classify import judge
 
+    for side, text in (("a", a), ("b", b)):
+        if not text.strip():
+            raise EmptyInput(f"{side} is empty: there is no sentence to judge; give two non-empty texts")
     opts = Options.from_kwargs(options, **kwargs)
-    return judge(a, b, encoder=get_encoder(opts.engine))
+    (na, map_a), (nb, map_b) = _composed(a), _composed(b)
+    j = judge(na, nb, encoder=WindowedEncoder(get_encoder(opts.engine)))
+    if map_a is None and map_b is None:
+        return j
+    changes = tuple(_change_back(c, a, map_a, b, map_b) for c in j.changes)
+    return dataclasses.replace(j, changes=changes)
+
+
+def _change_back(c: Change, a: str, map_a: _Spans | None, b: str, map_b: _Spans | None) -> Change:
+    """A change found in the composed texts, with offsets and quoted words taken from the texts as given."""
+    sa, sb = _span_back(c.a, map_a), _span_back(c.b, map_b)
+    return dataclasses.replace(
+        c,
+        a=sa,
+        b=sb,
+        a_text=a[sa.start : sa.end] if sa is not None and c.a_text is not None else c.a_text,
+        b_text=b[sb.start : sb.end] if sb is not None and c.b_text is not None else c.b_text,
+    )
+
+
+def _composed(text: str) -> tuple[str, _Spans | None]:
+    """``text`` in NFC, with each composed character's span in ``text`` (``None`` when already NFC).
+
+    Each starter and the combining marks after it are composed together, so
+    every character of the result comes from one known stretch of the original.
+    """
+    if unicodedata.is_normalized("NFC", text):
+        return text, None
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for k in range(1, len(text) + 1):
+        if k == len(text) or not unicodedata.combining(text[k]):
+            piece = unicodedata.normalize("NFC", text[start:k])
+            out.append(piece)
+            spans += [(start, k)] * len(piece)
+            start = k
+    return "".join(out), spans
+
+
+def _span_back(span: Span | None, spans: _Spans | None) -> Span | None:
+    """A span of the composed text as a span of the original text."""
+    if span is None or spans is None:
+        return span
+    end_of_text = spans[-1][1] if spans else 0
+    start = spans[span.start][0] if span.start < len(spans) else end_of_text
+    end = spans[span.end - 1][1] if span.end > span.start else start
+    return Span(start, end)

@@ -8,12 +8,15 @@ import unicodedata
 from typing import Any
 
 from storydiff.embed import MemoEncoder, WindowedEncoder, describe, get_encoder
-from storydiff.errors import EmptyInput, InputError
+from storydiff.errors import EmptyInput, InputError, InputTooLarge
 from storydiff.model import Change, Comparison, Document, PairJudgement, Segmentation, Span
 from storydiff.options import Options
 
 Source = str | os.PathLike[str] | bytes | Document | Segmentation
 _Spans = list[tuple[int, int]]
+#: The longest text compare_sentences judges (a few pages): its word diff and features cost
+#: the square of a text's length; documents go through compare, which aligns sentence by sentence.
+MAX_PAIR_CHARS = 20_000
 
 
 def _looks_like_a_file_name(s: str) -> bool:
@@ -119,6 +122,8 @@ def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwarg
 
     Raises:
         EmptyInput: when ``a`` or ``b`` holds no text (nothing to judge).
+        InputTooLarge: when ``a`` or ``b`` is longer than :data:`MAX_PAIR_CHARS`
+            (the word diff inside a pair costs the square of its length).
 
     Example:
         >>> import storydiff
@@ -130,6 +135,12 @@ def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwarg
     for side, text in (("a", a), ("b", b)):
         if not text.strip():
             raise EmptyInput(f"{side} is empty: there is no sentence to judge; give two non-empty texts")
+        if len(text) > MAX_PAIR_CHARS:
+            raise InputTooLarge(
+                f"{side} has {len(text):,} characters, above the {MAX_PAIR_CHARS:,} a pair may have; compare "
+                "longer texts with storydiff.compare (`storydiff compare` on the command line), which aligns them "
+                "sentence by sentence"
+            )
     opts = Options.from_kwargs(options, **kwargs)
     (na, map_a), (nb, map_b) = _composed(a), _composed(b)
     j = judge(na, nb, encoder=WindowedEncoder(get_encoder(opts.engine)))

@@ -11,10 +11,15 @@ script exits with 1.
 Then, unless ``--no-browser`` (or no Chromium at ``STORYDIFF_CHROMIUM`` /
 /usr/bin/chromium), it submits the seed pair through the page's form in
 headless Chromium ``--browser-runs`` times and reads the Navigation Timing of
-the report page: ``server_ms`` (request sent → first byte: reading, comparing
-and rendering on the server), ``render_ms`` (last byte → load event: parsing,
-style, layout, the report's script) and ``total_ms`` (navigation start →
-load event).
+the report page: ``compare_ms`` (the form's POST, answered by a redirect:
+reading, comparing and keeping the result on the server), ``report_ms``
+(the GET of the result's address → first byte: rendering the report),
+``render_ms`` (last byte → load event: parsing, style, layout, the report's
+script) and ``total_ms`` (navigation start → load event).
+
+``--idle N`` keeps N idle connections and N/5 slow-loris connections (one
+header line every second) open against the server during the load rounds:
+every request must still be answered 200.
 
 Everything is bounded: one subprocess, ``--requests × --rounds`` requests,
 and a hard ``--limit`` in seconds on the whole run.
@@ -24,22 +29,27 @@ Usage::
     .venv/bin/python benchmarks/web_load.py                  # 20 requests, 1 round, browser timing
     .venv/bin/python benchmarks/web_load.py --rounds 3       # three rounds of 20
     .venv/bin/python benchmarks/web_load.py --no-browser --no-write
+    .venv/bin/python benchmarks/web_load.py --idle 100             # with 100 idle and 20 slow-loris sockets
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
 import platform
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,8 +73,9 @@ def _seed_pair() -> tuple[Path, Path]:
 
 
 def _start_server(concurrency: int, timeout_s: float, deadline: float) -> tuple[subprocess.Popen[str], str]:
+    # --no-store: the benchmark's results must not pile up in the user's data folder.
     cmd = [sys.executable, "-m", "storydiff", "serve", "--port", "0", "--concurrency", str(concurrency),
-           "--timeout", str(timeout_s)]
+           "--timeout", str(timeout_s), "--no-store"]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=ROOT)
     assert proc.stderr is not None
     seen = []
@@ -123,6 +134,47 @@ async def _load(url: str, body: dict[str, str], requests: int, rounds: int) -> d
         return {"warmup_request_s": round(warm, 3), "rounds": out_rounds}
 
 
+@contextlib.contextmanager
+def _hostile(url: str, idle: int) -> Iterator[dict[str, int]]:
+    """Idle and slow-loris connections held open meanwhile; counts how many the server cut off."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    stats = {"idle": idle, "slow_loris": idle // 5, "closed_by_server": 0}
+    socks = [socket.create_connection((host, int(port))) for _ in range(idle + idle // 5)]
+    stop = threading.Event()
+
+    def trickle() -> None:
+        slow = socks[idle:]
+        for s in slow:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        while not stop.wait(1.0):
+            for s in slow:
+                try:
+                    s.sendall(b"X-Trickle: 1\r\n")
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    opened = time.monotonic()
+    try:
+        yield stats
+    finally:
+        # Past the server's 10 s deadline for a request head, every one of them should have been cut off.
+        time.sleep(max(0.0, opened + 11 - time.monotonic()))
+        stop.set()
+        thread.join(5)
+        for s in socks:
+            s.setblocking(False)
+            try:
+                closed = s.recv(1 << 16) is not None
+            except BlockingIOError:
+                closed = False
+            except OSError:
+                closed = True
+            stats["closed_by_server"] += closed
+            s.close()
+
+
 def _browser(url: str, a: str, b: str, runs: int) -> dict[str, Any]:
     if not os.path.isfile(CHROMIUM):
         return {"skipped": f"no Chromium at {CHROMIUM}"}
@@ -138,18 +190,22 @@ def _browser(url: str, a: str, b: str, runs: int) -> dict[str, Any]:
             page.fill("#b-text", b)
             with page.expect_navigation(wait_until="load", timeout=120_000):
                 page.click("#compare")
+            # The form's POST compares and keeps the result, then redirects (303) to the report's own address.
             nav = page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
-                return {start: n.startTime, req: n.requestStart, first: n.responseStart, last: n.responseEnd,
+                return {start: n.startTime, redirect_start: n.redirectStart, redirect_end: n.redirectEnd,
+                        req: n.requestStart, first: n.responseStart, last: n.responseEnd,
                         load: n.loadEventEnd, size: n.decodedBodySize}; }""")
             assert page.locator("#change-list").count() == 1, "the report page has no #change-list"
-            samples.append({"server_ms": nav["first"] - nav["req"], "render_ms": nav["load"] - nav["last"],
+            samples.append({"compare_ms": nav["redirect_end"] - nav["redirect_start"],
+                            "report_ms": nav["first"] - nav["req"], "render_ms": nav["load"] - nav["last"],
                             "total_ms": nav["load"] - nav["start"], "page_bytes": nav["size"]})
         browser.close()
 
     def med(key: str) -> float:
         return round(statistics.median(s[key] for s in samples), 1)
 
-    return {"runs": runs, "median_server_ms": med("server_ms"), "median_render_ms": med("render_ms"),
+    return {"runs": runs, "median_compare_ms": med("compare_ms"), "median_report_ms": med("report_ms"),
+            "median_render_ms": med("render_ms"),
             "median_total_ms": med("total_ms"), "page_bytes": samples[0]["page_bytes"],
             "samples": [{k: round(v, 1) for k, v in s.items()} for s in samples]}
 
@@ -161,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", type=int, default=2, help="the server's --concurrency (default 2)")
     ap.add_argument("--browser-runs", type=int, default=3, help="report page loads timed in Chromium (default 3)")
     ap.add_argument("--no-browser", action="store_true", help="skip the Chromium timing")
+    ap.add_argument("--idle", type=int, default=0,
+                    help="idle connections held open during the rounds, plus a fifth as many slow-loris ones")
     ap.add_argument("--limit", type=float, default=480, help="hard limit on the whole run, seconds (default 480)")
     ap.add_argument("--no-write", action="store_true", help=f"print only; do not write {RESULTS.name}")
     args = ap.parse_args(argv)
@@ -172,8 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     proc, url = _start_server(args.concurrency, timeout_s=120, deadline=min(deadline, time.monotonic() + 120))
     try:
-        load = asyncio.run(asyncio.wait_for(_load(url, body, args.requests, args.rounds),
-                                            timeout=max(deadline - time.monotonic(), 1)))
+        with _hostile(url, args.idle) as hostile:
+            load = asyncio.run(asyncio.wait_for(_load(url, body, args.requests, args.rounds),
+                                                timeout=max(deadline - time.monotonic(), 1)))
+        load["hostile_connections"] = hostile
         browser = {"skipped": "--no-browser"} if args.no_browser else _browser(url, a, b, args.browser_runs)
     finally:
         proc.terminate()

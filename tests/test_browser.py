@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -26,10 +25,11 @@ pytest.importorskip("fastapi", reason="needs the web extra: pip install 'storydi
 pytest.importorskip("playwright", reason="needs playwright: pip install 'storydiff[dev]'")
 
 import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
+from storydiff.web import app as web_app  # noqa: E402
 from storydiff.web import create_app  # noqa: E402
+from storydiff.web.server import build_server, listen  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -68,11 +68,10 @@ ATTR_PROBE = '"><img src=x onerror="window.__xss=1">'
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     """A real uvicorn server on a free loopback port, in a background thread."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
+    sock = listen("127.0.0.1", 0)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(create_app(max_upload_bytes=MAX_UPLOAD), log_level="warning"))
+    # Web addresses on 127.0.0.1 are allowed here so that a local test site can be fetched.
+    server = build_server(create_app(max_upload_bytes=MAX_UPLOAD, allow_private_urls=True))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -117,11 +116,11 @@ def page(browser: Browser, base_url: str) -> Iterator[Page]:
     assert requests, "no request recorded: the request listener is broken"
 
 
-def _compare(page: Page, base_url: str, a: str, b: str) -> None:
+def _compare(page: Page, base_url: str, a: str, b: str, *, floor: str = "low") -> None:
     page.goto(base_url + "/")
     page.fill("#a-text", a)
     page.fill("#b-text", b)
-    page.select_option("#min-severity", "low")
+    page.select_option("#min-severity", floor)
     with page.expect_navigation(wait_until="load"):
         page.click("#compare")
 
@@ -211,3 +210,269 @@ def test_download_buttons_give_the_same_comparison(page: Page, base_url: str, tm
     with page.expect_download() as download:
         page.click("#sdweb-download-csv")
     assert download.value.suggested_filename.endswith(".csv")
+
+
+# --- the page as a new user meets it (issue 18) ---------------------------------------
+
+NAV = ("<!doctype html><html><head><title>Harbor news</title></head><body><nav><a href='/'>{}</a></nav>"
+       "<article>{}</article></body></html>")
+
+
+def _paragraphs(story: str) -> str:
+    return "".join(f"<p>{p}</p>" for p in story.strip().split("\n\n"))
+
+
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Holds every comparison of the served app until the returned event is set."""
+    release = threading.Event()
+    real = web_app.compare
+
+    def held_compare(*args: Any, **kwargs: Any) -> Any:
+        release.wait(20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(web_app, "compare", held_compare)
+    yield release
+    release.set()
+
+
+@pytest.mark.issue(18)
+def test_named_result_has_its_own_address(page: Page, base_url: str, browser: Browser) -> None:
+    page.goto(base_url + "/")
+    page.fill("#a-name", "Ministry statement")
+    page.fill("#b-name", "Daily copy")
+    page.fill("#a-text", STORY_A)
+    page.fill("#b-text", STORY_B)
+    with page.expect_navigation(wait_until="load"):
+        page.click("#compare")
+    assert "/r/" in page.url, page.url
+    assert "Ministry statement → Daily copy" in page.inner_text("h1")
+    # The address works on its own: a bookmark, or a link sent to a colleague on this computer.
+    other = browser.new_context().new_page()
+    other.goto(page.url)
+    assert "Ministry statement → Daily copy" in other.inner_text("h1")
+    assert "58" in other.inner_text("#change-list")
+    twin = other.request.get(page.url + ".json").json()
+    assert [d["id"] for d in twin["documents"]] == ["Ministry statement", "Daily copy"]
+    other.context.close()
+
+
+@pytest.mark.issue(18)
+def test_new_comparison_keeps_the_texts_and_names(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    page.fill("#a-name", "draft")
+    page.fill("#a-text", STORY_A)
+    page.fill("#b-text", STORY_B)
+    page.select_option("#min-severity", "high")
+    with page.expect_navigation(wait_until="load"):
+        page.click("#compare")
+    with page.expect_navigation(wait_until="load"):
+        page.click("#sdweb-new")
+    assert page.input_value("#a-text") == STORY_A and page.input_value("#b-text") == STORY_B
+    assert page.input_value("#a-name") == "draft" and page.input_value("#min-severity") == "high"
+
+
+@pytest.mark.issue(18)
+def test_ctrl_enter_submits_and_comparing_shows_meanwhile(page: Page, base_url: str,
+                                                          held: threading.Event) -> None:
+    page.goto(base_url + "/")
+    page.fill("#a-text", STORY_A)
+    page.fill("#b-text", STORY_B)
+    assert page.locator("#comparing").is_hidden()
+    # While a navigation is pending Playwright waits for it before looking at the page, so the page
+    # itself notes what it shows in the meantime (sessionStorage outlives the navigation).
+    page.evaluate("""() => { const busy = document.getElementById('comparing');
+        new MutationObserver(() => { const b = document.getElementById('compare');
+            if (!busy.hidden && busy.offsetHeight > 0) {
+                sessionStorage.setItem('seen', b.textContent + '|' + b.disabled + '|' + busy.textContent); } })
+        .observe(busy, {attributes: true}); }""")
+    page.focus("#b-text")
+    with page.expect_navigation(wait_until="load"):
+        page.keyboard.press("Control+Enter")
+        time.sleep(0.5)  # the comparison is held: the page waits with its indicator on
+        held.set()
+    assert "/r/" in page.url and "58" in page.inner_text("#change-list")
+    seen = page.evaluate("sessionStorage.getItem('seen')") or ""
+    assert seen.startswith("Comparing…|true|Comparing…"), seen
+
+
+@pytest.mark.issue(18)
+def test_a_dropped_file_becomes_the_version(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    page.fill("#b-text", STORY_B)
+    drop = page.evaluate_handle(
+        "text => { const dt = new DataTransfer();"
+        " dt.items.add(new File([text], 'statement.txt', {type: 'text/plain'})); return dt; }", STORY_A)
+    page.dispatch_event("#a-box", "dragover", {"dataTransfer": drop})
+    page.dispatch_event("#a-box", "drop", {"dataTransfer": drop})
+    assert page.evaluate("document.getElementById('a-file').files[0].name") == "statement.txt"
+    assert "statement.txt" in page.inner_text("#a-file-note")
+    assert page.url.startswith(base_url + "/"), "dropping a file must not navigate away"
+    with page.expect_navigation(wait_until="load"):
+        page.click("#compare")
+    assert "statement.txt" in page.inner_text("#doc-a") and "58" in page.inner_text("#change-list")
+
+
+@pytest.mark.issue(18)
+def test_two_bad_uploads_show_both_errors(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    binary = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+    page.set_input_files("#a-file", files=[{"name": "photo-a.txt", "mimeType": "text/plain", "buffer": binary}])
+    page.set_input_files("#b-file", files=[{"name": "photo-b.html", "mimeType": "text/html", "buffer": binary}])
+    with page.expect_navigation(wait_until="load"):
+        page.click("#compare")
+    errors = page.locator("#error li").all_inner_texts()
+    assert len(errors) == 2, errors
+    assert "photo-a.txt" in errors[0] and "photo-b.html" in errors[1]
+
+
+@pytest.mark.issue(18)
+def test_pasted_html_is_read_as_a_page(page: Page, base_url: str) -> None:
+    _compare(page, base_url, NAV.format("News", _paragraphs(STORY_A)), NAV.format("Sport", _paragraphs(STORY_B)))
+    listed = page.inner_text("#change-list")
+    assert "58" in listed and "Sport" not in listed and "<p>" not in page.inner_text("#alignment")
+
+
+@pytest.mark.issue(18)
+def test_pdf_docx_and_web_address_inputs(page: Page, base_url: str) -> None:
+    import http.server
+    import socketserver
+
+    from test_read_formats import make_docx, make_pdf, p, r
+
+    lines = [line for para in STORY_A.strip().split("\n\n") for line in (para, "")]
+    pdf = make_pdf([lines[:4], lines[4:]])
+    docx = make_docx("".join(p(r(para)) for para in STORY_B.strip().split("\n\n")))
+    page.goto(base_url + "/")
+    page.set_input_files("#a-file", files=[{"name": "release.pdf", "mimeType": "application/pdf", "buffer": pdf}])
+    page.set_input_files("#b-file", files=[{"name": "story.docx", "mimeType": "", "buffer": docx}])
+    with page.expect_navigation(wait_until="load"):
+        page.click("#compare")
+    assert "release.pdf" in page.inner_text("#doc-a") and "application/pdf" in page.inner_text("#doc-a")
+    assert "58" in page.inner_text("#change-list")
+
+    body = NAV.format("News", _paragraphs(STORY_B)).encode()
+
+    class Site(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Site) as site:
+        threading.Thread(target=site.serve_forever, daemon=True).start()
+        address = f"http://127.0.0.1:{site.server_address[1]}/story"
+        page.goto(base_url + "/")
+        page.fill("#a-text", STORY_A)
+        page.fill("#b-url", address)
+        with page.expect_navigation(wait_until="load"):
+            page.click("#compare")
+        site.shutdown()
+    assert address in page.inner_text("#doc-b") and "58" in page.inner_text("#change-list")
+
+
+@pytest.mark.issue(18)
+def test_delete_removes_the_result(page: Page, base_url: str) -> None:
+    _compare(page, base_url, STORY_A, STORY_B)
+    address = page.url
+    with page.expect_navigation(wait_until="load"):
+        page.click("#sdweb-delete")
+    assert "Delete this comparison?" in page.inner_text("h1")
+    with page.expect_navigation(wait_until="load"):
+        page.click("#confirm-delete")
+    assert page.url.endswith("/results?deleted=1") and "deleted" in page.inner_text("#notice")
+    assert address.rsplit("/", 1)[1] not in page.content()
+    assert page.goto(address).status == 404  # type: ignore[union-attr]
+
+
+# --- the HTML report (issue 18) ---------------------------------------------------------
+
+def _moved_story() -> str:
+    """STORY_B with its second paragraph moved after the fourth: a moved block of several passages."""
+    paras = STORY_B.strip().split("\n\n")
+    return "\n\n".join([paras[0], paras[2], paras[3], paras[1], *paras[4:]]) + "\n"
+
+
+@pytest.mark.issue(18)
+def test_report_heading_count_follows_the_severity_filter(page: Page, base_url: str) -> None:
+    _compare(page, base_url, STORY_A, _moved_story(), floor="high")
+    total = page.locator("#change-list .change").count()
+    shown = page.locator("#change-list .change:visible").count()
+    assert shown < total
+    assert page.inner_text("#change-count") == f"({shown} shown of {total})"
+    page.select_option("#filter-severity", "low")
+    assert page.inner_text("#change-count") == f"({total} shown of {total})"
+
+
+@pytest.mark.issue(18)
+def test_hiding_calm_rows_keeps_every_listed_change_reachable(page: Page, base_url: str) -> None:
+    _compare(page, base_url, STORY_A, _moved_story())
+    page.select_option("#filter-severity", "low")
+    page.check("#toggle-calm")
+    orphans = page.evaluate("""() => Array.from(document.querySelectorAll('#change-list .change'))
+        .filter(li => !li.hidden)
+        .filter(li => { const r = document.getElementById(li.dataset.target);
+                        return !r || getComputedStyle(r).display === 'none'; })
+        .map(li => li.id)""")
+    assert orphans == []
+    calm_targets = page.evaluate("""() => Array.from(document.querySelectorAll('#change-list .change'))
+        .map(li => document.getElementById(li.dataset.target))
+        .filter(r => r && ['reworded', 'identical'].includes(r.dataset.verdict)).length""")
+    assert calm_targets, "pick texts where a listed change sits in a reworded passage"
+    assert page.locator('.row.group[data-verdict="reworded"]:not([data-change])').first.is_hidden()
+
+
+@pytest.mark.issue(18)
+def test_j_then_tab_then_enter_goes_to_the_tabbed_change(page: Page, base_url: str) -> None:
+    _compare(page, base_url, STORY_A, _moved_story())
+    page.keyboard.press("j")
+    first = page.locator("#change-list .change.current")
+    assert first.count() == 1
+    first_id = first.get_attribute("id")
+    page.keyboard.press("Tab")
+    tabbed = page.evaluate("document.activeElement.closest('.change') && document.activeElement.closest('.change').id")
+    assert tabbed and tabbed != first_id
+    page.keyboard.press("Enter")
+    assert page.locator("#change-list .change.current").get_attribute("id") == tabbed
+    target = page.locator(f"#{tabbed}").get_attribute("data-target")
+    assert page.locator(f"#{target}").evaluate("r => r.classList.contains('flash')")
+
+
+@pytest.mark.issue(18)
+def test_report_says_things_once(page: Page, base_url: str) -> None:
+    _compare(page, base_url, STORY_A, _moved_story())
+    number = page.locator("#change-list .change", has_text="85").first.inner_text()
+    assert number.count("85") == 1 and number.count("58") == 1, number
+    moved_rows = page.locator('.row.group[data-moved="true"]').count()
+    assert moved_rows >= 3
+    assert page.locator('.row.group[data-moved="true"] .move-link').count() == 1
+    legend = page.locator("#alignment .legend")
+    assert legend.is_visible() and "paragraph 2, sentence 5" in legend.inner_text()
+
+
+@pytest.mark.issue(18)
+def test_report_fits_a_phone_screen(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    pg = context.new_page()
+    long_a = "seeds-2026/ministry-statement-on-the-harbor-ferry-fleet-replacement-final.txt"
+    _compare(pg, base_url, STORY_A, _moved_story())
+    pg.goto(base_url + "/")
+    pg.fill("#a-name", long_a)
+    pg.fill("#b-name", long_a.replace("final", "republished"))
+    pg.fill("#a-text", STORY_A)
+    pg.fill("#b-text", _moved_story())
+    with pg.expect_navigation(wait_until="load"):
+        pg.click("#compare")
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 400
+    pg.locator("#g3").scroll_into_view_if_needed()
+    head = pg.locator(".row.head").bounding_box()
+    assert head is not None and head["height"] <= 45, head
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "report-400px.png"))
+    context.close()

@@ -26,7 +26,6 @@ def test_every_change_category_is_documented(category):
 
 def test_readme_starts_with_the_two_commands():
     head = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:12]
-    text = "\n".join(head)
     first = next(line.strip() for line in head if "pip install" in line)
     assert "pip install -e . " in first and "storydiff compare examples/" in first  # the main job needs no extra
     test_command = next(line.strip() for line in head if "pytest" in line)

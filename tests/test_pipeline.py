@@ -143,3 +143,22 @@ def test_example_pair_modality_shift_is_on_record(example_changes):
 def test_example_pair_equivalent_renderings_are_not_changes(example_changes, a_word, b_word):
     assert not any(c.severity.rank >= 2 and (a_word in (c.a_text or "") or b_word in (c.b_text or ""))
                    for c in example_changes if c.kind is ChangeKind.CHANGED)
+
+
+def test_a_pdf_keeps_its_pages_in_the_json_and_the_report():
+    from pathlib import Path
+
+    from storydiff.report import render
+
+    folder = Path(__file__).parent / "data" / "read"
+    c = storydiff.compare(folder / "printed.pdf", folder / "printed.html")
+    pdf, html = c.to_dict()["documents"]
+    assert pdf["media_type"] == "application/pdf" and len(pdf["pages"]) == 2 and pdf["pages"][0] == 0
+    assert html["pages"] is None and html["encoding"]
+    assert all(0 <= p <= len(pdf["text"]) for p in pdf["pages"])
+    # A reader tells where a moved or removed sentence sat: on which page of the PDF.
+    assert c.a.document.meta["pages"] == tuple(pdf["pages"])
+    paras = c.a.document.text.split("\n\n")
+    moved = "\n\n".join([paras[-1], *paras[:-1]])  # the last paragraph (on page 2) moved to the top
+    report = render(storydiff.compare(folder / "printed.pdf", moved), "text")
+    assert "moved here from A p. 2, §" in report

@@ -138,7 +138,7 @@ def test_media_type_argument_overrides(tmp_path: Path) -> None:
     assert doc.media_type == "text/plain"
     assert doc.text == "<p>Shown as <b>markup</b>.</p>"
     with pytest.raises(InputError, match="unknown media type"):
-        read.load(path, media_type="application/pdf")
+        read.load(path, media_type="application/rtf")
 
 
 # --- Markdown -------------------------------------------------------------------

@@ -124,7 +124,8 @@ def test_moved_rows_link_both_ways(comparison) -> None:  # type: ignore[no-untyp
     assert 'href="#mv1"' in g1[: g1.index('id="g2"')]
     mv1 = html[html.index('id="mv1"'):]
     assert 'href="#g1"' in mv1[: mv1.index('id="g0"')]
-    assert "moved → B §1 (sentence 1)" in html and "moved here from A §1 (sentence 2)" in html
+    assert "this passage moved → B paragraph 1, sentence 1" in html
+    assert "a passage moved here from A paragraph 1, sentence 2" in html
 
 
 def test_changed_words_are_marked_with_severity_and_category(comparison) -> None:  # type: ignore[no-untyped-def]
@@ -402,3 +403,51 @@ def test_markup_is_balanced_and_ids_are_unique(comparison, fragment: bool) -> No
     b.feed(html)
     b.close()
     assert b.errors == [] and b.stack == []
+
+
+@pytest.mark.issue(18)
+def test_document_block_does_not_repeat_the_path() -> None:
+    from storydiff.report.html import _doc_block
+
+    # A file compared from the CLI: its path is the id, the source and the title line.
+    block = _doc_block({"id": "seeds/old.txt", "source": "seeds/old.txt", "title": None, "sentences": []}, "A", "")
+    assert block.count("seeds/old.txt") == 1, block
+    assert "<dt>source</dt>" not in block and "<dt>id</dt>" not in block
+
+
+@pytest.mark.issue(18)
+def test_document_block_keeps_what_differs_from_the_title() -> None:
+    from storydiff.report.html import _doc_block
+
+    block = _doc_block({"id": "draft-2", "source": "news/draft.html", "title": "Ferry plan", "sentences": []},
+                       "A", "")
+    assert "<dt>source</dt><dd>news/draft.html</dd>" in block and "<dt>id</dt><dd>draft-2</dd>" in block
+
+
+@pytest.mark.issue(18)
+@pytest.mark.parametrize(("change", "what"), [
+    ({"category": "entity", "explanation": "law differs: 'Civil Code' vs 'Criminal Code'", "a_text": "Civil Code",
+      "b_text": "Criminal Code"}, "entity · law differs"),
+    ({"category": "spelling", "explanation": "spelling differs: 'Kiev' vs 'Kyiv'", "a_text": "Kiev",
+      "b_text": "Kyiv"}, "spelling differs"),
+    ({"category": "content", "explanation": "possibly: name dropped: 'Ukraine'", "a_text": "Ukraine",
+      "b_text": ""}, "content · possibly: name dropped"),
+    ({"category": "content", "explanation": "meaning differs: “Donbass civilians” → “the peaceful population”",
+      "a_text": "Donbass civilians", "b_text": "the peaceful population"}, "content · meaning differs"),
+    ({"category": "move", "explanation": "moved from sentence 29 to sentence 2", "a_text": "x", "b_text": "x"},
+     "move · moved from sentence 29 to sentence 2"),
+    ({"category": "quote", "explanation": "quote changed: 'a' to 'b' by the editor", "a_text": "zzz",
+      "b_text": "yyy"}, "quote changed: 'a' to 'b' by the editor"),
+])
+def test_change_card_says_each_thing_once(change: dict[str, str], what: str) -> None:
+    from storydiff.report.html import _what
+
+    text = re.sub(r"<[^>]+>", "", _what(change)).replace("&#x27;", "'")
+    assert text == what
+
+
+@pytest.mark.issue(18)
+def test_section_sign_is_explained(comparison) -> None:  # type: ignore[no-untyped-def]
+    html = render(comparison, "html")
+    assert "§2 s5</b> = paragraph 2, sentence 5" in html
+    assert 'title="A: paragraph 1, sentence 1">§1 s1</span>' in html

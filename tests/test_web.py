@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from storydiff.web import app as web_app  # noqa: E402
 from storydiff.web import create_app  # noqa: E402
-from storydiff.web.limits import ResultCache  # noqa: E402
 
 STORY_A = (
     "The city council approved the new budget on Monday. "
@@ -90,12 +89,14 @@ def test_api_min_severity_filters_changes(client: TestClient) -> None:
     assert len(high) <= len(everything)
 
 
-def test_api_multipart_txt_and_html_files(client: TestClient) -> None:
+def test_form_post_of_txt_and_html_files_answers_json_when_asked(client: TestClient) -> None:
     page = f"<!doctype html><html><head><title>Budget</title></head><body><article><p>{STORY_B}</p>" \
            "</article></body></html>"
-    r = client.post("/api/compare", files={"a_file": ("old.txt", STORY_A.encode("utf-8"), "text/plain"),
-                                           "b_file": ("new.html", page.encode("utf-8"), "text/html")})
+    r = client.post("/compare", headers={"accept": "application/json"},
+                    files={"a_file": ("old.txt", STORY_A.encode("utf-8"), "text/plain"),
+                           "b_file": ("new.html", page.encode("utf-8"), "text/html")})
     assert r.status_code == 200, r.text
+    assert r.url.path.startswith("/r/") and r.url.path.endswith(".json")
     a, b = r.json()["documents"]
     assert a["media_type"] == "text/plain" and b["media_type"] == "text/html"
     assert "400 new buses" in b["text"] and "<p>" not in b["text"]
@@ -114,12 +115,13 @@ def test_api_pasted_text_read_as_the_given_media_type(client: TestClient, media_
     assert "40 new buses" in a["text"] and "<p>" not in a["text"] and "**" not in a["text"]
 
 
-def test_api_multipart_file_overrides_text_field(client: TestClient) -> None:
-    r = client.post("/api/compare", data={"a": "ignored text.", "b": STORY_B},
+def test_form_file_overrides_text_field(client: TestClient) -> None:
+    r = client.post("/compare", data={"a_text": "ignored text.", "b_text": STORY_B},
+                    headers={"accept": "application/json"},
                     files={"a_file": ("old.md", f"# Budget\n\n{STORY_A}".encode(), "text/markdown")})
     assert r.status_code == 200, r.text
     a = r.json()["documents"][0]
-    assert "ignored" not in a["text"] and "40 new buses" in a["text"]
+    assert "ignored" not in a["text"] and "40 new buses" in a["text"] and a["media_type"] == "text/markdown"
 
 
 def test_api_413_when_content_length_too_big() -> None:
@@ -183,8 +185,9 @@ def test_api_415_for_other_content_types(client: TestClient) -> None:
     (b"", "empty_input"),
     (b"   \n\t  ", "empty_input"),
 ])
-def test_api_422_for_binary_or_empty_upload(client: TestClient, data: bytes, code: str) -> None:
-    r = client.post("/api/compare", data={"b": STORY_B}, files={"a_file": ("photo.txt", data, "text/plain")})
+def test_form_422_for_binary_or_empty_upload_in_json(client: TestClient, data: bytes, code: str) -> None:
+    r = client.post("/compare", data={"b_text": STORY_B}, files={"a_file": ("photo.txt", data, "text/plain")},
+                    headers={"accept": "application/json"})
     assert r.status_code == 422
     err = _error(r)
     assert err["code"] == code
@@ -295,19 +298,22 @@ def test_get_compare_goes_back_to_the_form(client: TestClient) -> None:
 
 def test_unknown_download_is_404_with_a_message(client: TestClient) -> None:
     r = client.get("/download/AAAAAAAAAAAAAAAA.json")
-    assert r.status_code == 404 and "no longer kept" in r.text
+    assert r.status_code == 404 and "is kept here" in r.text
     assert client.get("/download/../../etc/passwd").status_code == 404
 
 
-def test_security_headers_and_no_script_on_our_own_pages(client: TestClient) -> None:
-    for path in ("/", "/docs", "/healthz", "/openapi.json"):
+def test_security_headers_and_no_foreign_script_on_our_own_pages(client: TestClient) -> None:
+    for path in ("/", "/docs", "/healthz", "/openapi.json", "/results", "/results.json"):
         r = client.get(path)
         assert r.status_code == 200
         assert r.headers["x-content-type-options"] == "nosniff"
-        assert "default-src 'none'" in r.headers["content-security-policy"]
-        assert "script-src" not in r.headers["content-security-policy"]
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'none'" in csp
+        # The form page runs its own script, allowed by hash only; no other page has a script at all.
+        assert ("script-src 'sha256-" in csp and "unsafe" not in csp.split("script-src")[1]) if path == "/" \
+            else "script-src" not in csp
         assert "access-control-allow-origin" not in r.headers
-    assert "<script" not in client.get("/").text and "<script" not in client.get("/docs").text
+    assert "<script" not in client.get("/docs").text and "<script" not in client.get("/results").text
     assert "<code>a</code>" in client.get("/docs").text  # the request fields are listed
 
 
@@ -316,9 +322,9 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     op = spec["paths"]["/api/compare"]["post"]
     content = op["requestBody"]["content"]
     assert content["application/json"]["schema"]["$ref"] == "#/components/schemas/CompareRequest"
-    assert "multipart/form-data" in content
+    assert set(content) == {"application/json"}, "the API takes JSON only (issue 14: cross-site form posts)"
     request_schema = spec["components"]["schemas"]["CompareRequest"]
-    assert set(request_schema["required"]) == {"a", "b"}
+    assert {"a", "b", "a_url", "b_url", "a_name", "b_name"} <= set(request_schema["properties"])
     assert request_schema["examples"]
     assert {"413", "422", "504"} <= set(op["responses"])
     assert "/healthz" in spec["paths"]
@@ -327,7 +333,8 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
 def test_form_page_keeps_newlines_and_escapes(client: TestClient) -> None:
     from storydiff.web.pages import form_page
 
-    page = form_page(a_text="\nfirst line & <b>", max_bytes=5_000_000, max_results=32)
+    page = form_page(a={"text": "\nfirst line & <b>"}, max_bytes=5_000_000, store_note="",
+                     paste_types=("text/plain",), extensions=(".txt",))
     assert '">\n\nfirst line &amp; &lt;b&gt;</textarea>' in page
 
 
@@ -393,15 +400,6 @@ def test_concurrent_requests_give_identical_answers() -> None:
     assert len({r.content for r in answers}) == 1
 
 
-def test_result_cache_is_bounded_by_count_and_size() -> None:
-    cache: ResultCache[int] = ResultCache(max_entries=3, max_size=100)
-    for i in range(5):
-        cache.put(f"k{i}", i, size=10)
-    assert len(cache) == 3 and cache.get("k0") is None and cache.get("k4") == 4
-    cache.put("big", 99, size=95)
-    assert cache.get("big") == 99 and len(cache) == 1
-
-
 def test_serve_refuses_a_busy_port() -> None:
     import socket
 
@@ -422,7 +420,8 @@ def test_serve_prints_its_url_and_answers_on_loopback_only() -> None:
 
     import httpx
 
-    proc = subprocess.Popen([sys.executable, "-m", "storydiff", "serve", "--port", "0"], stderr=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "storydiff", "serve", "--port", "0", "--no-store"],
+                            stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True)
     try:
         assert proc.stderr is not None
@@ -452,3 +451,185 @@ def test_comparison_json_is_valid_json_with_unicode(client: TestClient) -> None:
     r = client.post("/api/compare", json={"a": "Le maire a dit « oui ».", "b": "Le maire a dit « non »."})
     assert r.status_code == 200
     assert "« non »" in json.loads(r.content)["documents"][1]["text"]
+
+
+NAV_PAGE = ("<!doctype html><html><head><title>City news</title></head><body><nav><a href='/'>{nav}</a></nav>"
+            "<article><h1>Budget</h1><p>{text}</p></article></body></html>")
+
+
+@pytest.mark.issue(18)
+def test_pasted_html_is_detected_as_the_cli_does_on_standard_input(client: TestClient) -> None:
+    r = client.post("/compare", headers={"accept": "application/json"},
+                    data={"a_text": NAV_PAGE.format(nav="News", text=STORY_A),
+                          "b_text": NAV_PAGE.format(nav="Sport", text=STORY_B)})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert [d["media_type"] for d in doc["documents"]] == ["text/html", "text/html"]
+    assert all("<nav>" not in d["text"] and "Sport" not in d["text"] for d in doc["documents"])
+    assert not any("Sport" in (c.get("b_text") or "") for c in doc["changes"]), "navigation is not the story"
+    api = client.post("/api/compare", json={"a": NAV_PAGE.format(nav="News", text=STORY_A), "b": STORY_B})
+    assert [d["media_type"] for d in api.json()["documents"]] == ["text/html", "text/plain"]
+
+
+@pytest.mark.issue(18)
+def test_named_versions_name_the_result(client: TestClient) -> None:
+    r = client.post("/compare", data={"a_text": STORY_A, "b_text": STORY_B, "a_name": "Ministry statement",
+                                      "b_name": "Daily copy"})
+    assert r.status_code == 200 and r.url.path.startswith("/r/")
+    assert "Ministry statement → Daily copy" in r.text
+    doc = client.get(r.url.path + ".json").json()
+    assert [(d["id"], d["title"]) for d in doc["documents"]] == [("Ministry statement", "Ministry statement"),
+                                                                 ("Daily copy", "Daily copy")]
+
+
+@pytest.mark.issue(18)
+def test_two_bad_uploads_show_both_errors(client: TestClient) -> None:
+    r = client.post("/compare", files={"a_file": ("scan-a.txt", BINARY, "text/plain"),
+                                       "b_file": ("empty-b.txt", b"", "text/plain")})
+    assert r.status_code == 422
+    assert "scan-a.txt" in r.text and "empty-b.txt" in r.text
+    assert r.text.count("<li>") == 2
+    api = client.post("/compare", headers={"accept": "application/json"},
+                      files={"a_file": ("scan-a.txt", BINARY, "text/plain"),
+                             "b_file": ("scan-b.html", BINARY, "text/html")})
+    message = _error(api)["message"]
+    assert "Version A (scan-a.txt)" in message and "Version B (scan-b.html)" in message
+
+
+@pytest.mark.issue(18)
+def test_new_comparison_refills_the_form_from_the_result(client: TestClient) -> None:
+    r = client.post("/compare", data={"a_text": "  " + STORY_A, "b_text": STORY_B, "a_name": "old <one>",
+                                      "min_severity": "high", "media_type": "text/markdown"})
+    rid = r.url.path.rsplit("/", 1)[1]
+    assert f'href="/?from={rid}"' in r.text
+    form = client.get(f"/?from={rid}").text
+    assert "  " + STORY_A in form and STORY_B in form  # exactly as typed
+    assert 'value="old &lt;one&gt;"' in form
+    assert '<option value="high" selected>' in form and '<option value="text/markdown" selected>' in form
+    with_file = client.post("/compare", data={"b_text": STORY_B},
+                            files={"a_file": ("old.txt", STORY_A.encode(), "text/plain")})
+    form = client.get("/?from=" + with_file.url.path.rsplit("/", 1)[1]).text
+    assert "old.txt" in form and STORY_A in form  # a file input cannot be refilled: its text is
+    assert "no longer kept" in client.get("/?from=AAAAAAAAAAAAAAAA").text
+
+
+@pytest.mark.issue(18)
+def test_web_address_and_text_together_are_refused(client: TestClient) -> None:
+    r = client.post("/compare", data={"a_text": STORY_A, "a_url": "https://example.org/a", "b_text": STORY_B})
+    assert r.status_code == 422 and "both a web address and pasted text" in r.text
+    r = client.post("/compare", data={"a_url": "file:///etc/passwd", "b_text": STORY_B})
+    assert r.status_code == 422 and "http:// or https://" in r.text
+
+
+@pytest.mark.issue(14)
+def test_requests_holding_bodies_are_bounded(gate: threading.Event) -> None:
+    import anyio
+    import httpx
+
+    app = create_app(max_pending=1, timeout_s=5)
+
+    async def main() -> list[int]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as c:
+            statuses: list[int] = []
+
+            async def first() -> None:
+                statuses.append((await c.post("/api/compare", json={"a": STORY_A, "b": STORY_B})).status_code)
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(first)
+                await anyio.sleep(0.5)  # the first one now waits in compare
+                second = await c.post("/api/compare", json={"a": STORY_A, "b": STORY_B})
+                statuses.append(second.status_code)
+                assert second.headers["retry-after"] and second.json()["error"]["code"] == "busy"
+                assert (await c.get("/healthz")).status_code == 200  # no body: never counted
+                gate.set()
+            return statuses
+
+    statuses = anyio.run(main)
+    assert statuses[0] == 503 and len(statuses) == 2 and statuses[1] != 503
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 serving two versions of a story."""
+    import http.server
+    import socketserver
+
+    pages = {"/a.html": NAV_PAGE.format(nav="News", text=STORY_A), "/b.html": NAV_PAGE.format(nav="Sport",
+                                                                                              text=STORY_B)}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = pages.get(self.path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        httpd.shutdown()
+
+
+@pytest.mark.issue(18)
+def test_web_addresses_are_fetched_and_named(site: str) -> None:
+    with TestClient(create_app(allow_private_urls=True)) as c:
+        r = c.post("/compare", data={"a_url": f"{site}/a.html", "b_url": f"{site}/b.html", "b_name": "copy"},
+                   headers={"accept": "application/json"})
+        assert r.status_code == 200, r.text
+        a, b = r.json()["documents"]
+        assert a["source"] == f"{site}/a.html" and b["id"] == "copy" and b["title"] == "copy"
+        assert "40 new buses" in a["text"] and "Sport" not in b["text"]
+        api = c.post("/api/compare", json={"a_url": f"{site}/a.html", "b": STORY_B})
+        assert api.status_code == 200 and api.json()["documents"][0]["media_type"] == "text/html"
+        form = c.get("/?from=" + r.url.path.split("/")[-1].removesuffix(".json")).text
+        assert f'value="{site}/a.html"' in form  # New comparison keeps the address
+
+
+@pytest.mark.issue(18)
+def test_private_addresses_are_refused_by_default(client: TestClient, site: str) -> None:
+    r = client.post("/compare", data={"a_url": f"{site}/a.html", "b_url": "http://2130706433/b.html"})
+    assert r.status_code == 422
+    assert r.text.count("<li>") == 2 and "Version A (" in r.text and "Version B (" in r.text
+    api = client.post("/api/compare", json={"a_url": "http://169.254.169.254/latest/meta-data/", "b": STORY_B})
+    err = _error(api)
+    assert api.status_code == 422 and err["code"] == "url_refused" and "Version A" in err["message"]
+
+
+@pytest.mark.issue(18)
+def test_pdf_and_docx_uploads_are_compared(client: TestClient) -> None:
+    from test_read_formats import make_docx, make_pdf, p, r
+
+    pdf = make_pdf([["Harbor City council approves ferry plan", "",
+                     "The ferries will cost 85 million dollars in total.",
+                     "The state transport fund will pay half of the cost."]])
+    docx = make_docx(p(r("Harbor City council approves ferry plan")) +
+                     p(r("The ferries will cost 58 million dollars in total.")) +
+                     p(r("The state transport fund will pay half of the cost.")))
+    res = client.post("/compare", headers={"accept": "application/json"},
+                      files={"a_file": ("release.pdf", pdf, "application/pdf"),
+                             "b_file": ("story.docx", docx, "application/octet-stream")})
+    assert res.status_code == 200, res.text
+    doc = res.json()
+    assert [d["media_type"] for d in doc["documents"]] == [
+        "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
+    assert any("58" in (c.get("b_text") or "") for c in doc["changes"])
+    scan = client.post("/compare", data={"b_text": STORY_B}, files={"a_file": ("scan.pdf", make_pdf([[]]), "")})
+    assert scan.status_code == 422 and "scan.pdf" in scan.text
+
+
+def test_the_page_offers_every_readable_type(client: TestClient) -> None:
+    from storydiff import read
+
+    page = client.get("/").text
+    for media_type, name in read.TEXT_MEDIA_TYPES.items():  # pasted text can be read as each text type
+        assert f'<option value="{media_type}">{name}</option>' in page
+    for ext in (".pdf", ".docx", ".md", ".html", ".txt"):
+        assert ext in page.split('id="a-file"')[1].split(">")[0], ext
+    assert 'id="a-url"' in page and 'id="b-name"' in page

@@ -11,7 +11,10 @@ error. Anything else escaping is a bug.
     │   ├── InputNotFound          missing path, or a directory
     │   ├── InputTooLarge          above the configured size limit
     │   ├── UndecodableInput       binary, or no encoding fits
-    │   └── EmptyInput             nothing to compare once read
+    │   ├── EmptyInput             nothing to compare once read
+    │   │   └── NoTextLayer        a PDF with no text, only images (a scan)
+    │   ├── URLRefused             a URL the SSRF guard will not fetch
+    │   └── FetchFailed            a URL that could not be fetched
     ├── OptionError                an option has a value we cannot use
     ├── BackendUnavailable         an optional extra is not installed
     └── CorpusError                the corpus store or its input is unusable
@@ -42,6 +45,19 @@ class UndecodableInput(InputError):
 
 class EmptyInput(InputError):
     """The input holds no text to compare."""
+
+
+class NoTextLayer(EmptyInput):
+    """A PDF whose pages carry no text, only images (a scanned document)."""
+
+
+class URLRefused(InputError):
+    """A URL storydiff will not fetch: not http(s), or a private, loopback,
+    link-local, multicast or cloud-metadata address (directly or by redirect)."""
+
+
+class FetchFailed(InputError):
+    """A URL could not be fetched: no connection, a timeout, an HTTP error, too many redirects."""
 
 
 class OptionError(StorydiffError):

@@ -292,12 +292,19 @@ class PairJudgement:
 
 def _document_dict(seg: Segmentation) -> dict[str, Any]:
     doc = seg.document
+    meta = doc.meta or EMPTY_META
+    pages = meta.get("pages")
     return {
         "id": doc.id,
         "source": doc.source,
         "title": doc.title,
         "date": doc.date,
         "media_type": doc.media_type,
+        "encoding": doc.encoding,
+        "url": meta.get("url"),
+        "author": meta.get("author"),
+        "pages": [int(p) for p in pages] if pages else None,
+        "warnings": [str(w) for w in meta.get("warnings", ())],
         "text": doc.text,
         "sentences": [
             {"start": s.start, "end": s.end, "paragraph": s.paragraph, "turn": s.turn, "role": s.role}

@@ -12,7 +12,7 @@ from typing import TextIO
 import click
 
 from storydiff.errors import InputError, InputNotFound, OptionError
-from storydiff.model import Severity
+from storydiff.model import Document, Severity
 from storydiff.options import ENGINES
 from storydiff.read import MEDIA_TYPES
 from storydiff.report import FORMATS
@@ -86,6 +86,8 @@ def show(text: str, *, pager: bool | None) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Show every change, low severity included.")
 @click.option("--media-type", type=click.Choice(list(MEDIA_TYPES)), default=None,
               help="Read both inputs as this type instead of guessing from name and content.")
+@click.option("--allow-private-urls", is_flag=True,
+              help="Let URLs reach loopback and private (intranet) addresses; refused by default.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
               help="Refuse inputs larger than this many bytes (default 20 MB).")
 @click.option("--corpus", "corpus_store", type=click.Path(), default=None,
@@ -95,11 +97,14 @@ def show(text: str, *, pager: bool | None) -> None:
               help="Page the text report through $PAGER (default: less -FRX) when stdout is a terminal (the default).")
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when changes of meaning are found (like git diff).")
 def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None, engine: str,
-            min_severity: str | None, show_all: bool, media_type: str | None, max_bytes: int | None,
-            corpus_store: str | None, color: bool | None, pager: bool | None, exit_code: bool) -> None:
-    """Compare two versions of a text, A and B (files, or - for standard input).
+            min_severity: str | None, show_all: bool, media_type: str | None, allow_private_urls: bool,
+            max_bytes: int | None, corpus_store: str | None, color: bool | None, pager: bool | None,
+            exit_code: bool) -> None:
+    """Compare two versions of a text, A and B (files, http(s) URLs, or - for standard input).
 
-    Plain text, Markdown and HTML pages are read (main text only for HTML).
+    Plain text, Markdown, HTML pages, PDF and Word (.docx) are read (main text
+    only for HTML). URLs to loopback or private addresses are refused unless
+    --allow-private-urls is given.
     Sentences are aligned even when moved or re-worded; each aligned pair is
     identical, reworded or changed, and changes of meaning are named.
 
@@ -109,7 +114,6 @@ def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None,
         storydiff compare examples/bridge-original.txt examples/bridge-republished.txt
     """
     import storydiff
-    from storydiff import read
     from storydiff.options import DEFAULT_MAX_BYTES, Options
     from storydiff.report import render
 
@@ -121,8 +125,8 @@ def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None,
 
         doc_a, doc_b = load_document(corpus_store, a), load_document(corpus_store, b)
     else:
-        doc_a = read.load(a, media_type=media_type, max_bytes=opts.max_bytes)
-        doc_b = read.load(b, media_type=media_type, max_bytes=opts.max_bytes)
+        doc_a = _read(a, media_type, opts.max_bytes, allow_private_urls)
+        doc_b = _read(b, media_type, opts.max_bytes, allow_private_urls)
     result = storydiff.compare(doc_a, doc_b, options=opts)
 
     if show_all:
@@ -141,6 +145,19 @@ def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None,
         write_output(text, output, (a, b))
     if exit_code and result.visible_changes(floor or Severity.LOW):
         sys.exit(1)
+
+
+def _read(source: str, media_type: str | None, max_bytes: int, allow_private: bool) -> Document:
+    """A file, ``-`` or a URL; what the reader warns about goes to stderr."""
+    from storydiff import read
+
+    if read.is_url(source):
+        doc = read.fetch(source, media_type=media_type, max_bytes=max_bytes, allow_private=allow_private)
+    else:
+        doc = read.load(source, media_type=media_type, max_bytes=max_bytes)
+    for warning in doc.meta.get("warnings", ()):
+        click.echo(f"warning: {doc.source}: {warning}", err=True)
+    return doc
 
 
 def _fields(line: str) -> list[str]:

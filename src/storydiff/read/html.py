@@ -8,6 +8,7 @@ paragraphs survive into segmentation.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,21 @@ def declared_charset(data: bytes) -> str | None:
     return m.group(1).decode("ascii").lower() if m else None
 
 
+def text_codec(name: str) -> str | None:
+    """Python's codec for a declared charset, or None when it names no text encoding.
+
+    Pages declare anything: ``undefined`` (a codec that always raises),
+    ``base64`` (bytes to bytes), ``utf-7`` (which browsers refuse to honour).
+    """
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in ("undefined", "utf-7"):
+        return None
+    return info.name
+
+
 def extract(html: str, *, label: str) -> Extracted:
     """The main text of a page, paragraphs separated by blank lines.
 
@@ -67,7 +83,7 @@ def extract(html: str, *, label: str) -> Extracted:
     # footers, sidebars and cookie banners are pruned before it looks.
     for recall in (False, True):
         doc = trafilatura.bare_extraction(
-            html,
+            _parse(html),
             with_metadata=True,
             include_comments=False,
             include_tables=True,
@@ -95,3 +111,25 @@ def extract(html: str, *, label: str) -> Extracted:
         date=(doc.date or None) if doc is not None else None,
         meta=meta,
     )
+
+
+def _parse(html: str) -> Any:
+    """The page as an lxml tree, nested as deep as it is.
+
+    libxml2 stops descending at 255 levels unless ``huge_tree`` is on, and
+    trafilatura's own parser leaves it off, so the text of a deeply nested
+    page silently vanished. Parsed here per extraction attempt because
+    trafilatura prunes the tree it is given.
+    """
+    import lxml.etree
+    import lxml.html
+
+    options = {"huge_tree": True, "collect_ids": False, "remove_comments": True, "remove_pis": True}
+    try:
+        try:
+            return lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(**options))
+        except ValueError:  # a str that carries an XML encoding declaration: hand lxml bytes instead
+            data = html.encode("utf-8", errors="surrogatepass")
+            return lxml.html.document_fromstring(data, parser=lxml.html.HTMLParser(encoding="utf-8", **options))
+    except (ValueError, lxml.etree.ParserError):
+        return html  # nothing lxml calls a document; trafilatura has its own fallbacks

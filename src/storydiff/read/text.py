@@ -7,8 +7,13 @@ never depend on a statistical guess:
 2. BOM-less UTF-16 when one byte of nearly every pair is NUL;
 3. strict UTF-8;
 4. refuse binary (NUL bytes, many control characters);
-5. cp1252 when it decodes strictly and reads like Western text;
-6. whatever charset-normalizer finds most plausible.
+5. UTF-8 with the few bad bytes replaced (U+FFFD) when the valid multi-byte
+   sequences outnumber the invalid bytes: one stray byte in a UTF-8 file must
+   not turn every accent into mojibake (a warning names the bytes);
+6. cp1252 when it decodes strictly and reads like Western text;
+7. whatever charset-normalizer finds most plausible.
+
+Steps 5 to 7 are guesses, so each adds a warning naming the encoding used.
 
 Normalisation keeps every word as written and touches only whitespace and
 Unicode composition: newlines become ``\\n``, the BOM goes, NBSP becomes a plain
@@ -21,6 +26,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from typing import NamedTuple
 
 from storydiff.errors import UndecodableInput
 from storydiff.words import LETTER_RUN
@@ -41,9 +47,18 @@ _TEXT_CONTROLS = frozenset("\t\n\r\f\v\x1b")
 _MAX_CONTROL_RATIO = 0.01
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 _WORD = LETTER_RUN
+_ESCAPED = re.compile("[\udc80-\udcff]")
 
 
-def decode(data: bytes, *, label: str) -> tuple[str, str]:
+class Decoded(NamedTuple):
+    """Decoded text (not yet normalised), the encoding used, and what the reader should know."""
+
+    text: str
+    encoding: str
+    warnings: tuple[str, ...] = ()
+
+
+def decode(data: bytes, *, label: str) -> Decoded:
     """Decode ``data`` and say which encoding was used.
 
     Args:
@@ -51,7 +66,8 @@ def decode(data: bytes, *, label: str) -> tuple[str, str]:
         label: how to name the input in error messages (file name, ``<stdin>``).
 
     Returns:
-        ``(text, encoding)``; the text is not yet normalised.
+        A :class:`Decoded`; ``warnings`` is empty unless the encoding was a
+        guess or bad bytes were replaced.
 
     Raises:
         UndecodableInput: for binary data or bytes no encoding fits.
@@ -59,7 +75,7 @@ def decode(data: bytes, *, label: str) -> tuple[str, str]:
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
             try:
-                return _checked(data[len(bom) :].decode(codec), label), name
+                return Decoded(_checked(data[len(bom) :].decode(codec), label), name)
             except UnicodeDecodeError as e:
                 raise UndecodableInput(
                     f"{label}: starts with a {name} byte-order mark but is not valid {name} "
@@ -69,15 +85,43 @@ def decode(data: bytes, *, label: str) -> tuple[str, str]:
     utf16 = _bomless_utf16(data)
     if utf16 is not None:
         try:
-            return _checked(data.decode(utf16), label), utf16
+            return Decoded(_checked(data.decode(utf16), label), utf16)
         except UnicodeDecodeError:
             pass
     try:
-        return _checked(data.decode("utf-8"), label), "utf-8"
+        return Decoded(_checked(data.decode("utf-8"), label), "utf-8")
     except UnicodeDecodeError:
         pass
     _refuse_binary(data, label)
-    return _legacy(data, label)
+    mostly = _mostly_utf8(data, label)
+    if mostly is not None:
+        return mostly
+    text, encoding = _legacy(data, label)
+    return Decoded(text, encoding, (f"not valid UTF-8; decoded as {encoding} (a guess): check accented letters",))
+
+
+def _mostly_utf8(data: bytes, label: str) -> Decoded | None:
+    """UTF-8 with bad bytes replaced, when the bytes are mostly valid UTF-8.
+
+    A legacy single-byte file almost never holds a valid multi-byte UTF-8
+    sequence (it would need pairs like "Ã©"), so valid sequences that
+    outnumber the invalid bytes mean UTF-8 with a few damaged bytes.
+    """
+    # surrogateescape maps each invalid byte to one lone surrogate: one pass, and we can say where.
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    bad = [m.start() for m in _ESCAPED.finditer(escaped)]
+    multibyte = sum(1 for ch in escaped if ord(ch) > 127) - len(bad)
+    if multibyte <= len(bad):
+        return None
+    lines = sorted({escaped.count("\n", 0, i) + 1 for i in bad[:5]})
+    where = ("line " if len(lines) == 1 else "lines ") + ", ".join(map(str, lines)) + (" and more" if len(bad) > 5 else "")
+    noun = "byte" if len(bad) == 1 else "bytes"
+    text = _ESCAPED.sub("\ufffd", escaped)
+    return Decoded(
+        _checked(text, label),
+        "utf-8",
+        (f"UTF-8 with {len(bad)} invalid {noun} replaced by U+FFFD ({where})",),
+    )
 
 
 def _checked(text: str, label: str) -> str:

@@ -75,9 +75,11 @@ class Layout:
         return sents[indices[0]]["start"], sents[indices[-1]]["end"]
 
     def where(self, side: str, index: int) -> str:
-        """Human position of a sentence: ``§3 (sentence 12)``, 1-based."""
-        para = self.doc(side)["sentences"][index]["paragraph"]
-        return f"§{para + 1} (sentence {index + 1})"
+        """Human position of a sentence: ``§3 (sentence 12)``, 1-based, with its page in a paginated document."""
+        doc = self.doc(side)
+        sent = doc["sentences"][index]
+        page = f"p. {bisect_right(doc['pages'], sent['start'])}, " if doc.get("pages") else ""
+        return f"{page}§{sent['paragraph'] + 1} (sentence {index + 1})"
 
     def paragraph(self, side: str, index: int) -> int:
         return int(self.doc(side)["sentences"][index]["paragraph"])

@@ -18,15 +18,18 @@ Element contract (stable; the web page and browser tests rely on it)::
     #controls                    #filter-severity <select> (high|medium|low = "at or above"),
                                  #filter-category <select> ("" = all), #toggle-calm checkbox,
                                  #filter-status (live text "N of M changes shown")
+    #change-count                "(N shown of M)" in the list's heading, kept up to date by the filters
     #change-list                 <ol> of li.change#c{i}[data-severity][data-category][data-kind]
                                  [data-target=<row id>], most severe first; i = index in to_dict()["changes"];
                                  changes below min_severity are present but [hidden]
-    #alignment                   the side-by-side grid; every .row has .gutter, .cell.a, .cell.b
-      .row.head                  column titles (sticky)
+    #alignment                   p.legend (what "§2 s5" and the symbols mean), then the side-by-side grid;
+                                 every .row has .gutter, .cell.a, .cell.b
+      .row.head                  column titles (sticky, one line each)
       .row.group#g{k}            aligned group k [data-verdict][data-group=k][data-moved="true"?]
                                  [data-change="c1 c2"?]; inside, <mark class="sev-{s} cat-{c}" data-change="c{i}">
                                  on the words a change names (an empty mark.gap where the other side inserted
-                                 words); moved rows carry a.move-link → #mv{first group of their run}
+                                 words); the first row of a moved run carries a.move-link → #mv{that group};
+                                 identical/reworded rows no shown change points at get .calm (what the toggle hides)
       .row.removed#ra{i}         A sentence i that B dropped (right cell .empty) [data-kind="removed"][data-change?]
       .row.added#rb{j}           B sentence j that A lacks (left cell .empty), placed after its B predecessor
                                  [data-kind="added"][data-change?]
@@ -39,8 +42,10 @@ Element contract (stable; the web page and browser tests rely on it)::
     #report-footer               keyboard help, storydiff version, options used
 
 Keyboard: ``j``/``n`` next change, ``k``/``p`` previous (anywhere but form fields);
-``↓``/``↑`` and ``Enter`` while focus is in the change list. The focused change
-has a focus ring (.current) and its row is scrolled to the middle and outlined (.flash).
+``↓``/``↑`` and ``Enter`` while focus is in the change list (``Enter`` opens the
+entry that has the focus, so Tab then Enter works). The current change's link
+has the focus and a ring (.current); its row is scrolled to the middle and
+outlined (.flash).
 
 ``fragment=True`` gives a ``<div>`` for notebooks: the same markup and CSS
 (scoped under ``.storydiff``) with ids prefixed, but no ``<html>``, controls or script.
@@ -51,6 +56,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from functools import lru_cache
 from html import escape
 from importlib import resources
@@ -138,10 +144,15 @@ class _Page:
         out.append(esc(text[pos:]))
         return "".join(out)
 
+    def place(self, side: str, index: int) -> str:
+        """Where a sentence sits, in words: ``paragraph 3, sentence 12`` (1-based)."""
+        return f"paragraph {self.L.paragraph(side, index) + 1}, sentence {index + 1}"
+
     def loc(self, side: str, index: int) -> str:
-        where = self.L.where(side, index)
+        # The short form is explained in the legend above the grid; the title spells it out.
         para = self.L.paragraph(side, index) + 1
-        return f'<span class="loc" title="{side.upper()} {esc(where)}">§{para} s{index + 1}</span>'
+        return (f'<span class="loc" title="{side.upper()}: {self.place(side, index)}">'
+                f"§{para} s{index + 1}</span>")
 
     def cell(self, side: str, indices: tuple[int, ...], body: str, extra: str = "") -> str:
         if not indices:
@@ -163,8 +174,13 @@ class _Page:
         if g["moved"]:
             sym = f"{sym}<br>{SYMBOLS['moved']}"
             target = self.L.placeholder_of.get(gi, f"mv{gi}")
-            moved = (f'<a class="move-link" href="#{self.p}{target}">{SYMBOLS["moved"]} moved → B '
-                     f'{esc(self.L.where("b", row.b[0]))}</a>')
+            run = self.L.run_of.get(gi, (gi,))
+            # One link per moved block, on its first row: the rest of the run only carries the gutter mark.
+            if run[0] == gi:
+                n = len(run)
+                moved = (f'<a class="move-link" href="#{self.p}{target}">{SYMBOLS["moved"]} '
+                         f'{"this block of " + str(n) + " passages" if n > 1 else "this passage"} moved → B '
+                         f'{self.place("b", row.b[0])}</a>')
         filtered = " filtered" if cis and not any(self.shown(ci) for ci in cis) else ""
         moved_attr = ' data-moved="true"' if g["moved"] else ""
         return (
@@ -196,8 +212,8 @@ class _Page:
         text = " ".join(self.L.text("b", row.b).split())
         short = text if len(text) <= 140 else text[:139] + "…"
         n = len(row.groups)
-        back = (f'<a class="move-link" href="#{self.p}g{gi}">{SYMBOLS["moved-here"]} moved here from A '
-                f'{esc(self.L.where("a", first_a))}{f" ({n} passages)" if n > 1 else ""}</a>')
+        back = (f'<a class="move-link" href="#{self.p}g{gi}">{SYMBOLS["moved-here"]} '
+                f'{str(n) + " passages" if n > 1 else "a passage"} moved here from A {self.place("a", first_a)}</a>')
         return (f'<div class="row moved-here" id="{self.p}{row.id}" data-groups="{" ".join(map(str, row.groups))}">'
                 f'<div class="gutter" title="moved here"><span class="sym" aria-hidden="true">{SYMBOLS["moved-here"]}'
                 f'</span><span class="sr-only">moved here</span></div>'
@@ -207,8 +223,10 @@ class _Page:
     def rows(self) -> str:
         out, last_para = [], None
         a, b = self.L.data["documents"]
-        out.append(f'<div class="row head"><div class="gutter"></div><div class="cell a"><span class="side-tag">A</span>'
-                   f'{esc(doc_label(a))}</div><div class="cell b"><span class="side-tag">B</span>{esc(doc_label(b))}</div></div>')
+        # One line each (the full name in the tooltip): a sticky header must not eat the screen.
+        out.append(f'<div class="row head"><div class="gutter"></div><div class="cell a" title="{esc(doc_label(a))}">'
+                   f'<span class="side-tag">A</span>{esc(doc_label(a))}</div><div class="cell b" '
+                   f'title="{esc(doc_label(b))}"><span class="side-tag">B</span>{esc(doc_label(b))}</div></div>')
         for row in self.L.rows:
             cls = ""
             if row.a:
@@ -233,14 +251,14 @@ class _Page:
             words = f"{_quoted(c.get('a_text'))} → {_quoted(c.get('b_text'))}"
         else:
             sym = {"added": "+", "removed": "−", "moved": "↪"}.get(kind, "")
-            words = f'{sym} {esc(kind)}: <q>{esc(_short(c.get("b_text") if kind == "added" else c.get("a_text")))}</q>'
+            quoted = c.get("b_text") if kind == "added" else c.get("a_text")
+            words = f'<span class="sym" aria-hidden="true">{sym}</span> <q>{esc(_short(quoted))}</q>'
         hidden = "" if self.shown(ci) else " hidden"
         href = f' href="#{self.p}{target}"' if target else ""
         return (f'<li class="change" id="{self.p}c{ci}" data-severity="{esc(c["severity"])}" '
                 f'data-category="{esc(c["category"])}" data-kind="{esc(kind)}" data-target="{self.p}{target}" '
                 f'tabindex="-1"{hidden}><a{href}><span class="sev-badge sev-{esc(c["severity"])}">'
-                f'{esc(str(c["severity"]).upper())}</span> <span class="cat">{esc(c["category"])}</span> '
-                f'<span class="expl">{esc(c.get("explanation"))}</span><span class="words">{words}</span></a></li>')
+                f'{esc(str(c["severity"]).upper())}</span> {_what(c)}<span class="words">{words}</span></a></li>')
 
     def change_list(self) -> str:
         order = severity_order(self.changes)
@@ -248,7 +266,8 @@ class _Page:
         items = "\n".join(self.change_item(ci) for ci in order)
         empty = "" if self.changes else "<p>No changes of meaning found.</p>"
         return (f'<section id="{self.p}changes" class="changes" aria-label="Changes">'
-                f"<h2>Changes, most severe first <small>({n} shown of {len(self.changes)})</small></h2>{empty}"
+                f'<h2>Changes, most severe first <small id="{self.p}change-count">({n} shown of {len(self.changes)})'
+                f"</small></h2>{empty}"
                 f'<ol id="{self.p}change-list" class="change-list">{items}</ol></section>')
 
 
@@ -257,17 +276,45 @@ def _quoted(s: str | None) -> str:
     return f"<q>{esc(_short(s))}</q>" if (s or "").strip() else '<i class="none">nothing</i>'
 
 
+_QUOTING = re.compile(r":\s+['\"‘“]")
+
+
+def _what(change: dict[str, Any]) -> str:
+    """The category and what happened, without repeating the words the card quotes below.
+
+    Explanations end with the words themselves (``law differs: 'Civil Code'
+    vs 'Criminal Code'``); the card shows them once, as ``“…” → “…”``, so
+    that ending is dropped here, and a category the explanation starts with
+    is not said twice.
+    """
+    category = str(change.get("category") or "")
+    expl = str(change.get("explanation") or "")
+    heads = [t[:15] for t in (change.get("a_text") or "", change.get("b_text") or "") if t.strip()]
+    for m in _QUOTING.finditer(expl):
+        if any(h in expl[m.end() - 1:] for h in heads):
+            expl = expl[: m.start()]
+            break
+    if category and expl.startswith(category) and expl[len(category):len(category) + 1] in ("", " "):
+        return f'<span class="cat">{esc(category)}</span><span class="expl">{esc(expl[len(category):])}</span>'
+    sep = " · " if expl else ""
+    return f'<span class="cat">{esc(category)}</span>{sep}<span class="expl">{esc(expl)}</span>'
+
+
 def _short(s: str | None, n: int = 90) -> str:
     s = " ".join((s or "").split())
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def _doc_block(doc: dict[str, Any], tag: str, p: str) -> str:
-    fields = [("source", doc.get("source")), ("date", doc.get("date")), ("id", doc.get("id")),
+    label = doc_label(doc)
+    source, id_ = doc.get("source"), doc.get("id")
+    # The title line already names the document: say its source and id only where they add something.
+    fields = [("source", source if source != label else None), ("date", doc.get("date")),
+              ("id", id_ if id_ not in (label, source) else None),
               ("type", doc.get("media_type")), ("sentences", len(doc.get("sentences", [])))]
     dl = "".join(f"<dt>{name}</dt><dd>{esc(v)}</dd>" for name, v in fields if v not in (None, ""))
     return (f'<div class="doc" id="{p}doc-{tag.lower()}"><span class="side-tag">{tag}</span>'
-            f'<span class="doc-title">{esc(doc_label(doc))}</span><dl>{dl}</dl></div>')
+            f'<span class="doc-title">{esc(label)}</span><dl>{dl}</dl></div>')
 
 
 def _summary(data: dict[str, Any], floor: str | None, p: str, fragment: bool = False) -> str:
@@ -304,8 +351,13 @@ def _controls(data: dict[str, Any], floor: str | None) -> str:
     return (f'<nav id="controls" class="no-print" aria-label="Filters">'
             f'<label>Severity <select id="filter-severity">{sev}</select></label>'
             f'<label>Category <select id="filter-category"><option value="">all categories</option>{cats}</select></label>'
-            f'<label><input type="checkbox" id="toggle-calm"> Hide identical and reworded passages</label>'
+            f'<label><input type="checkbox" id="toggle-calm"> Hide identical and reworded passages '
+            f'<small>(unless a listed change is in them)</small></label>'
             f'<span id="filter-status" aria-live="polite"></span></nav>')
+
+
+_LEGEND = ("<b>§2 s5</b> = paragraph 2, sentence 5 of that version. "
+           "≠ changed, ≈ reworded, = identical, + added in B, − removed from A, ↪ moved (↩ where it went).")
 
 
 def _footer(data: dict[str, Any], floor: str | None, fragment: bool, p: str) -> str:
@@ -314,8 +366,7 @@ def _footer(data: dict[str, Any], floor: str | None, fragment: bool, p: str) -> 
     keys = "" if fragment else (
         "<p class=\"no-print\">Keyboard: <kbd>j</kbd> or <kbd>n</kbd> next change, <kbd>k</kbd> or <kbd>p</kbd> "
         "previous; in the change list also <kbd>↓</kbd> <kbd>↑</kbd> and <kbd>Enter</kbd>. Click a change to "
-        "bring its passage into view. Symbols: ≠ changed, ≈ reworded, = identical, + added in B, − removed "
-        "from A, ↪ moved (↩ where it went).</p>")
+        "bring its passage into view. " + _LEGEND + "</p>")
     return (f'<footer id="{p}report-footer">{keys}<p>Made by storydiff {esc(data["storydiff_version"])} '
             f'(report schema {esc(data["schema"])}). Options used:</p><dl>{opts}</dl></footer>')
 
@@ -342,7 +393,7 @@ def _body(data: dict[str, Any], floor: str | None, fragment: bool, p: str) -> st
         + ("" if fragment else _controls(data, floor))
         + f'<div class="main">{page.change_list()}'
         f'<section id="{p}alignment" class="alignment" aria-label="The two versions side by side">'
-        f"{page.rows()}</section></div>"
+        f'<p class="legend">{_LEGEND}</p>{page.rows()}</section></div>'
         + _footer(data, floor, fragment, p)
     )
 

@@ -161,7 +161,10 @@ def _header(data: dict[str, Any]) -> Text:
     for tag, doc in zip("AB", data["documents"], strict=True):
         t.append(f"{tag}: ", style="bold")
         t.append(doc_label(doc), style="bold")
-        extra = [str(x) for x in (doc.get("source"), doc.get("date")) if x and x != doc_label(doc)]
+        extra: list[str] = []
+        for x in (doc.get("source"), doc.get("url"), doc.get("author"), doc.get("date")):
+            if x and str(x) != doc_label(doc) and str(x) not in extra:
+                extra.append(str(x))
         if extra:
             t.append(f"  ({' · '.join(extra)})", style="dim")
         t.append("\n")

@@ -1,27 +1,28 @@
-"""What keeps the local server bounded: body size, time, concurrency, memory.
+"""What keeps the local server bounded: body size, time, concurrency, cross-site requests.
 
-Three small pieces, each independent of FastAPI routes:
+Small pieces, each independent of FastAPI routes:
 
 * :class:`BodyLimit` — ASGI middleware refusing a request body above a byte
-  limit with 413, first from ``Content-Length`` and then by counting bytes as
-  they arrive (a chunked upload cannot slip past).
+  limit with 413 (first from ``Content-Length``, then by counting bytes as
+  they arrive), a body that trickles in too slowly with 408, and more than a
+  fixed number of requests holding bodies at once with 503; idle connections
+  are not requests and cost nothing here (see :mod:`storydiff.web.server`).
 * :class:`Runner` — runs blocking work (read, compare, render) in a worker
   thread with a wall-clock limit. A Python thread cannot be killed, so a job
   that overruns keeps its thread until it ends; the runner therefore holds a
   fixed number of slots, released by the *thread* when it really finishes,
   and refuses work (503) when no slot frees up in time. Slow requests cannot
   pile up threads without bound.
-* :class:`ResultCache` — a small LRU of recent comparisons for the download
-  links, bounded by entry count and by total characters held.
+* :class:`HostCheck` (DNS rebinding) and :class:`OriginCheck` (requests a
+  page on another site makes a browser send).
+* :class:`SecurityHeaders` — defensive headers on every response.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
@@ -32,10 +33,11 @@ Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-# (scope, limit) -> (status, headers, body) of the refusal; lets the app answer in JSON or HTML.
-TooLargeResponder = Callable[[Scope, int], tuple[int, list[tuple[bytes, bytes]], bytes]]
+# (scope, status, code, message) -> (status, headers, body) of a refusal; lets the app answer in JSON or HTML.
+Responder = Callable[[Scope, int, str, str], tuple[int, list[tuple[bytes, bytes]], bytes]]
 
 _METHODS_WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Busy(Exception):
@@ -47,17 +49,29 @@ class Overran(Exception):
 
 
 class BodyLimit:
-    """ASGI middleware: refuse request bodies above ``max_bytes`` with 413.
+    """ASGI middleware bounding what request bodies can cost.
+
+    * a body above ``max_bytes`` is refused with 413, first from
+      ``Content-Length`` and then by counting bytes as they arrive (a chunked
+      upload cannot slip past);
+    * a body must arrive within ``body_timeout`` seconds (408 otherwise), so
+      a client trickling its upload cannot hold memory for long;
+    * at most ``max_pending`` requests may hold a body at once (503 beyond):
+      this counts requests being read or worked on, never idle connections.
 
     The body is read here in full (it is bounded) and replayed to the app, so
     the app never sees more than ``max_bytes`` and the check does not depend
     on how the route parses the body.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, respond: TooLargeResponder) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, respond: Responder, body_timeout: float = 30.0,
+                 max_pending: int = 64) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.respond = respond
+        self.body_timeout = body_timeout
+        self.max_pending = max_pending
+        self.pending = 0  # one event loop: no lock needed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in _METHODS_WITHOUT_BODY:
@@ -65,30 +79,57 @@ class BodyLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, send)
+            await self._refuse(scope, send, 413, "body_too_large", _too_large(self.max_bytes))
             return
+        if self.pending >= self.max_pending:
+            await self._refuse(scope, send, 503, "busy", f"The server is already reading or working on "
+                               f"{self.pending} requests; try again in a minute.")
+            return
+        self.pending += 1
+        try:
+            body: bytes | None = None
+            with anyio.move_on_after(self.body_timeout):
+                body = await self._read(scope, receive, send)
+                if body is None:
+                    return
+            if body is None:
+                await self._refuse(scope, send, 408, "body_timeout", f"The request body did not arrive within "
+                                   f"{self.body_timeout:g} s; send it at once (or check the connection).")
+                return
+            await self.app(scope, _replay(body, receive), send)
+        finally:
+            self.pending -= 1
+
+    async def _read(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The whole body; None when the client left or the body was too large (then answered)."""
         chunks: list[bytes] = []
         total = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return
+                return None
             chunk = message.get("body", b"")
             total += len(chunk)
             if total > self.max_bytes:
-                await self._refuse(scope, send)
-                return
+                await self._refuse(scope, send, 413, "body_too_large", _too_large(self.max_bytes))
+                return None
             chunks.append(chunk)
             if not message.get("more_body", False):
-                break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+                return b"".join(chunks)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        status, headers, body = self.respond(scope, self.max_bytes)
+    async def _refuse(self, scope: Scope, send: Send, status: int, code: str, message: str) -> None:
+        status, headers, body = self.respond(scope, status, code, message)
         # The rest of the body is never read: ask the client to close.
         headers = [*headers, (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+        if status == 503:
+            headers.append((b"retry-after", b"30"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _too_large(limit: int) -> str:
+    return (f"The documents are larger than this server accepts ({limit:,} bytes for both together). "
+            "Send shorter texts, or start the server with a larger --max-upload-mb.")
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -140,11 +181,50 @@ class HostCheck:
 def _host_name(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"host":
-            host = value.decode("latin-1").lower()
+            host = str(value.decode("latin-1")).lower()
             if host.startswith("["):  # [::1]:8000
                 return host[1:].split("]", 1)[0]
             return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     return ""
+
+
+class OriginCheck:
+    """ASGI middleware: refuse state-changing requests sent by another site (403).
+
+    A page on any web site can make the visitor's browser POST a form, or a
+    body labelled ``text/plain``, to a server on 127.0.0.1 without asking.
+    Browsers label such requests: ``Sec-Fetch-Site`` other than
+    ``same-origin``/``none`` or, from browsers that do not send it, an
+    ``Origin`` other than this server's own (``null`` included).
+    Requests without either header (curl, scripts) are not from a web page
+    and pass; safe methods (GET, HEAD, OPTIONS) always pass.
+    """
+
+    def __init__(self, app: ASGIApp, *, respond: Responder) -> None:
+        self.app = app
+        self.respond = respond
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in _SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = {name: value.decode("latin-1").strip().lower() for name, value in scope.get("headers", ())
+                   if name in (b"origin", b"sec-fetch-site", b"host")}
+        site, origin = headers.get(b"sec-fetch-site"), headers.get(b"origin")
+        own = f"{scope.get('scheme', 'http')}://{headers.get(b'host', '')}"
+        # Sec-Fetch-Site is set by the browser itself and cannot be forged by a page; Origin is the
+        # fallback for browsers without it.
+        ok = site in ("same-origin", "none") if site is not None else origin is None or origin == own
+        if ok:
+            await self.app(scope, receive, send)
+            return
+        sender = origin or f"Sec-Fetch-Site: {site}"
+        status, hdrs, body = self.respond(
+            scope, 403, "cross_site", f"This server accepts comparisons only from its own page ({own}/); "
+            f"this request came from another site ({sender}). Open {own}/ and submit there.")
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [*hdrs, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeaders:
@@ -158,7 +238,9 @@ class SecurityHeaders:
         self.app = app
         self.headers = [
             (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
+            # Never a referrer to other sites (a result's address is its only key); same-origin keeps the
+            # Origin header of our own form posts meaningful (no-referrer makes browsers send "null").
+            (b"referrer-policy", b"same-origin"),
             (b"x-frame-options", b"DENY"),
             (b"cross-origin-opener-policy", b"same-origin"),
             (b"cache-control", b"no-store"),
@@ -234,50 +316,3 @@ class Runner:
                     # Cancelled before the thread began: the job will never release the slot.
                     state["abandoned"] = True
                     self._free.release()
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry(Generic[T]):
-    value: T
-    size: int
-
-
-class ResultCache(Generic[T]):
-    """Least-recently-used store of recent results, bounded twice.
-
-    Args:
-        max_entries: keep at most this many results.
-        max_size: keep at most this much in total (sizes given to :meth:`put`).
-    """
-
-    def __init__(self, *, max_entries: int = 32, max_size: int = 50_000_000) -> None:
-        self.max_entries = max_entries
-        self.max_size = max_size
-        self._items: OrderedDict[str, _Entry[T]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def put(self, key: str, value: T, size: int) -> None:
-        """Store ``value``, evicting the oldest entries beyond the bounds."""
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._size -= old.size
-            self._items[key] = _Entry(value, size)
-            self._size += size
-            while len(self._items) > self.max_entries or (self._size > self.max_size and len(self._items) > 1):
-                _, evicted = self._items.popitem(last=False)
-                self._size -= evicted.size
-
-    def get(self, key: str) -> T | None:
-        """The value stored under ``key`` (now the most recent), or None."""
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None:
-                return None
-            self._items.move_to_end(key)
-            return entry.value
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)

@@ -1,4 +1,4 @@
-"""HTML of the local page: the form, messages, and the toolbar put on a report.
+"""HTML of the local page: the form, the kept results, messages, and the toolbar put on a report.
 
 Templates are plain files under ``templates/`` filled with
 :class:`string.Template`; every value put into them is escaped here, so a
@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import mimetypes
 import re
 from functools import cache
 from importlib.resources import files
@@ -30,7 +31,21 @@ _CSP_META = re.compile(r'(<meta\s+http-equiv="Content-Security-Policy"\s+content
 
 @cache
 def _template(name: str) -> Template:
-    return Template(files("storydiff.web").joinpath("templates", name).read_text(encoding="utf-8"))
+    return Template(_read(name))
+
+
+@cache
+def _read(name: str) -> str:
+    return files("storydiff.web").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def form_script_hash() -> str:
+    """CSP source allowing the form page's one inline script."""
+    return _sha256(_read("form.js"))
+
+
+def _sha256(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode() + "'"
 
 
 def _options(choices: tuple[tuple[str, str], ...], selected: str | None) -> str:
@@ -40,26 +55,94 @@ def _options(choices: tuple[tuple[str, str], ...], selected: str | None) -> str:
     )
 
 
-def form_page(*, a_text: str = "", b_text: str = "", media_type: str | None = None,
-              min_severity: str | None = None, error: str | None = None,
-              max_bytes: int, max_results: int) -> str:
-    """The comparison form, optionally re-shown with an error and the user's input."""
-    error_block = f'<p id="error" class="error" role="alert">{html.escape(error)}</p>' if error else ""
+def _textarea(text: str) -> str:
+    # A leading newline right after <textarea> is swallowed by HTML parsers: add one so it survives.
+    return ("\n" if text.startswith("\n") else "") + html.escape(text)
+
+
+def _preferred(extensions: tuple[str, ...]) -> list[str]:
+    """One ending per type for the page's text (the picker accepts them all)."""
+    preferred = [mimetypes.guess_extension(t, strict=False) for t in MEDIA_TYPES]
+    return [e for e in extensions if e in preferred] or list(extensions)
+
+
+def _version(key: str, typed: dict[str, str], *, extensions: tuple[str, ...]) -> str:
+    accept = ",".join(extensions)
+    url_field = (f'        <label>…or a web address:\n          <input id="{key}-url" type="url" name="{key}_url" '
+                 f'placeholder="https://…" value="{html.escape(typed.get("url", ""))}"></label>')
+    note = ""
+    if typed.get("file"):
+        note = (f'      <p class="note" id="{key}-note">Last time this version was the file '
+                f"<b>{html.escape(typed['file'])}</b>; its text is below (choose the file again to read it as a "
+                "file).</p>")
+    return _template("version.html").substitute(
+        key=key, KEY=key.upper(), name=html.escape(typed.get("name", "")), text=_textarea(typed.get("text", "")),
+        name_hint="e.g. ministry statement" if key == "a" else "e.g. republished copy",
+        text_hint="The earlier (or reference) version" if key == "a" else "The later (or republished) version",
+        exts=html.escape(", ".join(_preferred(extensions))), accept=html.escape(accept), url_field=url_field,
+        note=note)
+
+
+def form_page(*, a: dict[str, str] | None = None, b: dict[str, str] | None = None, media_type: str | None = None,
+              min_severity: str | None = None, error: str | None = None, errors: tuple[str, ...] = (),
+              notice: str | None = None, max_bytes: int, store_note: str,
+              paste_types: tuple[str, ...], extensions: tuple[str, ...]) -> str:
+    """The comparison form, optionally re-filled (after an error, or from a kept result) and with messages.
+
+    ``a``/``b`` hold what was typed for each version: ``name``, ``text``,
+    ``url`` and ``file`` (the name of a file that cannot be re-filled).
+    """
+    if errors:
+        items = "".join(f"<li>{html.escape(e)}</li>" for e in errors)
+        error_block = f'<div id="error" class="error" role="alert">Please fix:<ul>{items}</ul></div>'
+    else:
+        error_block = f'<p id="error" class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    media = (("", "detected (HTML or plain text)"),) + tuple((t, MEDIA_TYPES.get(t, t)) for t in paste_types)
     return _template("form.html").substitute(
         error_block=error_block,
-        # A leading newline right after <textarea> is swallowed by HTML parsers: add one so it survives.
-        a_text=("\n" if a_text.startswith("\n") else "") + html.escape(a_text),
-        b_text=("\n" if b_text.startswith("\n") else "") + html.escape(b_text),
-        media_options=_options(tuple(MEDIA_TYPES.items()), media_type or "text/plain"),
+        notice_block=f'<p id="notice" class="notice" role="status">{html.escape(notice)}</p>' if notice else "",
+        version_a=_version("a", a or {}, extensions=extensions),
+        version_b=_version("b", b or {}, extensions=extensions),
+        media_options=_options(media, media_type or ""),
         severity_options=_options(_FLOORS, min_severity or Severity.MEDIUM.value),
         max_mb=_megabytes(max_bytes),
-        max_results=max_results,
+        store_note=html.escape(store_note),
+        script=_read("form.js"),
     )
 
 
 def message_page(title: str, message: str) -> str:
     """A short page saying what went wrong (for pages other than the form)."""
-    return _template("message.html").substitute(title=html.escape(title), message=html.escape(message))
+    return _template("page.html").substitute(
+        title=html.escape(title), body=f'<p class="error" role="alert">{html.escape(message)}</p>')
+
+
+def results_page(entries: list[dict[str, Any]], *, store_note: str, notice: str | None = None) -> str:
+    """The kept comparisons, most recent first, each with a link and a delete button."""
+    rows = "".join(
+        f'<tr id="kept-{html.escape(e["id"])}"><td>{html.escape(e["created"].replace("T", " ")[:16])}</td>'
+        f'<td><a href="{html.escape(e["url"])}">{html.escape(e["a"])} → {html.escape(e["b"])}</a></td>'
+        f'<td class="num">{int(e["changes"])}</td><td class="num">{_kilobytes(int(e["size"]))}</td>'
+        f'<td><form class="inline" method="post" action="{html.escape(e["url"])}/delete">'
+        f'<button type="submit" aria-label="Delete {html.escape(e["a"])} → {html.escape(e["b"])}">Delete</button>'
+        "</form></td></tr>" for e in entries)
+    table = ("<table><thead><tr><th>when (UTC)</th><th>versions</th><th>changes</th><th>kept size</th><th></th>"
+             f"</tr></thead><tbody>{rows}</tbody></table>") if entries else "<p>No comparison is kept.</p>"
+    notice_block = f'<p id="notice" class="notice" role="status">{html.escape(notice)}</p>' if notice else ""
+    body = (f'{notice_block}<p class="muted">{html.escape(store_note)} Also as <a href="/results.json">JSON</a>.</p>'
+            + table)
+    return _template("page.html").substitute(title="Kept comparisons", body=body)
+
+
+def delete_page(entry: dict[str, Any]) -> str:
+    """Asks before deleting a kept comparison (a link cannot delete: a POST must)."""
+    name = f"{entry['a']} → {entry['b']}"
+    body = (f"<p>Delete the comparison <b>{html.escape(name)}</b> made {html.escape(entry['created'])} (UTC)? "
+            "Its address will stop working; the texts are not kept anywhere else.</p>"
+            f'<form method="post" action="{html.escape(entry["url"])}/delete">'
+            f'<button id="confirm-delete" type="submit">Delete it</button> '
+            f'<a href="{html.escape(entry["url"])}">Keep it</a></form>')
+    return _template("page.html").substitute(title="Delete this comparison?", body=body)
 
 
 def report_page(report_html: str, result_id: str) -> str:
@@ -87,9 +170,8 @@ def report_page(report_html: str, result_id: str) -> str:
     return report_html[: m.end()] + "\n" + toolbar + report_html[m.end():]
 
 
-@cache
 def _toolbar_css() -> str:
-    return files("storydiff.web").joinpath("templates", "toolbar.css").read_text(encoding="utf-8")
+    return _read("toolbar.css")
 
 
 def _allow_style(policy: str, css: str) -> str:
@@ -98,7 +180,7 @@ def _allow_style(policy: str, css: str) -> str:
     A policy with ``'unsafe-inline'`` and no hash already allows it (adding a
     hash would switch ``'unsafe-inline'`` off), so it is left as it is.
     """
-    source = "'sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode() + "'"
+    source = _sha256(css)
     directives = [d.strip() for d in policy.split(";") if d.strip()]
     for i, d in enumerate(directives):
         name, _, value = d.partition(" ")
@@ -136,6 +218,15 @@ def api_page(openapi: dict[str, Any], host: str) -> str:
 def _inline(text: str) -> str:
     """Escape ``text``, then show its `backticked` parts as code."""
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
+
+
+def _kilobytes(n: int) -> str:
+    return f"{max(1, round(n / 1000)):,} kB"
+
+
+def megabytes(n: int) -> str:
+    """``n`` bytes as MB for people: ``5``, ``0.25``."""
+    return _megabytes(n)
 
 
 def _megabytes(n: int) -> str:

@@ -10,6 +10,7 @@
   var cat = document.getElementById("filter-category");
   var calm = document.getElementById("toggle-calm");
   var status = document.getElementById("filter-status");
+  var count = document.getElementById("change-count");
   var list = document.getElementById("change-list");
   var items = Array.prototype.slice.call(root.querySelectorAll("#change-list .change"));
   var chips = Array.prototype.slice.call(root.querySelectorAll(".cat-chip"));
@@ -39,16 +40,24 @@
       var any = ids.some(function (id) { var li = document.getElementById(id); return li && !li.hidden; });
       row.classList.toggle("filtered", !any);
     });
+    // "Hide identical and reworded" hides only calm rows no listed change points at,
+    // so that every entry of the list still leads somewhere.
+    Array.prototype.forEach.call(root.querySelectorAll('.row.group[data-verdict="identical"], ' +
+        '.row.group[data-verdict="reworded"]'), function (row) {
+      row.classList.toggle("calm", !row.hasAttribute("data-change") || row.classList.contains("filtered"));
+    });
     root.classList.toggle("hide-calm", calm.checked);
     chips.forEach(function (c) { c.setAttribute("aria-pressed", String(c.getAttribute("data-category") === wanted)); });
     status.textContent = shown + " of " + items.length + " changes shown";
+    if (count) { count.textContent = "(" + shown + " shown of " + items.length + ")"; }
   }
 
   function go(li) {
     if (current) { current.classList.remove("current"); }
     current = li;
     li.classList.add("current");
-    li.focus({ preventScroll: true });
+    // Focus the entry's link, not the entry: Tab then moves on to the next change, and Enter opens it.
+    (li.querySelector("a") || li).focus({ preventScroll: true });
     li.scrollIntoView({ block: "nearest" });
     var row = document.getElementById(li.getAttribute("data-target"));
     if (!row) { return; }
@@ -91,7 +100,7 @@
     var k = e.key;
     if (k === "j" || k === "n" || (k === "ArrowDown" && inList)) { step(1); }
     else if (k === "k" || k === "p" || (k === "ArrowUp" && inList)) { step(-1); }
-    else if (k === "Enter" && inList && current) { go(current); }
+    else if (k === "Enter" && inList && t.closest(".change")) { go(t.closest(".change")); }
     else { return; }
     e.preventDefault();
   });

@@ -155,22 +155,45 @@ def edited_example(draw: st.DrawFn) -> tuple[str, str]:
 REPEATS = ["Hello there.", "Hello there!", "Goodbye.", "Yes.", "—", "Q: Why?", "A: Because.", "e\u0301.", ""]
 repeated_lines = st.lists(st.sampled_from(REPEATS), max_size=80).map("\n".join)
 
+# Random words of any script between sentence marks, speaker labels and line breaks: the segmenter's rules at work.
+SEPARATORS = [" ", ". ", "? ", "! ", "\n", "\n\n", ": ", "\nQ: ", "\nA: ", "\n– ", " (", ") ", "\" ", "Dr. ", "U.S. "]
+random_sentences = st.lists(
+    st.one_of(st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12), st.sampled_from(SEPARATORS)),
+    max_size=80,
+).map("".join)
+
+
+
+@st.composite
+def long_unit(draw: st.DrawFn) -> tuple[str, str]:
+    """Thousands of characters without a sentence mark (cut into units), and a copy with one edit inside."""
+    words = [w for s in example_sentences() for w in s.split()]
+    rng_words = draw(st.lists(st.sampled_from(words), min_size=500, max_size=2500))
+    a = " ".join(w.strip(".!?") or "x" for w in rng_words)
+    i = draw(st.integers(0, len(a)))
+    j = draw(st.integers(i, min(len(a), i + 200)))
+    return a, a[:i] + draw(st.one_of(decomposed, any_unicode, st.just(" not "))) + a[j:]
+
+
 STRATEGIES = {
     "random_unicode": st.tuples(any_unicode, any_unicode),
+    "long_units": long_unit(),
+    "random_sentences": st.tuples(random_sentences, random_sentences),
     "repeated_lines": st.tuples(repeated_lines, repeated_lines),
     "edited_examples": edited_example(),
     "decomposed": st.tuples(decomposed, decomposed),
     "nfd_of_examples": edited_example().map(lambda ab: (ab[0], unicodedata.normalize("NFD", ab[1]))),
 }
 
-_SUITE = settings(max_examples=25, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# Examples per kind in the suite: a few seconds in all (long units cost ~0.15 s a pair).
+SUITE_EXAMPLES = {"long_units": 6}
 
 
 @pytest.mark.issue(14)
 @pytest.mark.parametrize("kind", sorted(STRATEGIES))
 def test_compare_holds_its_invariants_on_hostile_text(kind: str) -> None:
-    @_SUITE
+    @settings(max_examples=SUITE_EXAMPLES.get(kind, 25), deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(STRATEGIES[kind])
     def prop(pair: tuple[str, str]) -> None:
         check_pair(*pair)

@@ -10,8 +10,9 @@ Cases:
     paragraph_300k    300 kB of words without punctuation (one "sentence"); B has an insertion
     paragraph_5m      the same at 5 MB
     paragraph_20m     the same at 20 MB, the default size limit
-    prose_20m         20 MB of news sentences (the examples' sentences with varied numbers and names),
-                      1% of B's sentences edited, deleted or inserted
+    prose_20m         20 MB of sentences of everyday words (some with a name and a number), 1% of B's
+                      sentences edited, deleted or inserted
+    prose_2m_shuffled 2 MB of such sentences, B's paragraphs shuffled (most of B moved)
     interview_100k    a 100 kB question/answer transcript (above 2,000 sentences each side, roles on)
     identical_3000    3,000 identical lines against themselves
     short_lines_50k   50,000 short lines from a 200-line vocabulary, 1% edited in B
@@ -61,18 +62,25 @@ def _unpunctuated(n: int) -> tuple[str, str]:
     return a, a[:mid] + " and some extra words " + a[mid:]
 
 
-def _prose(n: int) -> tuple[str, str]:
-    """News-like sentences: the examples' sentences with their numbers and a name varied, in paragraphs."""
+def _prose(n: int, shuffle: bool = False) -> tuple[str, str]:
+    """Sentences of 8-24 everyday words (the package's common-word list), some with a name and a number, in
+    paragraphs of five; B has 1% of its sentences deleted, inserted or with one word replaced."""
+    from storydiff.resources import read_lines
+
     rng = random.Random(2)
-    base = []
-    for p in sorted((ROOT / "examples").glob("*.txt")):
-        base += [s for s in p.read_text(encoding="utf-8").replace("\n", " ").split(". ") if len(s) > 20]
+    vocab = [w for w in read_lines("common_words.txt") if w.isalpha()]
     names = ["Ortiz", "Moreau", "Schmidt", "Novak", "Haddad", "Kowalski", "Okafor", "Lindqvist"]
+
+    def sentence() -> str:
+        words = rng.choices(vocab, k=rng.randrange(8, 25))
+        if rng.random() < 0.3:
+            words.insert(rng.randrange(len(words)), f"{rng.choice(names)} said {rng.randrange(10_000)}")
+        return " ".join(words).capitalize() + "."
+
     sents, size = [], 0
     while size < n:
-        s = f"{rng.choice(base).rstrip('.')} ({rng.choice(names)}, {rng.randrange(10_000)})."
-        sents.append(s)
-        size += len(s) + 1
+        sents.append(sentence())
+        size += len(sents[-1]) + 1
     b = list(sents)
     for _ in range(len(b) // 100):
         k = rng.randrange(len(b))
@@ -80,14 +88,20 @@ def _prose(n: int) -> tuple[str, str]:
         if op == 0:
             del b[k]
         elif op == 1:
-            b.insert(k, f"A new sentence number {rng.randrange(10**6)} was added here.")
+            b.insert(k, sentence())
         else:
-            b[k] = b[k].replace("the", "a", 1)
+            words = b[k].split()
+            words[rng.randrange(len(words))] = rng.choice(vocab)
+            b[k] = " ".join(words)
 
     def join(xs: list[str]) -> str:
         return "\n\n".join(" ".join(xs[i : i + 5]) for i in range(0, len(xs), 5))
 
     a_text, b_text = join(sents), join(b)
+    if shuffle:  # paragraphs in another order: most of B moved, matched by similarity
+        paras = b_text.split("\n\n")
+        rng.shuffle(paras)
+        b_text = "\n\n".join(paras)
     return a_text[:n], b_text[:n]
 
 
@@ -131,6 +145,7 @@ CASES: dict[str, Callable[[], tuple[str, str]]] = {
     "paragraph_5m": lambda: _unpunctuated(5_000_000),
     "paragraph_20m": lambda: _unpunctuated(19_900_000),
     "prose_20m": lambda: _prose(19_900_000),
+    "prose_2m_shuffled": lambda: _prose(2_000_000, shuffle=True),
     "interview_100k": lambda: _interview(100_000),
     "identical_3000": lambda: _identical(3000),
     "short_lines_50k": lambda: _short_lines(50_000),
@@ -166,6 +181,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per case")
     ap.add_argument("--out", default="benchmarks/results/hostile_inputs.json", help="relative to the repository")
     args = ap.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
     names = [c for c in args.cases.split(",") if c]
     unknown = set(names) - set(CASES)
     if unknown:

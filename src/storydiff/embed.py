@@ -155,8 +155,11 @@ class MemoEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vecs))
         if missing:
-            for t, v in zip(missing, self._encoder.encode(missing), strict=True):
+            vecs = self._encoder.encode(missing)
+            for t, v in zip(missing, vecs, strict=True):
                 self._vecs[t] = v
+            if len(missing) == len(texts):  # all new and distinct: no second copy (a 20 MB text has 400 MB of them)
+                return vecs
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._vecs[t] for t in texts])
@@ -196,20 +199,25 @@ class WindowedEncoder:
         if all(len(t) <= self.window for t in texts) and len(texts) * max(map(len, texts)) <= self.batch_chars:
             return self._encoder.encode(texts)
         pieces: list[str] = []
-        owner: list[int] = []
+        counts = np.zeros(len(texts), dtype=np.int64)
         for k, t in enumerate(texts):
             for s, e in windows(t, self.window):
                 pieces.append(t[s:e])
-                owner.append(k)
-        vecs = np.concatenate([self._encoder.encode(batch) for batch in self._batches(pieces)])
-        weight = np.array([max(len(p), 1) for p in pieces], dtype=np.float32)
-        idx = np.array(owner)
-        out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
-        np.add.at(out, idx, vecs * weight[:, None])
-        out = _normalise(out)
-        # a text that fits one window keeps the encoder's own vector, bit for bit
-        single = np.bincount(idx, minlength=len(texts))[idx] == 1
-        out[idx[single]] = vecs[single]
+                counts[k] += 1
+        # filled batch by batch: no concatenated copy of what may be hundreds of MB of vectors
+        vecs = np.empty((len(pieces), self.dim), dtype=np.float32)
+        done = 0
+        for batch in self._batches(pieces):
+            vecs[done : done + len(batch)] = self._encoder.encode(batch)
+            done += len(batch)
+        if len(pieces) == len(texts):  # every text fits one window: the encoder's own vectors, bit for bit
+            return vecs
+        starts = np.cumsum(counts) - counts
+        out = vecs[starts]
+        for k in np.flatnonzero(counts > 1).tolist():
+            rows = slice(int(starts[k]), int(starts[k] + counts[k]))
+            weight = np.array([max(len(p), 1) for p in pieces[rows]], dtype=np.float32)
+            out[k] = _normalise((vecs[rows] * weight[:, None]).sum(axis=0, keepdims=True))[0]
         return out
 
     def _batches(self, pieces: list[str]) -> list[list[str]]:

@@ -157,8 +157,8 @@ def _change_back(c: Change, a: str, map_a: _Spans | None, b: str, map_b: _Spans 
         c,
         a=sa,
         b=sb,
-        a_text=a[sa.start : sa.end] if sa is not None and c.a_text is not None else c.a_text,
-        b_text=b[sb.start : sb.end] if sb is not None and c.b_text is not None else c.b_text,
+        a_text=a[sa.start : sa.end] if map_a is not None and sa is not None and c.a_text is not None else c.a_text,
+        b_text=b[sb.start : sb.end] if map_b is not None and sb is not None and c.b_text is not None else c.b_text,
     )
 
 

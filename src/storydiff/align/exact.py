@@ -29,6 +29,7 @@ everywhere:
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 
 from rapidfuzz.distance import LCSseq
@@ -126,7 +127,7 @@ def _blocks(region: Region) -> list[Region]:
     """Cut a region along its diagonal into blocks of at most LCS_MAX_CELLS cells."""
     a0, a1, b0, b1 = region
     n, m = a1 - a0, b1 - b0
-    parts = -(-n * m // LCS_MAX_CELLS)
+    parts = math.isqrt(-(-n * m // LCS_MAX_CELLS) - 1) + 1  # ceil(sqrt(cells / limit))
     return [
         (a0 + n * k // parts, a0 + n * (k + 1) // parts, b0 + m * k // parts, b0 + m * (k + 1) // parts)
         for k in range(parts)

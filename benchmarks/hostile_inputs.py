@@ -13,6 +13,7 @@ Cases:
     prose_20m         20 MB of sentences of everyday words (some with a name and a number), 1% of B's
                       sentences edited, deleted or inserted
     prose_2m_shuffled 2 MB of such sentences, B's paragraphs shuffled (most of B moved)
+    prose_5m_unrelated  two different 5 MB texts of such sentences (nothing in common to pair first)
     interview_100k    a 100 kB question/answer transcript (above 2,000 sentences each side, roles on)
     identical_3000    3,000 identical lines against themselves
     short_lines_50k   50,000 short lines from a 200-line vocabulary, 1% edited in B
@@ -62,12 +63,12 @@ def _unpunctuated(n: int) -> tuple[str, str]:
     return a, a[:mid] + " and some extra words " + a[mid:]
 
 
-def _prose(n: int, shuffle: bool = False) -> tuple[str, str]:
+def _prose(n: int, shuffle: bool = False, seed: int = 2) -> tuple[str, str]:
     """Sentences of 8-24 everyday words (the package's common-word list), some with a name and a number, in
     paragraphs of five; B has 1% of its sentences deleted, inserted or with one word replaced."""
     from storydiff.resources import read_lines
 
-    rng = random.Random(2)
+    rng = random.Random(seed)
     vocab = [w for w in read_lines("common_words.txt") if w.isalpha()]
     names = ["Ortiz", "Moreau", "Schmidt", "Novak", "Haddad", "Kowalski", "Okafor", "Lindqvist"]
 
@@ -146,6 +147,7 @@ CASES: dict[str, Callable[[], tuple[str, str]]] = {
     "paragraph_20m": lambda: _unpunctuated(19_900_000),
     "prose_20m": lambda: _prose(19_900_000),
     "prose_2m_shuffled": lambda: _prose(2_000_000, shuffle=True),
+    "prose_5m_unrelated": lambda: (_prose(5_000_000)[0], _prose(5_000_000, seed=3)[0]),
     "interview_100k": lambda: _interview(100_000),
     "identical_3000": lambda: _identical(3000),
     "short_lines_50k": lambda: _short_lines(50_000),

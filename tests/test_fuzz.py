@@ -7,7 +7,10 @@ Whatever two texts are given, ``compare``:
 * reports offsets inside each document, and every quoted text is the slice its offsets name;
 * gives JSON valid against the shipped schema (``storydiff/schema/comparison-1.json``), and text, Markdown
   and CSV reports that hold no control character from the documents;
-* reports no change and no move for a text against itself.
+* reports no change and no move for a text against itself;
+
+and ``compare_sentences`` (what ``storydiff pairs`` runs) on the same texts gives spans inside them, quoting
+them exactly, and no change for a text against itself.
 
 Repeated lines (few distinct lines, many copies) are a kind of their own. The suite runs a few dozen
 examples of each kind (a few seconds); ``benchmarks/fuzz.py --minutes 10`` runs the same properties for as
@@ -28,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import storydiff
+from storydiff.errors import EmptyInput
 from storydiff.model import Comparison
 from storydiff.read import from_text
 from storydiff.report import render
@@ -93,6 +97,22 @@ def check_pair(a_text: str, b_text: str) -> None:
     check_offsets(same)
     assert same.changes == (), [ch.explanation for ch in same.changes]
     assert same.alignment.moves == () and same.alignment.added == () and same.alignment.removed == ()
+    check_sentence_pair(a_text[:2000], b_text[:2000])
+
+
+def check_sentence_pair(a: str, b: str) -> None:
+    """compare_sentences (what ``storydiff pairs`` runs): spans inside the texts as given, quoting them exactly."""
+    if not a.strip() or not b.strip():
+        with pytest.raises(EmptyInput):
+            storydiff.compare_sentences(a, b)
+        return
+    j = storydiff.compare_sentences(a, b)
+    for ch in j.changes:
+        for text, span, quoted in ((a, ch.a, ch.a_text), (b, ch.b, ch.b_text)):
+            if span is not None:
+                assert 0 <= span.start <= span.end <= len(text)
+                assert quoted is None or text[span.start : span.end] == quoted, (span, quoted)
+    assert storydiff.compare_sentences(a, a).changes == ()
 
 
 # --- the inputs --------------------------------------------------------------------------------

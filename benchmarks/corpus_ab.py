@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus_bench import OUT, RESULTS, labels_from_clusters, load_gold, quality, store_clusters  # noqa: E402
+from corpus_bench import OUT, RESULTS, command_line, labels_from_clusters, load_gold, quality, store_clusters  # noqa: E402
 
 
 def _parse(spec: str) -> tuple[str, dict[str, object]]:
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="sd_ab_", dir=OUT))
     result: dict[str, object] = {"size": args.size, "docs": len(gold.ids),
                                  "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                                 "argv": sys.argv[1:], "variants": {}}
+                                 "argv": sys.argv[1:], "command": command_line(), "variants": {}}
     try:
         base = work / "base.duckdb"
         import subprocess

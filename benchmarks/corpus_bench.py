@@ -103,6 +103,23 @@ class Peak:
             t.join()
 
 
+def portable(text: str) -> str:
+    """``text`` with this machine's paths made relative to the repository root (results are shared)."""
+    exe = Path(sys.executable)
+    venv_python = exe.relative_to(ROOT).as_posix() if exe.is_relative_to(ROOT) else ".venv/bin/python"
+    for path, short in ((str(exe), venv_python), (str(ROOT) + "/", ""),
+                        (str(ROOT.parent / "shared") + "/", "../shared/"),
+                        (tempfile.gettempdir().rstrip("/") + "/", "$TMPDIR/")):
+        text = text.replace(path, short)
+    return text
+
+
+def command_line() -> str:
+    """How this benchmark was started, relative to the repository root."""
+    return portable(" ".join([sys.executable, *(a if i else Path(a).resolve().as_posix()
+                                                for i, a in enumerate(sys.argv))]))
+
+
 def run_cmd(cmd: Sequence[str], *, env: dict[str, str] | None = None) -> dict[str, object]:
     """Run a command, return wall seconds, peak tree RSS, load average and output tail."""
     load0 = os.getloadavg()
@@ -115,13 +132,13 @@ def run_cmd(cmd: Sequence[str], *, env: dict[str, str] | None = None) -> dict[st
     if proc.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-2000:]}")
     return {
-        "cmd": " ".join(cmd),
+        "cmd": portable(" ".join(cmd)),
         "seconds": round(secs, 2),
         "peak_rss_mb": round(peak.peak / 2**20),
         "loadavg_before": [round(x, 2) for x in load0],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
-        "stdout_tail": out[-800:],
-        "stderr_tail": err[-800:],
+        "stdout_tail": portable(out[-800:]),
+        "stderr_tail": portable(err[-800:]),
     }
 
 
@@ -424,7 +441,7 @@ def main(argv: list[str] | None = None) -> None:
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cpus": os.cpu_count(),
         "loadavg_start": [round(x, 2) for x in os.getloadavg()],
-        "argv": sys.argv[1:],
+        "argv": sys.argv[1:], "command": command_line(),
     }
     settings = [(int(a), float(b)) for a, b in (s.split(":") for s in args.anchor.split(",") if s)]
     if settings:

@@ -37,7 +37,7 @@ DATA = ROOT.parent / "shared" / "data" / "pan13-text-alignment-subset"
 RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus_bench import run_cmd  # noqa: E402
+from corpus_bench import command_line, run_cmd  # noqa: E402
 
 
 def gold_pairs(path: Path = DATA / "02-no-obfuscation" / "pairs.txt") -> list[tuple[str, str]]:
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
 
     gold = gold_pairs()
     result: dict[str, object] = {"date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                                 "cpus": os.cpu_count(), "gold_pairs": len(gold), "argv": sys.argv[1:]}
+                                 "cpus": os.cpu_count(), "gold_pairs": len(gold), "argv": sys.argv[1:], "command": command_line()}
     work = Path(tempfile.mkdtemp(prefix="sd_pan_"))
     try:
         store = work / "pan.duckdb"

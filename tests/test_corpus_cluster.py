@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import random
 import subprocess
 import sys
@@ -90,11 +91,12 @@ def test_pairs_and_clusters_tables_are_plain_sql(clustered):
     con = duckdb.connect(str(clustered), read_only=True)
     try:
         origins = con.execute("SELECT count(*) FROM clusters WHERE is_origin").fetchall()[0][0]
+        reasons = {r[0] for r in con.execute("SELECT origin_reason FROM clusters").fetchall()}
         cols = [r[0] for r in con.execute("DESCRIBE pairs").fetchall()]
     finally:
         con.close()
-    assert origins == 2
-    assert cols == ["a", "b", "method", "jaccard", "cosine", "aligned_share", "verified"]
+    assert origins == 0 and reasons == {"no member has a date"}  # the fixture's documents are undated
+    assert cols == ["a", "b", "method", "jaccard", "cosine", "aligned_share", "verified", "relation"]
 
 
 def test_recluster_is_deterministic_and_incremental(clustered, tmp_path):
@@ -138,10 +140,14 @@ def test_cli_clusters_json_shape(clustered):
     res = CliRunner().invoke(cli, ["corpus", "clusters", str(clustered), "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
-    assert set(data) == {"clusters"} and len(data["clusters"]) == 2
+    assert set(data) == {"clusters", "stale", "added_since"} and len(data["clusters"]) == 2
+    assert data["stale"] is False and data["added_since"] == 0
+    assert [c["size"] for c in data["clusters"]] == sorted((c["size"] for c in data["clusters"]), reverse=True)
     for c in data["clusters"]:
-        assert set(c) == {"id", "members", "origin", "evidence"}
-        assert isinstance(c["id"], str) and c["origin"] in c["members"]
+        assert set(c) == {"id", "size", "title", "members", "origin", "origin_reason", "first_date", "last_date",
+                          "evidence"}
+        assert c["title"] and c["origin_reason"] == "no member has a date"
+        assert isinstance(c["id"], str) and c["origin"] is None
         assert all({"a", "b", "method", "jaccard", "cosine", "aligned_share"} <= set(e) for e in c["evidence"])
 
 
@@ -160,7 +166,7 @@ def test_cli_add_cluster_and_compare_corpus(tmp_path):
     r = subprocess.run([*cmd, "corpus", "add", db, str(data / "docs.jsonl"), str(data / "articles")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "added 6 documents" in r.stderr
+    assert re.search(r"added\s+6\n", r.stderr) and re.search(r"documents in the store\s+6\n", r.stderr)
     r = subprocess.run([*cmd, "corpus", "add", db, str(data / "bad.jsonl")], capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 2 and "bad.jsonl:2: malformed JSON" in r.stderr
@@ -245,9 +251,9 @@ def test_shared_passage_does_not_chain_two_groups(tmp_path):
 
 
 def test_decide_checks_only_triaged_pairs_and_applies_cover():
-    from storydiff.corpus.engine import decide
+    from storydiff.corpus.policy import decide
 
-    cfg = ClusterConfig()
+    cfg = ClusterConfig(contain_threshold=1.01)  # containment off: the cover rule alone
     pairs = np.array([[0, 1], [0, 2], [0, 3], [1, 3]])
     method = np.array([1, 1, 2, 1], np.int8)  # minhash, minhash, semantic, minhash
     j3 = np.array([0.3, 0.25, 0.0, 0.3], np.float32)
@@ -271,10 +277,15 @@ def test_decide_checks_only_triaged_pairs_and_applies_cover():
     v = decide(cfg, pairs[[0, 3]], method[[0, 3]], j3[[0, 3]], j1[[0, 3]], size3, lengths,
                np.full(2, np.nan, np.float32), check)
     assert asked == [[[0, 1], [1, 3]]]
+    # containment on (the default): the 1000-character document is 95% inside the 2000-character one
+    v = decide(ClusterConfig(), pairs, method, j3, j1, size3, lengths, cos, lambda p: np.full(len(p), 0.95, np.float32))
+    assert v["verified"].tolist() == [True, False, True, False]
+    assert v["relation"].tolist()[:3] == [1, 0, 2]  # same text, dropped, contained
+
 
 
 def test_guarded_union_refuses_a_bridge_between_two_clusters():
-    from storydiff.corpus.cluster import guarded_union, union_find
+    from storydiff.corpus.grouping import guarded_union, union_find
 
     pairs = np.array([[0, 1], [1, 2], [3, 4], [4, 5], [2, 3]])
     strength = np.array([1.0, 0.9, 1.0, 0.9, 0.61])  # the bridge 2-3 is the weakest pair
@@ -313,3 +324,15 @@ def test_add_precomputes_vectors_and_unigram_signatures_that_cluster_uses(tmp_pa
     cluster_store(str(plain), config=cfg)
     assert [c.to_dict() for c in read_clusters(str(db))] == [c.to_dict() for c in read_clusters(str(plain))]
     assert len(read_clusters(str(db))) == 2
+
+
+def test_cli_show_writes_a_cluster_page_with_every_version(clustered, tmp_path):
+    top = read_clusters(str(clustered))[0]
+    out = tmp_path / "c.html"
+    res = CliRunner().invoke(cli, ["corpus", "show", str(clustered), top.id, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert all(f"<strong>{m}</strong>" in page for m in top.members)
+    res = CliRunner().invoke(cli, ["corpus", "show", str(clustered), "c999"])
+    assert res.exit_code != 0 and "no cluster 'c999'" in str(res.exception)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from storydiff.corpus import band_keys, candidate_pairs, optimal_bands, union_find
-from storydiff.corpus.cluster import probable_origin
+from storydiff.corpus.origin import cluster_origin
 from storydiff.corpus.lsh import EMPTY_KEY
 
 
@@ -111,6 +111,11 @@ def test_union_find_matches_naive_on_random_graph():
         assert (labels[a] == labels[b]) == (find(a) == find(b))
 
 
-def test_probable_origin_earliest_date_else_longest_then_id():
-    assert probable_origin(["a", "b", "c"], [None, "2024-01-02", "2024-01-01"], [5, 9, 1]) == "c"
-    assert probable_origin(["b", "a", "c"], [None, None, None], [9, 9, 1]) == "a"
+def test_cluster_origin_is_the_earliest_dated_member_else_none_with_a_reason():
+    assert cluster_origin(["a", "b"], ["2024-01-02", "2024-01-01T10:00:00Z"]) == ("b", "earliest date (2024-01-01T10:00:00Z)")
+    origin, why = cluster_origin(["a", "b", "c"], [None, "2024-01-02", "2024-01-01T10:00:00Z"])
+    assert origin is None and why == "1 of 3 members have no date (earliest dated: c, 2024-01-01T10:00:00Z)"
+    assert cluster_origin(["b", "a"], [None, None]) == (None, "no member has a date")
+    origin, why = cluster_origin(["a", "b"], ["2024-01-01", "2024-01-01T00:00:00+00:00"])
+    assert origin is None and "share the earliest date" in why
+    assert cluster_origin(["a", "b"], ["2024-01-01", None], stemma_root="b") == ("b", "root of the stemma")

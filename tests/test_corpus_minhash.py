@@ -150,3 +150,15 @@ def test_worker_pool_gives_identical_signatures():
     sig, sizes = signatures_with_sizes(texts)
     assert (np.concatenate([p[0] for p in parts]) == sig).all()
     assert (np.concatenate([p[1] for p in parts]) == sizes).all()
+
+
+@pytest.mark.parametrize("limit", [1, 700, 5_000, 10**9])
+def test_minhash_in_cache_sized_runs_gives_the_same_signatures(limit):
+    from storydiff.corpus.minhash import minhash_shingles, permutations
+
+    rng = np.random.default_rng(4)
+    texts = [" ".join(f"w{x}" for x in rng.integers(0, 2000, rng.integers(0, 400))) for _ in range(60)]
+    h, off = shingle_hashes(texts)
+    a, b = permutations(64, 3)
+    assert np.array_equal(minhash_shingles(h, off, a, b, max_shingles=limit),
+                          minhash_shingles(h, off, a, b, max_shingles=h.size + 1))

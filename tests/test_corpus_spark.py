@@ -161,3 +161,15 @@ def test_missing_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setitem(sys.modules, "pyspark", None)  # makes `import pyspark` raise ImportError
     with pytest.raises(BackendUnavailable, match=r"pip install 'storydiff\[spark\]'"):
         backend.run_spark_cluster(str(tmp_path / "c.db"), config=ClusterConfig())
+
+
+def test_spark_finds_the_embedded_reused_passages(spark, lexical_store) -> None:
+    from storydiff.corpus import reuse
+    from storydiff.corpus.passages import ReuseConfig
+    from storydiff.corpus.spark_reuse import run_spark_reuse
+
+    store, _, _ = lexical_store
+    embedded = reuse(store, min_words=20)
+    assert len(embedded.passages) >= 20 and embedded.clusters  # planted copies share passages
+    on_spark = run_spark_reuse(store, config=ReuseConfig(min_words=20), spark=spark)
+    assert on_spark == embedded

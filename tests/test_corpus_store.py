@@ -172,3 +172,21 @@ def test_empty_text_and_wrong_format_are_reported(tmp_path):
     assert s.added == 1 and s.problems == ((f"{src}:3", "empty 'text'"),)
     with pytest.raises(CorpusError, match="not a directory"):
         add_documents(str(tmp_path / "d.db"), [str(src)], fmt="dir")
+
+
+def test_progress_has_labelled_steps_and_known_totals(tmp_path):
+    import io
+
+    from storydiff.corpus import cluster
+    from storydiff.corpus.config import ClusterConfig
+    from storydiff.corpus.progress import RichReporter
+
+    out = io.StringIO()
+    with RichReporter(stream=out, terminal=True) as reporter:
+        add_documents(str(tmp_path / "c.db"), [str(DATA / "docs.jsonl"), str(DATA / "articles")], reporter=reporter)
+        cluster(str(tmp_path / "c.db"), config=ClusterConfig(semantic=False), reporter=reporter)
+    text = out.getvalue()
+    assert "adding documents" in text and "6/6" in text  # the total was known before the first document
+    for label in ("step 1/4: MinHash signatures", "step 4/4: writing the clusters", "LSH over word 3-grams"):
+        assert label in text
+    assert "/?" not in text and "ETA" not in text.split("adding documents")[0]

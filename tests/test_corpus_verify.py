@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from storydiff.corpus import ClusterConfig
-from storydiff.corpus.engine import MemoCheck, cluster_labels, decide
+from storydiff.corpus.policy import MemoCheck, cluster_labels, decide
 from storydiff.corpus.semantic import _token_table, embed_documents, embed_word_lists
 from storydiff.corpus.verify import Units, parts, verify_pairs
 

@@ -4,6 +4,7 @@ The public surface; everything else is internal and may change.
 """
 
 from storydiff._version import __version__
+from storydiff.collate import Collation, CollateOptions, Stemma, StemmaEdge, collate, stemma_of
 from storydiff.errors import StorydiffError
 from storydiff.model import (
     Alignment,
@@ -33,6 +34,8 @@ __all__ = [
     "Category",
     "Change",
     "ChangeKind",
+    "CollateOptions",
+    "Collation",
     "Comparison",
     "Document",
     "Group",
@@ -44,14 +47,18 @@ __all__ = [
     "Sentence",
     "Severity",
     "Span",
+    "Stemma",
+    "StemmaEdge",
     "StorydiffError",
     "Verdict",
     "__version__",
+    "collate",
     "compare",
     "compare_sentences",
     "load",
     "render",
     "segment",
+    "stemma_of",
 ]
 
 

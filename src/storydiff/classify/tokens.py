@@ -116,7 +116,7 @@ def word_key(text: str) -> str:
         return text
     if w in _IRREGULAR:
         return _IRREGULAR[w]
-    if not w[0].isalpha():
+    if not w or not w[0].isalpha():  # a lone combining accent folds to nothing
         return w.replace(",", "")
     w = uk_us(w)
     for suf, rep in _SUFFIXES:

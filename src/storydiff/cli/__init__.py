@@ -63,8 +63,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def _register() -> None:
     from storydiff.cli import compare as _compare
 
+    from storydiff.cli import collate as _collate
+
     cli.add_command(_compare.compare)
     cli.add_command(_compare.pairs)
+    cli.add_command(_collate.collate)
     try:
         from storydiff.cli import serve as _serve
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from storydiff.errors import BackendUnavailable
+from storydiff.errors import OptionError
 
 
 def _workers_option(f: Any) -> Any:
@@ -64,25 +64,13 @@ def add(store: str, inputs: tuple[str, ...], fmt: str, on_error: str, batch_size
 
     from storydiff.corpus.config import ClusterConfig
 
-    summary = add_documents(store, list(inputs), fmt=fmt, on_error=on_error, reporter=RichReporter(quiet=quiet),
-                            batch_size=batch_size, config=ClusterConfig(workers=workers))
+    with RichReporter(quiet=quiet) as reporter:
+        summary = add_documents(store, list(inputs), fmt=fmt, on_error=on_error, reporter=reporter,
+                                batch_size=batch_size, config=ClusterConfig(workers=workers))
     if not quiet:
-        click.echo(f"added {summary.added:,} documents, skipped {summary.skipped:,} already stored, "
-                   f"{summary.errors:,} errors; the store holds {summary.total:,} documents "
-                   f"({summary.seconds:.1f} s)", err=True)
-
-
-def _run_spark(store: str, master: str, config: Any, output: str | None) -> Any:
-    try:
-        from storydiff.corpus import spark
-    except ImportError as e:
-        raise BackendUnavailable(f"the Spark engine is not available ({e}); install it with "
-                                 "pip install 'storydiff[spark]'") from None
-    run = getattr(spark, "run_spark_cluster", None)
-    if run is None:
-        raise BackendUnavailable("this storydiff has no Spark clustering entry point; "
-                                 "use --engine embedded or install storydiff[spark]")
-    return run(store, master=master, config=config, output=output)
+        _summary_table([("added", summary.added), ("already stored (skipped)", summary.skipped),
+                        ("problems", summary.errors), ("documents in the store", summary.total),
+                        ("seconds", f"{summary.seconds:.1f}")])
 
 
 @corpus.command("cluster")
@@ -114,25 +102,24 @@ def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, 
 
         storydiff corpus cluster corpus.db --no-semantic
     """
+    from storydiff.corpus.api import cluster as run_cluster
     from storydiff.corpus.config import ClusterConfig
     from storydiff.corpus.progress import RichReporter
 
     config = ClusterConfig(ngram_threshold=threshold, ngram=ngram, unigrams=unigrams, semantic=semantic,
                            verify_threshold=verify_threshold, workers=workers)
-    if engine == "spark":
-        result = _run_spark(store, master, config, output)
-        if not quiet and result is not None:
-            click.echo(str(result), err=True)
-        return
-    from storydiff.corpus.engine import cluster_store
-
-    s = cluster_store(store, config=config, reporter=RichReporter(quiet=quiet))
+    if output is not None and engine != "spark":
+        raise OptionError("--output is for --engine spark; the embedded engine writes the clusters to STORE "
+                          "(export them with `storydiff corpus clusters STORE --format csv`)")
+    with RichReporter(quiet=quiet) as reporter:
+        s = run_cluster(store, engine=engine, config=config, master=master, output=output, reporter=reporter)
     if not quiet:
-        sizes = ", ".join(f"{n}×{size}" for size, n in s.sizes.items()) or "none"
-        click.echo(f"{s.documents:,} documents: {s.candidates.get('all', 0):,} candidate pairs, "
-                   f"{s.checked:,} checked by sentences ({s.joined:,} more already joined), {s.verified:,} verified; {s.clusters:,} clusters "
-                   f"with {s.clustered_documents:,} documents (count×size: {sizes}) in {s.seconds['total']:.1f} s",
-                   err=True)
+        largest = max(s.sizes, default=0)
+        _summary_table([("documents", s.documents), ("candidate pairs", s.candidates.get("all", 0)),
+                        ("checked sentence by sentence", s.checked), ("not checked: already joined", s.joined),
+                        ("verified pairs", s.verified), ("clusters (2+ documents)", s.clusters),
+                        ("documents in clusters", s.clustered_documents), ("largest cluster", largest),
+                        ("seconds", f"{s.seconds['total']:.1f}")])
 
 
 @corpus.command("clusters")
@@ -140,19 +127,28 @@ def cluster(store: str, engine: str, master: str, threshold: float, ngram: int, 
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="Output format.")
 def clusters(store: str, fmt: str) -> None:
-    """List the clusters found by the last `corpus cluster` run (singletons are not listed).
+    """List the clusters found by the last `corpus cluster` run, largest first (singletons are not listed).
 
-    JSON: {"clusters": [{"id", "members", "origin", "evidence": [pairs]}]}.
+    Each cluster has a title (the start of its origin's first line), its size, its dates and its origin:
+    the earliest dated member, or none with the reason. When documents were added after the run, a
+    warning on stderr says so (and JSON has "stale": true).
+
+    JSON: {"clusters": [{"id", "size", "title", "members", "origin", "origin_reason", "first_date",
+    "last_date", "evidence": [pairs]}], "stale", "added_since"}.
 
     Example:
 
         storydiff corpus clusters corpus.db --format json > clusters.json
     """
-    from storydiff.corpus.results import read_clusters
+    from storydiff.corpus.api import read_clusters
 
     found = read_clusters(store, evidence=fmt == "json")
+    if found.stale:
+        click.echo(f"warning: {found.added_since:,} documents were added after the last `corpus cluster` run and are "
+                   f"in no cluster yet; run `storydiff corpus cluster {store}` to include them", err=True)
     if fmt == "json":
-        json.dump({"clusters": [c.to_dict() for c in found]}, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump({"clusters": [c.to_dict() for c in found], "stale": found.stale,
+                   "added_since": found.added_since}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif fmt == "csv":
         buf = io.StringIO()
@@ -163,18 +159,117 @@ def clusters(store: str, fmt: str) -> None:
                 w.writerow([c.id, m, str(m == c.origin).lower()])
         sys.stdout.write(buf.getvalue())
     else:
-        _table(found)
+        _table(found, store)
 
 
-def _table(found: list[Any]) -> None:
+def _table(found: Any, store: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
     if not found:
-        console.print("no clusters (run `storydiff corpus cluster STORE` first?)")
+        console.print(f"no clusters of two or more versions in {escape(store)}" if found.clustered else
+                      f"no clusters yet: run `storydiff corpus cluster {escape(store)}` first")
         return
-    t = Table("cluster", "size", "origin", "members")
+    t = Table("cluster", "size", "title", "dates", "origin", "members", title=f"{len(found):,} clusters, largest first")
     for c in found:
-        t.add_row(c.id, str(len(c.members)), c.origin or "", ", ".join(c.members))
+        dates = (c.first_date or "") if c.first_date == c.last_date else f"{c.first_date} – {c.last_date}"
+        origin = c.origin or (f"none: {c.origin_reason}" if c.origin_reason else "")
+        more = f", … (+{len(c.members) - 3})" if len(c.members) > 3 else ""
+        t.add_row(c.id, str(len(c.members)), escape(c.title), dates, escape(origin),
+                  escape(", ".join(c.members[:3]) + more))
     console.print(t)
+
+
+@corpus.command("reuse")
+@click.argument("store", metavar="STORE")
+@click.option("--min-words", type=click.IntRange(5, None), default=30, show_default=True,
+              help="Shortest passage reported, in words.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["json", "csv", "html"]), default="json",
+              show_default=True, help="json: passages, reuse clusters, each document's passages; csv: one row "
+                                      "per passage; html: one page of reuse clusters.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (default: standard output). An existing file is not overwritten.")
+@click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
+              help="embedded: this process with DuckDB; spark: PySpark (same passages).")
+@click.option("--master", default="local[2]", show_default=True, help="Spark master URL (--engine spark).")
+@_workers_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary.")
+def reuse(store: str, min_words: int, fmt: str, output: str | None, engine: str, master: str, workers: int,
+          quiet: bool) -> None:
+    """Find passages reused across the documents of STORE (quotes, shared paragraphs).
+
+    Each passage has offsets in both documents (characters), its words and a
+    similarity (1.0 = verbatim); passages found in several documents form one
+    reuse cluster. Unlike `corpus cluster`, the documents need not be versions
+    of one text.
+
+    Example:
+
+        storydiff corpus reuse corpus.db --min-words 40 --format html -o reuse.html
+    """
+    from storydiff.corpus.api import reuse as find
+    from storydiff.corpus.pages import render_reuse
+    from storydiff.corpus.progress import RichReporter
+
+    _refuse_existing(output)
+    with RichReporter(quiet=quiet) as reporter:
+        found = find(store, min_words=min_words, engine=engine, master=master, workers=workers, reporter=reporter)
+    _emit(render_reuse(found, fmt), output)
+    if not quiet:
+        _summary_table([("documents", found.documents), ("pairs aligned", found.candidate_pairs),
+                        ("reused passages", len(found.passages)), ("reuse clusters", len(found.clusters))])
+
+
+@corpus.command("show")
+@click.argument("store", metavar="STORE")
+@click.argument("cluster_id", metavar="CLUSTER")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the HTML page here (default: standard output). An existing file is not overwritten.")
+def show(store: str, cluster_id: str, output: str | None) -> None:
+    """An HTML page of one cluster: its versions side by side, the origin first.
+
+    Example:
+
+        storydiff corpus show corpus.db c0042 -o c0042.html
+    """
+    from storydiff.corpus.api import read_clusters
+    from storydiff.corpus.pages import cluster_html
+    from storydiff.corpus.store import load_document
+    from storydiff.errors import CorpusError
+
+    _refuse_existing(output)
+    found = {c.id: c for c in read_clusters(store, evidence=False)}
+    if cluster_id not in found:
+        known = ", ".join(list(found)[:5]) or "none; run `storydiff corpus cluster STORE` first"
+        raise CorpusError(f"no cluster {cluster_id!r} in {store!r} (largest: {known}); "
+                          "list them with `storydiff corpus clusters STORE`")
+    c = found[cluster_id]
+    _emit(cluster_html(c, [load_document(store, m) for m in c.members]), output)
+
+
+def _refuse_existing(output: str | None) -> None:
+    if output is not None and os.path.exists(output):
+        raise OptionError(f"{output!r} exists; storydiff does not overwrite files: pass a new name or remove it")
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    with open(output, "x", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def _summary_table(rows: list[tuple[str, Any]]) -> None:
+    """The final summary: a small two-column table on stderr."""
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(show_header=False, box=None, pad_edge=False)
+    t.add_column(style="bold")
+    t.add_column(justify="right")
+    for name, value in rows:
+        t.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
+    Console(file=sys.stderr, width=100).print(t)

@@ -1,7 +1,14 @@
-"""Corpus-scale clustering: find every cluster of versions of a story.
+"""Corpus-scale clustering: find every cluster of versions of a story, and reused passages.
 
-Pure functions (numpy arrays in, numpy arrays out; shared with the Spark
-backend) and an embedded engine over a DuckDB store:
+The API (:mod:`storydiff.corpus.api`), over a store of documents (one DuckDB file):
+
+* :func:`add_documents` — put documents into the store (incremental, resumable);
+* :func:`cluster` — find the clusters of versions (embedded engine or Spark, same clusters);
+* :func:`read_clusters` — the clusters of the last run, largest first, with their evidence;
+* :func:`reuse` — passages reused across documents, grouped into reuse clusters.
+
+The building blocks, pure functions (numpy arrays in, numpy arrays out) that
+every backend shares:
 
 * :func:`signatures` — vectorised MinHash over word n-grams (datasketch-compatible);
 * :func:`band_keys`, :func:`candidate_pairs`, :func:`optimal_bands` — LSH banding;
@@ -16,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from storydiff.corpus.cluster import Cluster, PairEvidence, union_find
+from storydiff.corpus.grouping import Cluster, PairEvidence, union_find
 from storydiff.corpus.config import ClusterConfig
 from storydiff.corpus.lsh import band_keys, candidate_pairs, optimal_bands
 from storydiff.corpus.minhash import estimate_jaccard, signatures
@@ -25,20 +32,31 @@ if TYPE_CHECKING:
     from storydiff.model import Document
 
 __all__ = [
+    "AddSummary",
     "Cluster",
     "ClusterConfig",
+    "ClusterSummary",
     "PairEvidence",
+    "Reuse",
+    "ReuseConfig",
+    "add_documents",
     "band_keys",
     "candidate_pairs",
+    "cluster",
     "estimate_jaccard",
     "load_document",
     "optimal_bands",
+    "read_clusters",
+    "reuse",
     "semantic_candidates",
     "signatures",
     "union_find",
     "verify_pair",
     "verify_pairs",
 ]
+
+
+_API = ("AddSummary", "ClusterSummary", "Reuse", "ReuseConfig", "add_documents", "cluster", "read_clusters", "reuse")
 
 
 def __getattr__(name: str) -> Any:
@@ -48,6 +66,10 @@ def __getattr__(name: str) -> Any:
         from storydiff.corpus.semantic import semantic_candidates
 
         return semantic_candidates
+    if name in _API:
+        from storydiff.corpus import api
+
+        return getattr(api, name)
     if name in ("verify_pair", "verify_pairs"):
         from storydiff.corpus import verify
 

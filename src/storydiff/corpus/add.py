@@ -27,7 +27,7 @@ import numpy as np
 
 from storydiff.corpus import stoplist, store
 from storydiff.corpus.config import ClusterConfig
-from storydiff.corpus.ingest import Problem, Record, read_input
+from storydiff.corpus.ingest import Problem, Record, count_records, read_input
 from storydiff.corpus.minhash import signatures_with_sizes
 from storydiff.corpus.parallel import pool, split_submit
 from storydiff.corpus.progress import Reporter
@@ -122,6 +122,7 @@ class _Adder:
             raise CorpusError(f"{where}: {message}; nothing of this batch was written "
                               "(fix the input, or rerun with --on-error skip to skip such items)")
         self.reporter.problem(where, message)
+        self.advance(1)
 
     def flush(self, batch: list[Record]) -> None:
         if not batch:
@@ -261,13 +262,15 @@ def add_documents(store_path: str, inputs: Iterable[str], *, fmt: str = "auto", 
 
 def _add(store_path: str, inputs: Iterable[str], fmt: str, on_error: str, config: ClusterConfig,
          reporter: Reporter, batch_size: int, executor: Any, start: float) -> AddSummary:
-    con = store.connect(store_path, create=True)
-    try:
+    with store.session(store_path, create=True) as con:
         # DuckDB's automatic checkpoint (every 16 MB of log) re-serialises the whole unique
         # index on document ids, so adding got slower as the store grew (duckdb#24848);
         # committed batches stay durable in the write-ahead log until the checkpoint at the end
         con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_EVERY}'")
-        with reporter.task("adding documents") as advance:
+        inputs = list(inputs)
+        counts = [count_records(path, fmt) for path in inputs]
+        total = None if None in counts else sum(c for c in counts if c is not None)
+        with reporter.task("adding documents", total) as advance:
             adder = _Adder(con, on_error=on_error, config=config, reporter=reporter, advance=advance,
                            executor=executor)
             for path in inputs:
@@ -284,7 +287,5 @@ def _add(store_path: str, inputs: Iterable[str], fmt: str, on_error: str, config
             adder.finish()
         con.execute("CHECKPOINT")
         total = store.count(con)
-    finally:
-        con.close()
     return AddSummary(adder.added, adder.skipped, adder.errors, total, time.perf_counter() - start,
                       tuple(adder.problems))

@@ -1,18 +1,9 @@
 """Every knob of a corpus clustering run, in one frozen object.
 
-The embedded engine (:mod:`storydiff.corpus.engine`) and the Spark backend
-(:mod:`storydiff.corpus.spark`) both take a :class:`ClusterConfig`, so the same
-settings give the same candidate pairs on either. Defaults follow the
-feasibility measurements (``shared/research/feasibility-corpus.md``): word
-3-grams at LSH threshold 0.3 (37 bands x 3 rows), content-word unigrams
-with a stop list estimated from the corpus, and a semantic kNN step
-(WordLlama, top 10 principal components dropped), re-tuned on the 100k planted
-corpus to k=5 neighbours at cosine >= 0.55 and LSH buckets over 100 members as
-stars (``benchmarks/results/corpus_ab_100k_tune.json``), then to unigrams at
-0.45 (25 x 5: a sixth of the candidates of 0.4, for F1 0.9874 -> 0.9845 and
-heavily re-worded recall 0.929 -> 0.908; ``corpus_ab_100k_unigram.json``) and
-no sentence check for lexical pairs under document cosine 0.4
-(``corpus_ab_100k_checkcos.json``).
+Every backend takes a :class:`ClusterConfig`, so the same settings give the
+same candidate pairs whichever runs them. The defaults were tuned on the
+planted corpora; how each was chosen, with its figures, is in docs/corpus.md
+("How the defaults were chosen").
 """
 
 from __future__ import annotations
@@ -53,8 +44,15 @@ class ClusterConfig:
         cover_threshold: ... and that share times the length ratio (shorter / longer, in characters),
             about the share of the longer document accounted for, must reach this: a passage shared by
             two otherwise different documents is not a version (it chained clusters together).
+        contain_threshold: a checked pair is also a version when this share of the shorter document's
+            words align, however short it is beside the longer one (an excerpt, a source quoted in a
+            longer article); above 1 = off (versions must cover the longer document).
+        contain_min_length: ... provided the shorter has at least this many characters (a line or
+            two of formula would otherwise join every document that has it).
+        contain_ngram: a lexical pair under ``check_unigram`` is still checked when its estimated n-gram
+            containment (of the smaller set) reaches this: an excerpt has a low Jaccard but is contained.
         merge_guard: joining two clusters also needs a version pair between their roots
-            (:func:`storydiff.corpus.cluster.guarded_union`); off = plain union-find.
+            (:func:`storydiff.corpus.grouping.guarded_union`); off = plain union-find.
         skip_joined: with ``merge_guard``, check pairs in rounds, one per pair of clusters so far,
             and skip pairs whose documents the pairs verified so far already join
             (:func:`storydiff.corpus.engine.decide`).
@@ -94,6 +92,9 @@ class ClusterConfig:
     prefilter_unigram: float = 0.3
     verify_threshold: float = 0.6
     cover_threshold: float = 0.55
+    contain_threshold: float = 0.9
+    contain_min_length: int = 150
+    contain_ngram: float = 0.7
     check_unigram: float = 0.25
     check_cosine: float = 0.4
     merge_guard: bool = True

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,8 +79,73 @@ def read_input(path: str, fmt: str = "auto") -> Iterator[Record | Problem]:
     return {"dir": _read_dir, "jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet}[fmt](path)
 
 
+def normalise_date(value: Any) -> str | None:
+    """A document's date as ISO 8601 (``2024-05-01``, or ``2024-05-01T10:00:00Z`` in UTC with a time).
+
+    Dates are stored as text in this form so that they sort as strings. Accepts ISO 8601 and
+    the usual written forms (``May 1, 2024``, RFC 2822 as in feeds); month-first when ambiguous.
+
+    Raises:
+        ValueError: the value is not a date.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    import datetime as dt
+
+    from dateutil import parser
+
+    text = str(value).strip()
+    try:
+        when = parser.isoparse(text)
+    except ValueError:
+        try:
+            when = parser.parse(text)
+        except (ValueError, OverflowError):
+            raise ValueError(f"date {text!r} is not a date (expected ISO 8601, e.g. 2024-05-01 or "
+                             "2024-05-01T10:00:00Z)") from None
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    if ":" not in text and when.time() == dt.time():
+        return when.date().isoformat()
+    return when.isoformat(timespec="seconds") + "Z"
+
+
+def count_records(path: str, fmt: str = "auto") -> int | None:
+    """How many items :func:`read_input` will yield for ``path`` (for a progress total), or ``None``.
+
+    A quick pass: files below a directory, non-blank lines of JSONL, rows of CSV, the Parquet footer.
+    """
+    try:
+        fmt = detect_format(path) if fmt == "auto" else fmt
+        if fmt == "dir":
+            return max(len(_listing(Path(path))), 1)
+        if fmt == "jsonl":
+            with open(path, "rb") as fh:
+                return sum(1 for line in fh if line.strip())
+        if fmt == "csv":
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+    except (OSError, ValueError, csv.Error, CorpusError, UnicodeDecodeError):
+        return None
+    except Exception:  # noqa: BLE001 - a total is a nicety: reading the input reports the real problem
+        return None
+    return None
+
+
+def _listing(root: Path) -> list[Path]:
+    """Every non-hidden entry below ``root`` that is not a directory, sorted."""
+    return sorted(p for p in root.rglob("*")
+                  if not any(part.startswith(".") for part in p.relative_to(root).parts) and not p.is_dir())
+
+
 def _optional(row: dict[str, Any]) -> dict[str, str | None]:
-    return {k: (None if row.get(k) in (None, "") else str(row[k])) for k in OPTIONAL}
+    out = {k: (None if row.get(k) in (None, "") else str(row[k])) for k in OPTIONAL}
+    out["date"] = normalise_date(out["date"])
+    return out
 
 
 def _record(row: Any, where: str) -> Record | Problem:
@@ -93,16 +159,28 @@ def _record(row: Any, where: str) -> Record | Problem:
         return Problem(where, what)
     if not text.strip():
         return Problem(where, "empty 'text'")
-    return Record(id=str(doc_id), text=text, where=where, **_optional(row))
+    try:
+        optional = _optional(row)
+    except ValueError as e:
+        return Problem(where, str(e))
+    return Record(id=str(doc_id), text=text, where=where, **optional)
 
 
 def _read_dir(path: str) -> Iterator[Record | Problem]:
     from storydiff import read
 
     root = Path(path)
-    files = sorted(p for p in root.rglob("*")
-                   if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
-    for f in files:
+    found = _listing(root)
+    if not found:
+        yield Problem(path, "the directory holds no files (expected text, Markdown or HTML files below it)")
+        return
+    for f in found:
+        if f.is_symlink() and not f.exists():
+            yield Problem(str(f), f"broken symbolic link (it points to {os.readlink(f)!r}, which does not exist)")
+            continue
+        if not f.is_file():
+            yield Problem(str(f), "not a regular file (a socket, pipe or device); expected a text or HTML file")
+            continue
         rel = f.relative_to(root).as_posix()
         try:
             doc = read.load(f, name=rel)
@@ -110,7 +188,11 @@ def _read_dir(path: str) -> Iterator[Record | Problem]:
             yield Problem(str(f), str(e))
             continue
         url = doc.meta.get("url") if doc.meta else None
-        yield Record(id=rel, text=doc.text, where=str(f), url=url, date=doc.date, source=str(f))
+        try:
+            date = normalise_date(doc.date)
+        except ValueError:  # a page's own metadata: keep the page, without a date we cannot read
+            date = None
+        yield Record(id=rel, text=doc.text, where=str(f), url=url, date=date, source=str(f))
 
 
 def _read_jsonl(path: str) -> Iterator[Record | Problem]:
@@ -136,7 +218,8 @@ def _read_csv(path: str) -> Iterator[Record | Problem]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # news texts exceed the 128 KB default
     try:
         fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
-        reader = csv.DictReader(fh)
+        # strict: an unterminated quote is an error, not one field swallowing the rest of the file
+        reader = csv.DictReader(fh, strict=True)
         header = reader.fieldnames or []
     except UnicodeDecodeError as e:
         yield Problem(f"{path}:1", f"not UTF-8 ({e.reason} at byte {e.start})")
@@ -154,8 +237,16 @@ def _read_csv(path: str) -> Iterator[Record | Problem]:
                     yield Problem(where, "more fields than the header has")
                     continue
                 yield _record(row, where)
-        except (UnicodeDecodeError, csv.Error) as e:
-            yield Problem(f"{path}:{reader.line_num}", f"unreadable CSV ({e}); rows after it were not read")
+        except csv.Error as e:
+            start = line + 1
+            if "unexpected end of data" in str(e):
+                yield Problem(f"{path}:{start}", f"a quoted field that starts in the row at line {start} is never "
+                                                 "closed (unterminated \"); fix the quote; this row and the rows "
+                                                 "after it were not read")
+            else:
+                yield Problem(f"{path}:{start}", f"malformed CSV ({e}); this row and the rows after it were not read")
+        except UnicodeDecodeError as e:
+            yield Problem(f"{path}:{reader.line_num}", f"not UTF-8 ({e.reason}); rows after it were not read")
 
 
 def _read_parquet(path: str) -> Iterator[Record | Problem]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing
+import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -26,7 +28,8 @@ def pool(workers: int) -> Iterator[Executor | None]:
         return
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as ex:
         _release_free_heap()
         # start every worker now, before this process opens the store or runs a
         # tokenizer: forking later would copy their threads' state
@@ -38,14 +41,31 @@ def _release_free_heap() -> None:
     """Give memory that the caller freed back to the system before forking.
 
     Otherwise workers allocate in the inherited free heap and every page they touch
-    is a copy-on-write fault: two workers forked after a million texts were loaded
-    and dropped ran 1.1x as fast as one, 1.3x with this trim, 1.8x on a fresh heap
-    (which is why the engine starts its pool before it loads anything).
+    is a copy-on-write fault (which is also why the pool starts before anything is
+    loaded; figures in docs/corpus.md).
     """
     try:
         ctypes.CDLL(None).malloc_trim(0)
     except (AttributeError, OSError):  # not glibc: nothing to trim this way
         pass
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to end this worker when its parent dies (SIGTERM, kill -9).
+
+    Without it a killed ``corpus add`` leaves its workers running, re-parented.
+    Linux only (``prctl``); elsewhere the pool's own shutdown is all there is.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (AttributeError, OSError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _noop(i: int) -> int:

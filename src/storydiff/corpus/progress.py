@@ -1,9 +1,12 @@
 """Progress and problem reporting for long corpus steps.
 
 Library functions take a :class:`Reporter`; the default one is silent. The
-CLI passes :class:`RichReporter`, which draws rich progress bars (rate and
-ETA) on stderr when stderr is a terminal and prints problems as
-``where: message`` lines on stderr either way.
+CLI uses :class:`RichReporter` as a context manager: one live display on
+stderr (only when stderr is a terminal) with a heading per step ("step 2/5:
+candidate pairs") and a bar per task — count out of a known total, rate,
+elapsed time and time left; a task whose size cannot be known shows a spinner
+while it runs and its count when done. Problems are printed as ``where:
+message`` lines on stderr either way.
 """
 
 from __future__ import annotations
@@ -20,52 +23,109 @@ class Reporter:
     def problem(self, where: str, message: str) -> None:
         """An input item was skipped (``where`` is ``file:line``)."""
 
+    def step(self, label: str) -> None:
+        """A new step of the run begins (``label`` says which, e.g. ``step 2/5: candidate pairs``)."""
+
     @contextlib.contextmanager
     def task(self, label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
-        """A long step; the yielded function advances it by ``n`` items."""
+        """A long task; the yielded function advances it by ``n`` items."""
         yield lambda n: None
 
     def note(self, message: str) -> None:
         """A one-line remark about the run (shown unless quiet)."""
 
+    def __enter__(self) -> Reporter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
 
 class RichReporter(Reporter):
-    """Progress bars on stderr (only on a terminal, unless ``quiet``), problems always."""
+    """Progress on stderr (only on a terminal, unless ``quiet``), problems always."""
 
-    def __init__(self, *, quiet: bool = False, stream: Any = None) -> None:
+    def __init__(self, *, quiet: bool = False, stream: Any = None, terminal: bool | None = None) -> None:
         from rich.console import Console
 
         self._stream = stream or sys.stderr
-        self._console = Console(file=self._stream, stderr=stream is None)
+        # width fixed when forced (a test's or a log's stream has none to ask)
+        self._console = Console(file=self._stream, stderr=stream is None, force_terminal=terminal,
+                                width=120 if terminal else None)
         self._bars = not quiet and self._console.is_terminal
         self._quiet = quiet
+        self._progress: Any = None
 
     def problem(self, where: str, message: str) -> None:
-        print(f"{where}: {message}", file=self._stream, flush=True)
+        if self._progress is not None:
+            self._progress.console.print(f"{where}: {message}", markup=False, highlight=False)
+        else:
+            print(f"{where}: {message}", file=self._stream, flush=True)
 
     def note(self, message: str) -> None:
-        if not self._quiet:
+        if self._quiet:
+            return
+        if self._progress is not None:
+            self._progress.console.print(message, markup=False, highlight=False)
+        else:
             print(message, file=self._stream, flush=True)
+
+    def step(self, label: str) -> None:
+        if self._progress is not None:
+            self._progress.console.print(f"[bold]{label}[/bold]", highlight=False)
+
+    def __enter__(self) -> RichReporter:
+        if self._bars:
+            self._progress = _progress(self._console)
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
 
     @contextlib.contextmanager
     def task(self, label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
-        if not self._bars:
+        if self._progress is None:
             yield lambda n: None
             return
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, SpinnerColumn,
-                                   TextColumn, TimeElapsedColumn, TimeRemainingColumn)
-        from rich.text import Text
+        bar = self._progress
+        tid = bar.add_task(label, total=total)
+        try:
+            yield lambda n: bar.advance(tid, n)
+        finally:
+            if total is None:  # done: its size is what it counted (a spinner would otherwise spin on)
+                bar.update(tid, total=next(t.completed for t in bar.tasks if t.id == tid))
+            bar.stop_task(tid)
 
-        class RateColumn(ProgressColumn):
-            def render(self, task: Any) -> Text:
-                return Text(f"{task.speed:,.0f}/s" if task.speed else "", style="progress.data.speed")
 
-        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   RateColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
-        with Progress(*columns, console=self._console, transient=False) as bar:
-            tid = bar.add_task(label, total=total)
+def _progress(console: Any) -> Any:
+    from rich.progress import (BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn,
+                               TimeElapsedColumn)
+    from rich.text import Text
 
-            def advance(n: int) -> None:
-                bar.advance(tid, n)
+    class Count(ProgressColumn):
+        """``1,200/5,000`` with a known total, ``1,200`` without, nothing before the first item."""
 
-            yield advance
+        def render(self, task: Any) -> Text:
+            if not task.total:  # unknown (or a task that counts nothing)
+                return Text(f"{task.completed:,.0f}" if task.completed else "", style="progress.download")
+            return Text(f"{task.completed:,.0f}/{task.total:,.0f}", style="progress.download")
+
+    class Rate(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            return Text(f"{task.speed:,.0f}/s" if task.speed else "", style="progress.data.speed")
+
+    class Left(ProgressColumn):
+        """``ETA 0:01:05`` while a task with a known total runs; nothing otherwise."""
+
+        def render(self, task: Any) -> Text:
+            left = task.time_remaining
+            if task.finished or task.total is None or left is None:
+                return Text("")
+            m, s = divmod(int(left), 60)
+            return Text(f"ETA {m // 60}:{m % 60:02d}:{s:02d}", style="progress.remaining")
+
+    return Progress(SpinnerColumn(finished_text="[green]✓[/green]"), TextColumn("{task.description}"), BarColumn(),
+                    Count(), Rate(), TextColumn("elapsed"), TimeElapsedColumn(), Left(), console=console,
+                    transient=False)

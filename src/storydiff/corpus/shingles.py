@@ -281,3 +281,39 @@ def text_keys(texts: Sequence[str]) -> np.ndarray:
         keys[nonempty] = fmix64(sums ^ (counts[nonempty].astype(np.uint64) * _LEN_SEED))
         keys[nonempty[keys[nonempty] == 0]] = np.uint64(1)
     return keys.view(np.int64)
+
+
+def token_spans(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`token_hashes` with each token's character span in its own (original) text.
+
+    Returns:
+        ``(hashes, offsets, starts, ends)``: ``texts[i][starts[k]:ends[k]]`` is token ``k``
+        (for ``offsets[i] <= k < offsets[i + 1]``), matched case-insensitively.
+    """
+    data, byte_off = _utf8(texts)
+    th, off = token_hashes(texts)
+    if th.size == 0:
+        return th, off, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    is_word = _word_mask(data)
+    edges = np.flatnonzero(np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0)) != 0)
+    starts, ends = edges[0::2], edges[1::2]
+    inner = byte_off[1:-1]
+    inner = inner[(inner > 0) & (inner < data.size)]
+    glued = np.unique(inner[is_word[inner - 1] & is_word[inner]])
+    if glued.size:
+        starts = np.sort(np.concatenate([starts, glued]))
+        ends = np.sort(np.concatenate([ends, glued]))
+    # byte → character: count the bytes that start a UTF-8 character
+    chars_before = np.concatenate([[0], np.cumsum((data & 0xC0) != 0x80)])
+    doc = np.repeat(np.arange(len(texts)), np.diff(off))
+    first = chars_before[byte_off[:-1]][doc]
+    cs, ce = chars_before[starts] - first, chars_before[ends] - first
+    lowered = np.diff(chars_before[byte_off])
+    for i in np.flatnonzero(lowered != np.fromiter(map(len, texts), np.int64, len(texts))):
+        # a few characters lowercase to more than one: map the positions back to the original
+        text = texts[i]
+        widths = pc.utf8_length(pc.utf8_lower(pa.array(list(text), pa.string()))).to_numpy()
+        back = np.repeat(np.arange(len(text)), widths)
+        sl = slice(off[i], off[i + 1])
+        cs[sl], ce[sl] = back[cs[sl]], back[np.maximum(ce[sl] - 1, 0)] + 1
+    return th, off, cs.astype(np.int64), ce.astype(np.int64)

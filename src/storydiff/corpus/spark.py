@@ -1,8 +1,11 @@
-"""Spark backend of corpus clustering: the embedded engine's steps, spread over a cluster.
+"""Spark backend of corpus clustering: the data-parallel steps, spread over a cluster.
 
-The hashing code is not re-implemented: every data-parallel step calls the
-embedded engine's pure numpy functions inside ``mapInPandas``, one Arrow batch
-at a time, so both backends produce the same signatures, keys and pairs.
+:class:`SparkBackend` is a :class:`storydiff.corpus.orchestrator.Backend`: the
+orchestrator runs the same steps and the same policy as for the embedded
+engine, and only the data-parallel work runs here. The hashing code is not
+re-implemented: every step calls the same pure numpy functions inside
+``mapInPandas``, one Arrow batch at a time, so both backends produce the same
+signatures, keys and pairs.
 
 * **signatures**: :func:`storydiff.corpus.minhash.signatures` per batch, for the
   word n-gram step and (with the driver-estimated stop list) the content-word
@@ -14,11 +17,11 @@ at a time, so both backends produce the same signatures, keys and pairs.
   exactly as :func:`storydiff.corpus.lsh.candidate_pairs` does;
 * **verification**: candidate pairs are joined with both documents and checked
   by the engine's verification function in ``mapInPandas``;
-* on the **driver**: the stop list (from a seeded sample), the exact-text step,
-  the semantic kNN step (embeddings of all documents are computed on the
-  driver, as the embedded engine does, so the neighbour lists are identical),
-  and the clusters of the verified pairs (the engine's ``cluster_labels``; the
-  merge guard's few root-pair checks run on the driver, one small job each).
+* **document vectors** by Spark tasks; the projection and the kNN search run on
+  the driver (in the orchestrator), as for the embedded engine, so the
+  neighbour lists are identical;
+* on the **driver**: the stop list (from a seeded sample) and the merge guard's
+  few root-pair checks (one small job each would cost more than the check).
 
 Document order (``idx``) is the store's order (the engine's), or the input
 file's order, so star hubs and labels match the embedded engine.
@@ -194,16 +197,13 @@ def _docs_from_store(store_path: str, tmp: str) -> tuple[str, Any]:
     from storydiff.corpus import store
 
     path = os.path.join(tmp, "documents.parquet")
-    con = store.connect(store_path, read_only=True)
-    try:
+    with store.session(store_path, read_only=True) as con:
         meta = store.query_arrow(con, "SELECT seq, text_key, length, date FROM documents ORDER BY seq")
         # idx = position in seq order: the engine's array index
         con.execute(
             "COPY (SELECT row_number() OVER (ORDER BY seq) - 1 AS idx, id, text, date, length, text_key "
             f"FROM documents ORDER BY seq) TO '{path}' (FORMAT parquet)"
         )
-    finally:
-        con.close()
     return path, meta
 
 
@@ -317,55 +317,72 @@ def _driver_check(docs: DataFrame, cfg: ClusterConfig, pairs: np.ndarray) -> np.
     return verify_pairs(texts, pairs, encoder=cfg.encoder, sentence_cos=cfg.sentence_cos)
 
 
-def _decide(spark: SparkSession, docs: DataFrame, cfg: ClusterConfig, pairs: np.ndarray, method: np.ndarray,
-            sig3: np.ndarray, size3: np.ndarray, sig1: np.ndarray | None, vecs: np.ndarray | None,
-            lengths: np.ndarray, guard: Any = None) -> dict[str, np.ndarray]:
-    """The embedded engine's decision (:func:`storydiff.corpus.engine.decide`), sentence checks run by Spark."""
-    from storydiff.corpus.engine import decide, evidence
+class SparkBackend:
+    """:class:`storydiff.corpus.orchestrator.Backend` over a Spark DataFrame of documents ``(idx, id, text, …)``."""
 
-    j3, j1, cos = evidence(cfg, pairs, method, sig3, size3, sig1, vecs)
-    return decide(cfg, pairs, method, j3, j1, size3, lengths, cos,
-                  lambda p: _sentence_check_spark(spark, docs, cfg, p), guard)
+    knn_threads = 1
 
+    def __init__(self, spark: SparkSession, docs: DataFrame, cfg: ClusterConfig, meta: Any, ids: list[str],
+                 stoplist: Any) -> None:
+        self.spark, self.docs, self.cfg, self._meta, self._ids = spark, docs, cfg, meta, ids
+        self._stoplist = stoplist
+        self._stop: frozenset[str] | None = None
+        self._sigs: DataFrame | None = None
+        self._local: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        #: where :meth:`save` sends the tables: the store, a Parquet directory, or both
+        self.writers: list[Any] = []
 
-def _semantic(docs: DataFrame, cfg: ClusterConfig, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Document vectors by Spark tasks; projection and kNN on the driver, as the engine does them."""
-    from storydiff.corpus.semantic import fit_projection, knn_pairs, project
+    def documents(self) -> Any:
+        return self._meta
 
-    emb = _collect_sorted(docs.select("idx", "text").mapInPandas(_embed_batches(cfg.encoder), "idx long, vec binary"), ["vec"])
-    raw = np.frombuffer(b"".join(emb["vec"].tolist()), dtype="<f2").reshape(n, -1)
-    mean, comps = fit_projection(raw, drop_pcs=cfg.drop_pcs, sample=cfg.pca_sample, seed=cfg.seed)
-    vecs = np.empty(raw.shape, dtype=np.float32)
-    for i in range(0, n, 100_000):  # the engine's chunking, so float results match bit for bit
-        vecs[i : i + 100_000] = project(raw[i : i + 100_000].astype(np.float32), mean, comps)
-    pairs, _ = knn_pairs(vecs, k=cfg.k, min_cos=cfg.min_cos, threads=1)
-    return vecs, pairs
+    def stoplist(self, n: int) -> frozenset[str]:
+        self._stop = self._stoplist(n)
+        return self._stop
 
+    def signatures(self, kind: str, stop: frozenset[str] | None, reporter: Any) -> tuple[np.ndarray, np.ndarray]:
+        cfg, n = self.cfg, len(self._ids)
+        if self._sigs is None:  # one job signs both kinds
+            self._sigs = self.docs.select("idx", "text").mapInPandas(
+                _sign_batches(cfg, self._stop or None),
+                "idx long, sig_ngram binary, n_shingles int, sig_unigram binary").persist()
+            got = _collect_sorted(self._sigs, ["sig_ngram", "n_shingles", "sig_unigram"])
+            sizes = got["n_shingles"].to_numpy(np.int64)
+            for k in ("ngram", "unigram") if cfg.unigrams else ("ngram",):
+                sig = np.frombuffer(b"".join(got[f"sig_{k}"].tolist()), dtype="<u4").reshape(n, cfg.num_perm)
+                self._local[k] = (sig, sizes)
+        return self._local.pop(kind)
 
-def _cluster_rows(meta: Any, ids: list[str], labels: np.ndarray) -> Any:
-    """``(cluster_id, doc_id, is_origin)`` rows, named and ordered as the engine's ``clusters`` table."""
-    import pyarrow as pa
+    def band_pairs(self, kind: str, sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+        assert self._sigs is not None
+        col = f"sig_{kind}"
+        keys = self._sigs.select("idx", col).mapInPandas(_key_batches(col, bands, rows), "idx long, band int, key long")
+        return collect_pairs(banded_pairs(keys, self.cfg.max_bucket))
 
-    from storydiff.corpus.cluster import components, probable_origin
+    def document_vectors(self, reporter: Any) -> np.ndarray:
+        emb = _collect_sorted(self.docs.select("idx", "text").mapInPandas(_embed_batches(self.cfg.encoder),
+                                                                         "idx long, vec binary"), ["vec"])
+        return np.frombuffer(b"".join(emb["vec"].tolist()), dtype="<f2").reshape(len(self._ids), -1)
 
-    n = len(ids)
-    lengths = meta.column("length").to_numpy()
-    dates = meta.column("date").to_pylist()
-    width = max(len(str(n)), 1)
-    rows: list[tuple[str, str, bool]] = []
-    for g in components(labels):
-        members = [ids[int(p)] for p in g]
-        origin = probable_origin(members, [dates[p] for p in g], [int(lengths[p]) for p in g])
-        cid = f"c{int(g.min()):0{width}d}"
-        rows.extend((cid, m, m == origin) for m in sorted(members))
-    return pa.table({"cluster_id": pa.array([r[0] for r in rows], pa.string()),
-                     "doc_id": pa.array([r[1] for r in rows], pa.string()),
-                     "is_origin": pa.array([r[2] for r in rows], pa.bool_())})
+    def check(self, pairs: np.ndarray, reporter: Any, label: str) -> np.ndarray:
+        with reporter.task(f"{label} (Spark)", len(pairs)) as advance:
+            out = _sentence_check_spark(self.spark, self.docs, self.cfg, pairs)
+            advance(len(pairs))
+        return out
+
+    def check_few(self, pairs: np.ndarray) -> np.ndarray:
+        return _driver_check(self.docs, self.cfg, pairs)
+
+    def ids(self, positions: np.ndarray) -> dict[int, str]:
+        return {int(p): self._ids[int(p)] for p in positions}
+
+    def save(self, pairs: Any, clusters: Any, cfg: ClusterConfig, summary: Any) -> None:
+        for write in self.writers:
+            write(pairs, clusters, cfg, summary)
 
 
 def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: ClusterConfig | None = None,
                       output: str | None = None, input_path: str | None = None,
-                      spark: SparkSession | None = None) -> Any:
+                      spark: SparkSession | None = None, reporter: Any = None) -> Any:
     """Cluster a corpus with Spark, giving the embedded engine's clusters.
 
     Args:
@@ -375,44 +392,33 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
             ``storydiff corpus cluster`` writes them.
         master: Spark master URL (``local[2]``, ``spark://host:7077``, ...).
         config: every setting of the run (the embedded engine's defaults).
-        output: also write the clusters as Parquet (``cluster_id, doc_id, is_origin``) here.
+        output: also write the clusters as Parquet (``cluster_id, doc_id, is_origin, origin_reason``) here.
         input_path: read documents from this Parquet or JSON Lines file
             (columns ``id``, ``text``, optional ``date``, ``source``) instead of the store.
         spark: an existing SparkSession to use (it is not stopped).
+        reporter: progress reporting (silent by default).
 
     Returns:
-        The engine's :class:`storydiff.corpus.engine.ClusterSummary`.
+        The run's :class:`storydiff.corpus.orchestrator.ClusterSummary`.
 
     Raises:
         BackendUnavailable: pyspark or pandas is not installed.
         CorpusError: the store or the input is unusable.
     """
     import shutil
-    import time
 
     import pyarrow as pa
 
-    from storydiff.corpus import store
-    from storydiff.corpus.engine import (EXACT, MINHASH, SEMANTIC, ClusterSummary, MemoCheck, _merge, _stoplist,
-                                         _write, candidate_counts, cluster_labels)
-    from storydiff.corpus.progress import Reporter
+    from storydiff.corpus import orchestrator, store
+    from storydiff.corpus.engine import write_results
+    from storydiff.corpus.stoplist import stoplist as store_stoplist
 
     _require_pyspark()
     cfg = config or ClusterConfig()
-    t0 = time.perf_counter()
-    secs: dict[str, float] = {}
-    last = [t0]
-
-    def lap(name: str) -> None:
-        now = time.perf_counter()
-        secs[name] = round(now - last[0], 3)
-        last[0] = now
-
     tmp = tempfile.mkdtemp(prefix="storydiff_spark_")
     own = spark is None
     try:
         from_store = input_path is None
-        meta = None
         if from_store:
             docs_path, meta = _docs_from_store(store_path, tmp)
         if own:
@@ -428,76 +434,31 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
             docs = raw.mapInPandas(_key_and_length, schema)
         docs = docs.persist()
         info = _collect_sorted(docs, ["id", "date", "length", "text_key"])
-        n = len(info)
         ids = info["id"].tolist()
-        if meta is None:
+        if not from_store:
             dates = [d if isinstance(d, str) else None for d in info["date"]]  # NaN → None
-            meta = pa.table({"length": info["length"].to_numpy(np.int32), "date": pa.array(dates, pa.string())})
-        if cfg.unigrams and from_store:
-            con = store.connect(store_path)
-            try:  # the store's saved (or freshly sampled) stop list, the one the engine uses
-                stop = _stoplist(con, cfg, n)
-            finally:
-                con.close()
-        elif cfg.unigrams:
-            stop = _stoplist_from_file(str(input_path), cfg, n)
-        else:
-            stop = frozenset()
-        sigs = docs.select("idx", "text").mapInPandas(
-            _sign_batches(cfg, stop or None), "idx long, sig_ngram binary, n_shingles int, sig_unigram binary"
-        ).persist()
-        sig_pd = _collect_sorted(sigs, ["sig_ngram", "n_shingles", "sig_unigram"])
-        sig3 = np.frombuffer(b"".join(sig_pd["sig_ngram"].tolist()), dtype="<u4").reshape(n, cfg.num_perm)
-        size3 = sig_pd["n_shingles"].to_numpy(np.int64)
-        sig1 = (np.frombuffer(b"".join(sig_pd["sig_unigram"].tolist()), dtype="<u4").reshape(n, cfg.num_perm)
-                if cfg.unigrams else None)
-        lap("signatures")
-        exact_keys = docs.where("text_key <> 0").selectExpr("idx", "0 AS band", "text_key AS key")
-        parts: list[tuple[str, np.ndarray]] = [(EXACT, collect_pairs(banded_pairs(exact_keys, 1)))]
-        b, r = cfg.banding("ngram")
-        keys = sigs.select("idx", "sig_ngram").mapInPandas(_key_batches("sig_ngram", b, r), "idx long, band int, key long")
-        parts.append((MINHASH, collect_pairs(banded_pairs(keys, cfg.max_bucket))))
-        if cfg.unigrams:
-            b, r = cfg.banding("unigram")
-            keys = sigs.select("idx", "sig_unigram").mapInPandas(
-                _key_batches("sig_unigram", b, r), "idx long, band int, key long")
-            parts.append((MINHASH, collect_pairs(banded_pairs(keys, cfg.max_bucket))))
-        lap("lsh")
-        vecs = None
-        if cfg.semantic and n > 1:
-            vecs, sem = _semantic(docs, cfg, n)
-            parts.append((SEMANTIC, sem))
-        lap("semantic")
-        counts = candidate_counts(cfg, parts, semantic=vecs is not None)
-        pairs, method = _merge(n, parts)
-        counts["all"] = len(pairs)
-        lengths = meta.column("length").to_numpy().astype(np.int64)
-        guard = MemoCheck(lambda p: _driver_check(docs, cfg, p))
-        verdict = _decide(spark, docs, cfg, pairs, method, sig3, size3, sig1, vecs, lengths, guard)
-        verdict["labels"] = labels = cluster_labels(cfg, n, pairs, verdict, lengths, guard)
-        lap("verify")
-        table = _cluster_rows(meta, ids, labels)
-        if output:
-            spark.createDataFrame(table.to_pandas()).coalesce(1).write.mode("overwrite").parquet(output)
+            meta = pa.table({"length": info["length"].to_numpy(np.int32), "date": pa.array(dates, pa.string()),
+                             "text_key": info["text_key"].to_numpy(np.int64)})
+
+        def stoplist(n: int) -> frozenset[str]:
+            if not from_store:
+                return _stoplist_from_file(str(input_path), cfg, n)
+            with store.session(store_path) as con:  # the store's saved (or freshly sampled) list, as the engine's
+                return store_stoplist(con, cfg, n)
+
+        backend = SparkBackend(spark, docs, cfg, meta, ids, stoplist)
         if from_store:
-            con = store.connect(store_path)
-            try:
-                summary = _write(con, cfg, meta, pairs, method, verdict, counts, secs, Reporter())
-            finally:
-                con.close()
-        else:
-            sizes = table.group_by("cluster_id").aggregate([("doc_id", "count")]).column("doc_id_count").to_pylist()
-            from collections import Counter
+            def to_store(pairs: Any, clusters: Any, cfg: ClusterConfig, summary: Any) -> None:
+                with store.session(store_path) as con:
+                    write_results(con, pairs, clusters, cfg, summary)
 
-            summary = ClusterSummary(documents=n, candidates=counts, checked=int(verdict["checked"].sum()),
-                                     verified=int(verdict["verified"].sum()), joined=int(verdict["joined"].sum()), clusters=len(sizes),
-                                     clustered_documents=int(sum(sizes)),
-                                     sizes=dict(sorted(Counter(sizes).items())), seconds=secs)
-        lap("write")
-        secs["total"] = round(time.perf_counter() - t0, 3)
-        import dataclasses
+            backend.writers.append(to_store)
+        if output:
+            def to_parquet(pairs: Any, clusters: Any, cfg: ClusterConfig, summary: Any) -> None:
+                spark.createDataFrame(clusters.to_pandas()).coalesce(1).write.mode("overwrite").parquet(output)
 
-        return dataclasses.replace(summary, seconds=secs)
+            backend.writers.append(to_parquet)
+        return orchestrator.run(backend, cfg, reporter)
     finally:
         if own and spark is not None:
             spark.stop()

@@ -19,10 +19,16 @@ arrays in the engine are indexed by it):
     document vectors, ``vec`` = float16 little-endian BLOB (before centring).
 ``settings(key, value)``
     the stop list and the last run's configuration (JSON).
-``pairs(a, b, method, jaccard, cosine, aligned_share, verified)``
-    checked candidate pairs of the last ``cluster`` run (document ids).
-``clusters(cluster_id, doc_id, is_origin)``
-    one row per member of every cluster with at least two members.
+``pairs(a, b, method, jaccard, cosine, aligned_share, verified, relation)``
+    checked candidate pairs of the last ``cluster`` run (document ids); ``relation``
+    of a verified pair: ``same`` (one text) or ``contained`` (the shorter inside the longer).
+``clusters(cluster_id, doc_id, is_origin, origin_reason)``
+    one row per member of every cluster with at least two members; the
+    reason says how the origin was chosen, or why none could be.
+
+``settings.format`` is the layout's version: a store of an earlier layout is
+brought up to date when opened for writing (read as it is otherwise), one of
+a later layout is refused with an error that names the fix.
 
 Writes happen in transactions per batch, so an interrupted ``add`` leaves
 only complete batches and a rerun continues where it stopped.
@@ -30,7 +36,9 @@ only complete batches and a rerun continues where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +60,16 @@ CREATE TABLE IF NOT EXISTS embeddings (
 CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS pairs (
     a VARCHAR NOT NULL, b VARCHAR NOT NULL, method VARCHAR NOT NULL, jaccard REAL,
-    cosine REAL, aligned_share REAL, verified BOOLEAN NOT NULL);
+    cosine REAL, aligned_share REAL, verified BOOLEAN NOT NULL, relation VARCHAR);
 CREATE TABLE IF NOT EXISTS clusters (
-    cluster_id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL, is_origin BOOLEAN NOT NULL);
+    cluster_id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL, is_origin BOOLEAN NOT NULL, origin_reason VARCHAR);
 """
+#: what earlier versions' stores lack, added when such a store is opened for writing
+MIGRATIONS = ("ALTER TABLE clusters ADD COLUMN IF NOT EXISTS origin_reason VARCHAR",
+              "ALTER TABLE pairs ADD COLUMN IF NOT EXISTS relation VARCHAR")
+#: the store layout this code writes; a store of a later layout is refused
+FORMAT = 2
+TABLES = ("documents", "signatures", "embeddings", "settings", "pairs", "clusters")
 
 
 #: DuckDB's own memory cap per connection (buffer pool, spills to disk beyond it)
@@ -63,26 +77,85 @@ MEMORY_LIMIT = "1GB"
 
 
 def connect(store_path: str, *, create: bool = False, read_only: bool = False) -> Any:
-    """An open DuckDB connection to the store (schema ensured when writable)."""
+    """An open DuckDB connection to the store (schema ensured when writable).
+
+    Raises:
+        CorpusError: no store there (unless ``create``), a directory, a file that is not a
+            usable store (damaged, truncated, or another kind of file), or a store of a later layout.
+    """
     import duckdb
 
     p = Path(store_path)
-    if not create and not p.is_file():
-        raise CorpusError(f"no corpus store at {store_path!r}; create one with `storydiff corpus add {store_path} INPUT`")
     if p.is_dir():
         raise CorpusError(f"{store_path!r} is a directory; the store is one DuckDB file, e.g. corpus.db")
+    if not create and not p.is_file():
+        raise CorpusError(f"no corpus store at {store_path!r}; create one with `storydiff corpus add {store_path} INPUT`")
+    fresh = not p.exists() or (create and p.stat().st_size == 0)
     try:
         con = duckdb.connect(str(p), read_only=read_only)
     except duckdb.Error as e:
-        raise CorpusError(f"cannot open the corpus store {store_path!r}: {e}") from None
-    # DuckDB draws its own progress bar on long queries; ours are the rich ones
-    con.execute("SET enable_progress_bar = false")
-    # DuckDB's buffer pool may otherwise grow to 80% of RAM while a million texts
-    # stream through it (4 GB resident during one `corpus add`); it spills beyond this
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    if not read_only:
-        con.execute(SCHEMA)
+        raise damaged(store_path, e) from None
+    try:
+        # DuckDB draws its own progress bar on long queries; ours are the rich ones
+        con.execute("SET enable_progress_bar = false")
+        # DuckDB's buffer pool may otherwise grow to 80% of RAM while a million texts
+        # stream through it (4 GB resident during one `corpus add`); it spills beyond this
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        _check_layout(con, store_path, fresh=fresh, writable=not read_only)
+    except duckdb.Error as e:
+        con.close()
+        raise damaged(store_path, e) from None
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+@contextlib.contextmanager
+def session(store_path: str, *, create: bool = False, read_only: bool = False) -> Iterator[Any]:
+    """:func:`connect`, closed at the end; a read that finds the file damaged raises :func:`damaged`.
+
+    A truncated store opens, and fails only when a query reaches a missing block.
+    """
+    import duckdb
+
+    con = connect(store_path, create=create, read_only=read_only)
+    try:
+        yield con
+    except _damage_errors(duckdb) as e:
+        raise damaged(store_path, e) from None
+    finally:
+        con.close()
+
+
+def _damage_errors(duckdb: Any) -> tuple[type[BaseException], ...]:
+    names = ("IOException", "InternalException", "SerializationException")
+    return tuple(getattr(duckdb, n) for n in names if hasattr(duckdb, n))
+
+
+def damaged(store_path: str, error: BaseException) -> CorpusError:
+    """The error for a file that is not a usable store (what happened, and what to do)."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return CorpusError(f"the corpus store {store_path!r} is damaged or not a corpus store ({first}); "
+                       "restore it from a copy, or move it aside and rebuild it with `storydiff corpus add`")
+
+
+def _check_layout(con: Any, store_path: str, *, fresh: bool, writable: bool) -> None:
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if not fresh and not set(TABLES) <= tables:
+        missing = ", ".join(sorted(set(TABLES) - tables))
+        raise CorpusError(f"{store_path!r} is a DuckDB file but not a corpus store (no table {missing}); "
+                          "pass the store made by `storydiff corpus add`, or a new file name to make one")
+    if not fresh:
+        made = get_setting(con, "format")
+        if made is not None and int(made) > FORMAT:
+            raise CorpusError(f"the corpus store {store_path!r} was made by a newer storydiff (layout {made}, "
+                              f"this version reads up to {FORMAT}); upgrade storydiff")
+    if writable:
+        con.execute(SCHEMA)
+        for sql in MIGRATIONS:
+            con.execute(sql)
+        set_setting(con, "format", str(FORMAT))
 
 
 def sha(text: str) -> str:
@@ -138,11 +211,8 @@ def array_to_blobs(arr: np.ndarray) -> Any:
 
 def load_document(store_path: str, doc_id: str) -> Document:
     """The stored document ``doc_id`` as a :class:`Document` (for ``compare --corpus``)."""
-    con = connect(store_path, read_only=True)
-    try:
+    with session(store_path, read_only=True) as con:
         rows = con.execute("SELECT id, text, url, date, source FROM documents WHERE id = ?", [doc_id]).fetchall()
-    finally:
-        con.close()
     row = rows[0] if rows else None
     if row is None:
         raise CorpusError(f"no document with id {doc_id!r} in the corpus store {store_path!r}; "

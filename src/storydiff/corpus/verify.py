@@ -11,16 +11,8 @@ of ``storydiff.align`` (which also finds splits, merges and moves and is far
 too slow for millions of pairs): one embedding per sentence, one small matrix
 product per pair.
 
-Thresholds were measured on the parallel Bible (1,500 random verses,
-WordLlama): the same verse in WEB and KJV has cosine p10/p50 0.58/0.82, WEB
-and YLT 0.51/0.72, while a verse's best match among 24 unrelated verses has
-p50 0.30 and p99 0.54. On 150 passages of 4-7 paragraphs each, with
-``sentence_cos=0.6`` and a pair accepted at a share of 0.6
-(``ClusterConfig.verify_threshold``), 0.99 of KJV re-wordings and 0.83 of YLT
-ones are accepted, and none of 150 unrelated passages sharing one paragraph
-nor of 150 passages from nearby chapters. Counting sentences instead of words
-at 0.5 accepted 0.99 / 0.88 but also 0.05 of the passages sharing a paragraph;
-without the clauses YLT fell to 0.57.
+The thresholds come from the parallel Bible (re-worded verses against
+unrelated ones); the measurements are in docs/corpus.md.
 
 Sentences here are split on ``. ! ?`` followed by a space and on line breaks,
 which is enough for a share; reports use :mod:`storydiff.segment`.
@@ -249,7 +241,7 @@ def _locality_order(pairs: np.ndarray) -> np.ndarray:
     first index alone re-embeds the second documents in every chunk)."""
     if not len(pairs):
         return np.zeros(0, dtype=np.int64)
-    from storydiff.corpus.cluster import union_find
+    from storydiff.corpus.grouping import union_find
 
     docs, inverse = np.unique(pairs, return_inverse=True)
     local = inverse.reshape(-1, 2)

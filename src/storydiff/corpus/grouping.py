@@ -1,15 +1,14 @@
 """Clusters of versions: connected components of verified pairs, with evidence.
 
 :func:`union_find` labels components (scipy's ``connected_components``, which
-is union-find's result computed in C); :func:`build_clusters` turns labels and
-pair evidence into :class:`Cluster` records with a probable origin: the member
-with the earliest date when any member has one, else the most complete member
-(the longest text), ties broken by the smallest id.
+is union-find's result computed in C); :func:`guarded_union` merges verified
+pairs strongest first, confirming each merge of two clusters; a cluster's
+origin is chosen in :mod:`storydiff.corpus.origin`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +50,7 @@ class PairEvidence:
         jaccard: estimated word n-gram Jaccard (MinHash).
         cosine: document-embedding cosine after principal-component removal, if computed.
         aligned_share: share of the shorter document's sentences aligned, if checked.
+        relation: ``same`` (one text) or ``contained`` (the shorter inside the longer).
     """
 
     a: str
@@ -59,11 +59,12 @@ class PairEvidence:
     jaccard: float | None
     cosine: float | None
     aligned_share: float | None
+    relation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         r = lambda v: None if v is None else round(float(v), 4)  # noqa: E731
         return {"a": self.a, "b": self.b, "method": self.method, "jaccard": r(self.jaccard),
-                "cosine": r(self.cosine), "aligned_share": r(self.aligned_share)}
+                "cosine": r(self.cosine), "aligned_share": r(self.aligned_share), "relation": self.relation}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,33 +72,29 @@ class Cluster:
     """A set of documents that are versions of one story.
 
     Attributes:
-        id: stable id (``c`` + the smallest member id's position, zero-padded).
+        id: stable id (``c`` + the smallest member's position, zero-padded).
         members: member ids, sorted.
-        origin: the probable original, or ``None`` when there is nothing to choose by.
+        origin: the origin (earliest dated member), or ``None`` when the dates do not decide.
         evidence: the verified pairs inside the cluster.
+        origin_reason: how the origin was chosen, or why none could be.
+        title: the start of the origin's (else the first member's) first line, for a listing.
+        first_date, last_date: the earliest and latest member dates (ISO 8601), if any.
     """
 
     id: str
     members: tuple[str, ...]
     origin: str | None
     evidence: tuple[PairEvidence, ...] = ()
+    origin_reason: str | None = None
+    title: str = ""
+    first_date: str | None = None
+    last_date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "members": list(self.members), "origin": self.origin,
+        return {"id": self.id, "size": len(self.members), "title": self.title, "members": list(self.members),
+                "origin": self.origin, "origin_reason": self.origin_reason,
+                "first_date": self.first_date, "last_date": self.last_date,
                 "evidence": [e.to_dict() for e in self.evidence]}
-
-
-def probable_origin(ids: Sequence[str], dates: Sequence[str | None], lengths: Sequence[int]) -> str | None:
-    """Earliest dated member; else the longest; ties by smallest id.
-
-    ISO 8601 dates compare as strings, which is why dates are kept as text.
-    """
-    if not ids:
-        return None
-    dated = [(d, i) for i, d in zip(ids, dates) if d]
-    if dated:
-        return min(dated)[1]
-    return min(zip(ids, lengths), key=lambda t: (-t[1], t[0]))[0]
 
 
 def components(labels: np.ndarray) -> list[np.ndarray]:

@@ -1,0 +1,90 @@
+"""Corpus results as files: reuse as CSV or one HTML page; a cluster's versions side by side.
+
+Self-contained HTML (inline CSS, no scripts); every piece of document text is
+escaped, and control characters are removed from text bound for a terminal
+or a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from html import escape
+
+from storydiff.corpus.grouping import Cluster
+from storydiff.corpus.passages import Reuse
+from storydiff.model import Document
+
+#: output formats of ``corpus reuse``
+REUSE_FORMATS = ("json", "csv", "html")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+_STYLE = """
+body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:80rem;padding:0 1rem;color:#222}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #ddd;padding:.4rem;vertical-align:top;text-align:left}
+.meta{color:#666;font-size:.9em}.cols{display:grid;grid-auto-flow:column;grid-auto-columns:minmax(18rem,1fr);gap:1rem;
+overflow-x:auto}.doc{border:1px solid #ddd;border-radius:4px;padding:.6rem;white-space:pre-wrap}.origin{border-color:#2a7}
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f"<style>{_STYLE}</style></head><body>\n{body}\n</body></html>\n")
+
+
+def reuse_json(found: Reuse) -> str:
+    """The reuse search as JSON: passages, reuse clusters and each document's passages."""
+    return json.dumps(found.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def reuse_csv(found: Reuse) -> str:
+    """One row per passage: both documents with offsets, words, similarity, cluster and the text of side a."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["cluster", "a", "a_start", "a_end", "b", "b_start", "b_end", "words", "similarity", "a_text"])
+    for p in found.passages:
+        w.writerow([p.cluster, p.a, p.a_start, p.a_end, p.b, p.b_start, p.b_end, p.words, f"{p.similarity:.4f}",
+                    _CONTROL.sub(" ", p.a_text)])
+    return buf.getvalue()
+
+
+def reuse_html(found: Reuse, *, title: str = "Reused passages") -> str:
+    """One page: every reuse cluster with the passage as each document has it."""
+    parts = [f"<h1>{escape(title)}</h1>",
+             f'<p class="meta">{found.documents:,} documents, {found.candidate_pairs:,} pairs aligned, '
+             f"{len(found.passages):,} reused passages in {len(found.clusters):,} reuse clusters.</p>"]
+    for c in found.clusters:
+        rows = "".join(f"<tr><td>{escape(o.doc)}</td><td>{o.start:,}–{o.end:,}</td><td>{escape(o.text)}</td></tr>"
+                       for o in c.occurrences)
+        parts.append(f'<h2 id="{escape(c.id)}">{escape(c.id)}: {c.documents} documents</h2>'
+                     f"<table><tr><th>document</th><th>characters</th><th>passage</th></tr>{rows}</table>")
+    return _page(title, "\n".join(parts))
+
+
+def render_reuse(found: Reuse, fmt: str) -> str:
+    """``found`` in one of :data:`REUSE_FORMATS`."""
+    return {"json": reuse_json, "csv": reuse_csv, "html": reuse_html}[fmt](found)
+
+
+def cluster_html(cluster: Cluster, documents: list[Document]) -> str:
+    """A cluster's versions side by side, the origin first, then by date and id.
+
+    A collation view (aligned witnesses) may replace this page; it shows each
+    version whole, with its date and source, so they can be read across.
+    """
+    def key(d: Document) -> tuple[bool, str, str]:
+        return (d.id != cluster.origin, d.date or "9999", d.id)
+
+    docs = sorted(documents, key=key)
+    origin = (f"origin: {escape(cluster.origin)} ({escape(cluster.origin_reason or '')})" if cluster.origin
+              else f"no origin: {escape(cluster.origin_reason or 'unknown')}")
+    cols = "".join(
+        f'<div class="doc{" origin" if d.id == cluster.origin else ""}"><strong>{escape(d.id)}</strong>'
+        f'<div class="meta">{escape(d.date or "no date")} · {len(d.text):,} characters</div>'
+        f"{escape(d.text)}</div>" for d in docs)
+    body = (f"<h1>{escape(cluster.id)}: {escape(cluster.title)}</h1>"
+            f'<p class="meta">{len(cluster.members)} versions; {origin}</p><div class="cols">{cols}</div>')
+    return _page(f"{cluster.id}: {cluster.title}", body)

@@ -110,10 +110,6 @@ def uk_us(w: str) -> str:
 def word_key(text: str) -> str:
     """The matching key of one word: ``"Organisations"`` → ``"organization"``-like stem."""
     w = fold(text)
-    if not w:
-        # A lone combining mark (or other character that folding removes) is
-        # still a token of its own: it keys as itself rather than as nothing.
-        return text
     if w in _IRREGULAR:
         return _IRREGULAR[w]
     if not w or not w[0].isalpha():  # a lone combining accent folds to nothing

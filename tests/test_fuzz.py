@@ -156,7 +156,8 @@ def edited_example(draw: st.DrawFn) -> tuple[str, str]:
             s = b[k]
             i = draw(st.integers(0, len(s)))
             j = draw(st.integers(i, min(len(s), i + 20)))
-            b[k] = s[:i] + draw(st.one_of(any_unicode, decomposed, st.sampled_from(["40", "not", "never", ""])))[:40] + s[j:]
+            new = draw(st.one_of(any_unicode, decomposed, st.sampled_from(["40", "not", "never", ""])))
+            b[k] = s[:i] + new[:40] + s[j:]
         elif op == "nfd" and b:
             b[k] = unicodedata.normalize("NFD", b[k])
         elif op == "mark" and b:

@@ -236,7 +236,7 @@ class WindowedEncoder:
 
 
 def windows(text: str, size: int) -> list[tuple[int, int]]:
-    """``text`` cut into spans of at most ``size`` characters, at the last whitespace before the limit when there is one.
+    """``text`` cut into spans of at most ``size`` characters, at the last whitespace before the limit if any.
 
     Example:
         >>> windows("aaa bbb ccc", 5)

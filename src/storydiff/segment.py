@@ -17,6 +17,8 @@ Three steps, each linear in the length of the text:
    ("J. R. R. Tolkien"), before a lower-case word, before a number after
    "No.", or inside brackets; closing quotes stay with their sentence; a
    boundary the splitter missed before a plain sentence opener is added.
+   A "sentence" above :data:`MAX_SENTENCE_CHARS` (text without sentence
+   marks) is cut into units where its words say (see :func:`_capped`).
 
 Turns (question/answer) are then marked as described in :func:`mark_turns`.
 """
@@ -186,11 +188,8 @@ def _capped(text: str, start: int, end: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     while end - start > MAX_SENTENCE_CHARS:
         limit = start + MAX_SENTENCE_CHARS
-        cut = next(
-            (m.start(1) for m in _SPACED_WORD.finditer(text, start + _CUT_MIN, limit)
-             if zlib.crc32(text[m.start(1) - _CUT_CONTEXT : m.start(1)].encode("utf-8", "replace")) % _CUT_ONE_IN == 0),
-            None,
-        )
+        words = (m.start(1) for m in _SPACED_WORD.finditer(text, start + _CUT_MIN, limit))
+        cut = next((k for k in words if _chosen(text[k - _CUT_CONTEXT : k])), None)
         if cut is None:  # no chosen word: the last word start, else anywhere
             space = max(text.rfind(c, start + _CUT_MIN, limit) for c in " \t\n")
             cut = space + 1 if space > start else limit
@@ -201,6 +200,11 @@ def _capped(text: str, start: int, end: int) -> list[tuple[int, int]]:
             start += 1
     out.append((start, end))
     return [(s, e) for s, e in out if e > s]
+
+
+def _chosen(before: str) -> bool:
+    """Whether a unit may end where ``before`` ends: one place in :data:`_CUT_ONE_IN`, by content alone."""
+    return zlib.crc32(before.encode("utf-8", "replace")) % _CUT_ONE_IN == 0
 
 
 def _marker(ptext: str) -> tuple[str, str | None, int]:

@@ -203,7 +203,9 @@ def read_pairs(handle: TextIO, name: str) -> list[tuple[int, str, str, str]]:
                 "a tab inside a cell shifts the columns after it: replace it with a space"
             )
         if len(row) <= max(ia, ib):
-            raise InputError(f"{name}: line {line_no} has {len(row)} fields, expected {len(header)} ({', '.join(header)})")
+            raise InputError(
+                f"{name}: line {line_no} has {len(row)} fields, expected {len(header)} ({', '.join(header)})"
+            )
         pid = row[iid] if iid is not None and iid < len(row) else str(line_no - 1)
         rows.append((line_no, pid, row[ia], row[ib]))
     return rows

@@ -291,3 +291,11 @@ def test_pairs_escapes_control_characters_in_its_json_lines(tmp_path):
     assert not any(c in p.stdout.decode() for c in "\x1b\x07\x9b")
     row = json.loads(p.stdout)
     assert row["verdict"] == "changed"
+
+
+@pytest.mark.issue(14)
+def test_pairs_from_standard_input_with_crlf_line_ends():
+    p = run("pairs", "-", stdin=b"id\ta\tb\r\nx1\tIt rained.\tIt rained.\r\nx2\tThe vote was 31.\tThe vote was 41.\r\n")
+    assert p.returncode == 0, p.stderr.decode()
+    rows = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    assert [(r["id"], r["verdict"]) for r in rows] == [("x1", "identical"), ("x2", "changed")]

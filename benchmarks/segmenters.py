@@ -41,12 +41,11 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from storydiff import read, segment_rules
 from storydiff.model import Segmentation
-from storydiff.segment import Splitter, nupunkt_spans, segment, segment_with
+from storydiff.segment import Splitter, nupunkt_spans, pysbd_splitter, segment, segment_with
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -64,7 +63,7 @@ def get_splitter(name: str) -> Splitter:
     Each returns ``(start, end)`` spans of the text it is given.
     """
     if name == "pysbd":
-        return _pysbd_spans
+        return pysbd_splitter("en")
     if name == "nupunkt":
         return nupunkt_spans
     if name == "blingfire":
@@ -72,21 +71,6 @@ def get_splitter(name: str) -> Splitter:
     if name == "regex":
         return _regex_spans
     raise ValueError(f"unknown splitter {name!r}: expected pysbd, nupunkt, blingfire or regex")
-
-
-_PYSBD = None
-
-
-def _pysbd_spans(text: str) -> list[tuple[int, int]]:
-    global _PYSBD
-    if _PYSBD is None:
-        import pysbd
-
-        # clean=False keeps the text verbatim; char_span is not used because it
-        # re-searches the whole text per sentence (quadratic): we map sentences
-        # back ourselves with a moving cursor.
-        _PYSBD = pysbd.Segmenter(language="en", clean=False)
-    return _locate(text, _PYSBD.segment(text))
 
 
 def _blingfire_spans(text: str) -> list[tuple[int, int]]:
@@ -104,21 +88,6 @@ def _regex_spans(text: str) -> list[tuple[int, int]]:
     bounds = [0, *cuts, len(text)]
     return [(s, e) for s, e in zip(bounds, bounds[1:]) if e > s]
 
-
-def _locate(text: str, pieces: Sequence[str]) -> list[tuple[int, int]]:
-    """Spans of ``pieces`` found in order in ``text`` (pieces the splitter altered are skipped)."""
-    spans = []
-    pos = 0
-    for piece in pieces:
-        piece = piece.strip()
-        if not piece:
-            continue
-        i = text.find(piece, pos)
-        if i < 0:
-            continue
-        spans.append((i, i + len(piece)))
-        pos = i + len(piece)
-    return spans
 
 # Sentences per paragraph, counted by hand on the seed files (labels and
 # dashes are not sentences; title lines are one sentence each).

@@ -32,6 +32,9 @@ class Verdict(StrEnum):
     IDENTICAL = "identical"
     REWORDED = "reworded"
     CHANGED = "changed"
+    # Aligned across languages, with no difference the checks could find
+    # (numbers, dates, names, negation): not a claim that the meaning is kept.
+    TRANSLATED = "translated"
 
 
 class ChangeKind(StrEnum):
@@ -113,6 +116,9 @@ class Document:
         media_type: what it was read as (``text/plain``, ``text/markdown``, ``text/html``).
         encoding: the detected encoding of the bytes, if read from bytes.
         meta: anything else a reader found (site name, author, url).
+        language: ISO 639-1 code of the text's language ("en", "ru"), as
+            detected on reading (:mod:`storydiff.language`); ``None`` when
+            unknown (too few letters, or made by hand).
     """
 
     id: str
@@ -123,6 +129,7 @@ class Document:
     media_type: str = "text/plain"
     encoding: str | None = None
     meta: Mapping[str, Any] = field(default_factory=lambda: EMPTY_META)
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,8 +297,8 @@ class PairJudgement:
     score: float = 0.0
 
 
-def _document_dict(seg: Segmentation) -> dict[str, Any]:
-    doc = seg.document
+def document_dict(doc: Document) -> dict[str, Any]:
+    """What the JSON contracts say of a document, its text included (not its segmentation)."""
     meta = doc.meta or EMPTY_META
     pages = meta.get("pages")
     return {
@@ -300,12 +307,19 @@ def _document_dict(seg: Segmentation) -> dict[str, Any]:
         "title": doc.title,
         "date": doc.date,
         "media_type": doc.media_type,
+        "language": doc.language,
         "encoding": doc.encoding,
         "url": meta.get("url"),
         "author": meta.get("author"),
         "pages": [int(p) for p in pages] if pages else None,
         "warnings": [str(w) for w in meta.get("warnings", ())],
         "text": doc.text,
+    }
+
+
+def _document_dict(seg: Segmentation) -> dict[str, Any]:
+    return {
+        **document_dict(seg.document),
         "sentences": [
             {"start": s.start, "end": s.end, "paragraph": s.paragraph, "turn": s.turn, "role": s.role}
             for s in seg.sentences
@@ -349,10 +363,14 @@ class Comparison:
         return (self.a, self.b)
 
     def summary(self) -> dict[str, int]:
-        """Counts of groups by verdict, of added/removed sentences and of moves."""
-        counts = {v.value: 0 for v in Verdict}
+        """Counts of groups by verdict, of added/removed sentences and of moves.
+
+        ``translated`` is counted only when there are such groups (documents in different languages), so a
+        comparison within one language reads as it always did.
+        """
+        counts = {v.value: 0 for v in Verdict if v is not Verdict.TRANSLATED}
         for j in self.judgements:
-            counts[j.verdict.value] += 1
+            counts[j.verdict.value] = counts.get(j.verdict.value, 0) + 1
         counts["added"] = len(self.alignment.added)
         counts["removed"] = len(self.alignment.removed)
         counts["moved"] = sum(1 for c in self.changes if c.kind is ChangeKind.MOVED)

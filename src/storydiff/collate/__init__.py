@@ -19,6 +19,7 @@ from storydiff.collate.model import (
     SCHEMA,
     Collation,
     CollateOptions,
+    Family,
     Reading,
     ReadingGroup,
     Row,
@@ -36,6 +37,7 @@ __all__ = [
     "SCHEMA",
     "Collation",
     "CollateOptions",
+    "Family",
     "Reading",
     "ReadingGroup",
     "Row",
@@ -100,13 +102,13 @@ def collate(
         docs = [_dated(d, when) for d in docs]
     # One memoising encoder for the whole collation: a passage shared by many versions is embedded once.
     encoder = MemoEncoder(get_encoder(eng.engine))
-    segs, raw, mode, base_id = _table(docs, base, opts, eng, encoder)
-    rows = build_rows(raw, {s.document.id: s for s in segs}, base_id, encoder=encoder)
+    segs, raw, mode, families = _table(docs, base, opts, eng, encoder)
+    rows = build_rows(raw, {s.document.id: s for s in segs}, [f.base for f in families], encoder=encoder)
     stemma = None
     if opts.stemma:
         inferred, readings = _infer(rows, [s.document.id for s in segs], when, opts)
         stemma = describe_edges(inferred, readings, rows)
-    return Collation(tuple(segs), base_id, mode, rows, stemma, opts, eng.to_dict())
+    return Collation(tuple(segs), families[0].base, mode, rows, stemma, opts, eng.to_dict(), families)
 
 
 def stemma_of(
@@ -144,9 +146,10 @@ def _table(docs: list[Document], base: str | None, opts: CollateOptions, eng: Op
     b = _base_index(docs, base, segs)
     if mode == "window":
         segs, raw = window_rows(docs, b, opts.window_words)
+        families = [(b, list(range(len(docs))))]
     else:
-        raw = sentence_rows(segs, b, options=eng, encoder=encoder)
-    return segs, raw, mode, docs[b].id
+        raw, families = sentence_rows(segs, b, options=eng, encoder=encoder)
+    return segs, raw, mode, tuple(Family(docs[f].id, tuple(docs[i].id for i in members)) for f, members in families)
 
 
 def _base_index(docs: list[Document], base: str | None, segs: list[Any]) -> int:

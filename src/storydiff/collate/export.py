@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from storydiff._version import __version__
+from storydiff.collate.render import lacking
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -56,10 +57,9 @@ def tei(data: dict[str, Any]) -> str:
     root.append(_header(data, q))
     body = ET.SubElement(ET.SubElement(root, q("text")), q("body"))
     para = ET.SubElement(body, q("p"))
-    ids = [w["id"] for w in data["witnesses"]]
     last: ET.Element | None = None
     for row in data["rows"]:
-        unanimous = len(row["readings"]) == 1 and len(row["cells"]) == len(ids)
+        unanimous = len(row["readings"]) == 1 and not lacking(data, row)
         if unanimous:
             last = _append_text(para, last, row["readings"][0]["text"] + " ")
             continue
@@ -69,9 +69,9 @@ def tei(data: dict[str, Any]) -> str:
             rdg.text = reading["text"]
             if reading["verdict"] not in ("base", "identical"):
                 rdg.set("type", reading["verdict"])
-        lacking = [w for w in ids if w not in row["cells"]]
-        if lacking:
-            ET.SubElement(app, q("rdg"), {"wit": " ".join(f"#{tei_id(w)}" for w in lacking), "type": "omission"})
+        omitted = lacking(data, row)
+        if omitted:
+            ET.SubElement(app, q("rdg"), {"wit": " ".join(f"#{tei_id(w)}" for w in omitted), "type": "omission"})
         app.tail = " "
         last = app
     ET.indent(root)

@@ -16,7 +16,7 @@ import hashlib
 from html import escape
 from typing import Any
 
-from storydiff.collate.render import _changes_of, _edge_summary, _lacking, stemma_lines
+from storydiff.collate.render import _changes_of, _edge_summary, lacking, families_lines, family_of, stemma_lines
 
 MAX_COLUMNS = 6
 _CSS = """
@@ -41,6 +41,7 @@ def render_html(data: dict[str, Any]) -> str:
         f"<p id=\"summary\">Base <b>{escape(data['base'])}</b>; {s['rows']} rows ({escape(data['passages'])} "
         f"passages), {s['varying']} with different readings, {s['changed']} with a change of meaning, "
         f"{s['partial']} missing in some versions, {s['moved']} moved.</p>",
+        *[f"<p class=\"families\">{escape(line.strip())}</p>" for line in families_lines(data)],
         "<h2>Who copied whom</h2>", stemma_svg(data), _edge_list(data),
         "<h2>Variant table</h2>",
         _columns(data) if len(data["witnesses"]) <= MAX_COLUMNS else _apparatus(data),
@@ -55,10 +56,11 @@ def _columns(data: dict[str, Any]) -> str:
     rows = [f"<table id=\"variant-table\"><thead><tr><th>#</th>{head}</tr></thead><tbody>"]
     for n, row in enumerate(data["rows"]):
         cells = []
+        family = set(family_of(data, row)["witnesses"])
         for wid in ids:
             rd = next((r for r in row["readings"] if wid in r["witnesses"]), None)
-            if rd is None:
-                cells.append("<td class=\"lack\">—</td>")
+            if rd is None:  # a version of another family tells another text: it lacks nothing here
+                cells.append("<td class=\"lack\">—</td>" if wid in family else "<td class=\"other\"></td>")
                 continue
             cls = [rd["verdict"]] + (["moved"] if wid in row["moved"] else [])
             why = "; ".join(_changes_of(row, rd["group"])) if rd["verdict"] == "changed" else ""
@@ -73,15 +75,15 @@ def _apparatus(data: dict[str, Any]) -> str:
     for n, row in enumerate(data["rows"]):
         lead = row["readings"][0]
         out.append(f"<p id=\"row{n + 1}\"><b>{n + 1}</b> {escape(lead['text'])}</p>")
-        if len(row["readings"]) == 1 and not _lacking(data, row) and not row["moved"]:
+        if len(row["readings"]) == 1 and not lacking(data, row) and not row["moved"]:
             continue
         app = [f"<span class=\"rdg {escape(rd['verdict'])}\"><i>{escape(' '.join(rd['witnesses']))}</i>: "
                f"{escape(rd['text'])}"
                + (f" <span class=\"why\">({escape('; '.join(_changes_of(row, rd['group'])))})</span>"
                   if rd["verdict"] == "changed" else "") + "</span>"
                for rd in row["readings"][1:]]
-        if _lacking(data, row):
-            app.append(f"<span class=\"rdg lack\"><i>{escape(' '.join(_lacking(data, row)))}</i>: omit</span>")
+        if lacking(data, row):
+            app.append(f"<span class=\"rdg lack\"><i>{escape(' '.join(lacking(data, row)))}</i>: omit</span>")
         if row["moved"]:
             app.append(f"<span class=\"rdg moved\"><i>{escape(' '.join(row['moved']))}</i>: transposed</span>")
         out.append(f"<div class=\"app\">{' '.join(app)}</div>")

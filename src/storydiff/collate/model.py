@@ -16,7 +16,7 @@ from typing import Any
 
 from storydiff._version import __version__
 from storydiff.errors import OptionError
-from storydiff.model import Change, Segmentation
+from storydiff.model import Change, Segmentation, document_dict
 
 SCHEMA = "storydiff.collation/1"
 PASSAGE_MODES = ("auto", "sentence", "window")
@@ -104,13 +104,15 @@ class Row:
 
     ``cells`` maps a version id to its passage indices in this row (absent
     when the version lacks the passage); ``moved`` lists versions that have
-    the passage elsewhere in their order than the base (a transposition).
+    the passage elsewhere in their order than the base (a transposition);
+    ``family`` indexes ``Collation.families`` (versions that tell one text).
     """
 
     cells: Mapping[str, tuple[int, ...]]
     readings: tuple[Reading, ...]
     groups: tuple[ReadingGroup, ...]
     moved: tuple[str, ...] = ()
+    family: int = 0
 
     def reading_of(self, witness: str) -> int | None:
         """Index of the version's reading in ``readings``, ``None`` when it lacks the passage."""
@@ -118,6 +120,21 @@ class Row:
             if witness in r.witnesses:
                 return i
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """Versions that tell one text, collated against one ``base`` among them.
+
+    Versions of different families share no passage (no sentence of one
+    aligns with the other's); each family has rows of its own.
+    """
+
+    base: str
+    witnesses: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"base": self.base, "witnesses": list(self.witnesses)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,13 +240,16 @@ class Collation:
     Attributes:
         witnesses: each version cut into passages (sentences or word windows),
             in the order given.
-        base: id of the version the others were aligned against.
+        base: id of the version the others were aligned against (the first
+            family's base when the versions tell unrelated texts).
         passages: ``"sentence"`` or ``"window"``.
         rows: the variant table, in the base's order (passages no base has
             sit after their nearest aligned neighbour).
         stemma: who copied whom (``None`` when not asked for).
         options: the collation options used.
         engine_options: the pairwise engine's options (provenance).
+        families: groups of versions that tell one text, each with its own
+            base (one family holding every version when they all do).
     """
 
     witnesses: tuple[Segmentation, ...]
@@ -239,6 +259,7 @@ class Collation:
     stemma: Stemma | None
     options: CollateOptions
     engine_options: Mapping[str, Any] = field(default_factory=dict)
+    families: tuple[Family, ...] = ()
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -256,14 +277,15 @@ class Collation:
         return self.witness(wid).text_of(idx) if idx else None
 
     def summary(self) -> dict[str, int]:
-        """Counts over the variant table."""
+        """Counts over the variant table (a row is partial when a version of its own family lacks it)."""
+        size = [len(f.witnesses) for f in self.families] or [len(self.witnesses)]
         return {
             "witnesses": len(self.witnesses),
             "rows": len(self.rows),
-            "unanimous": sum(1 for r in self.rows if len(r.readings) == 1 and len(r.cells) == len(self.witnesses)),
+            "unanimous": sum(1 for r in self.rows if len(r.readings) == 1 and len(r.cells) == size[r.family]),
             "varying": sum(1 for r in self.rows if len(r.readings) > 1),
             "changed": sum(1 for r in self.rows if any(g.verdict == "changed" for g in r.groups)),
-            "partial": sum(1 for r in self.rows if len(r.cells) < len(self.witnesses)),
+            "partial": sum(1 for r in self.rows if len(r.cells) < size[r.family]),
             "moved": sum(1 for r in self.rows if r.moved),
         }
 
@@ -275,6 +297,7 @@ class Collation:
             "options": {"collate": self.options.to_dict(), "engine": dict(self.engine_options)},
             "base": self.base,
             "passages": self.passages,
+            "families": [f.to_dict() for f in self.families or (Family(self.base, self.ids),)],
             "witnesses": [_witness_dict(w) for w in self.witnesses],
             "rows": [_row_dict(r) for r in self.rows],
             "stemma": self.stemma.to_dict() if self.stemma else None,
@@ -283,18 +306,8 @@ class Collation:
 
 
 def _witness_dict(seg: Segmentation) -> dict[str, Any]:
-    doc = seg.document
     return {
-        "id": doc.id,
-        "source": doc.source,
-        "title": doc.title,
-        "date": doc.date,
-        "media_type": doc.media_type,
-        "encoding": doc.encoding,
-        "url": doc.meta.get("url"),
-        "author": doc.meta.get("author"),
-        "warnings": [str(w) for w in doc.meta.get("warnings", ())],
-        "text": doc.text,
+        **document_dict(seg.document),
         "passages": [{"start": s.start, "end": s.end} for s in seg.sentences],
     }
 
@@ -303,6 +316,7 @@ def _row_dict(row: Row) -> dict[str, Any]:
     return {
         "cells": {k: list(v) for k, v in row.cells.items()},
         "moved": list(row.moved),
+        "family": row.family,
         "readings": [
             {"witnesses": list(r.witnesses), "text": r.text, "group": r.group, "verdict": r.verdict}
             for r in row.readings

@@ -26,7 +26,7 @@ import numpy as np
 
 from storydiff.align import align
 from storydiff.embed import Encoder
-from storydiff.model import Document, Segmentation, Sentence, Span
+from storydiff.model import Alignment, Document, Segmentation, Sentence, Span
 from storydiff.options import Options
 
 _TOKEN = re.compile(r"\S+")
@@ -37,6 +37,9 @@ EXTRA_JOIN_COSINE = 0.8
 # text is taken to be unpunctuated (auto mode falls back to word windows).
 LONG_SENTENCE = 60
 LONG_SHARE = 0.25
+# Share of either version's sentences that must align with the other for the two to tell one text.
+# Other chapters of one book align up to 0.22 of their verses; a retelling 0.8, a translation 0.9.
+RELATED_SHARE = 0.3
 
 
 @dataclass(slots=True)
@@ -45,6 +48,7 @@ class RawRow:
 
     cells: dict[str, list[int]] = field(default_factory=dict)
     moved: set[str] = field(default_factory=set)
+    family: int = 0  # index of the family (versions telling one text) the row belongs to
 
 
 def unpunctuated(segs: list[Segmentation]) -> bool:
@@ -86,28 +90,60 @@ def _trigrams(text: str) -> set[tuple[str, str, str]]:
 
 
 # ---------------------------------------------------------------- sentences
-def sentence_rows(segs: list[Segmentation], base: int, *, options: Options, encoder: Encoder) -> list[RawRow]:
-    """Rows from sentence alignments of every version against ``segs[base]``."""
+def sentence_rows(segs: list[Segmentation], base: int, *, options: Options,
+                  encoder: Encoder) -> tuple[list[RawRow], list[tuple[int, list[int]]]]:
+    """Rows from sentence alignments of every version against the base of its family.
+
+    Versions that tell another story (almost none of their sentences align
+    with the base) would only be "lacking" every row: they are collated among
+    themselves, against a base of their own, and their rows follow.
+
+    Returns:
+        The rows, and the families: ``(base, members)`` as indices into ``segs``,
+        the first family's base ``base``.
+    """
+    rows: list[RawRow] = []
+    families: list[tuple[int, list[int]]] = []
+    todo = list(range(len(segs)))
+    while todo:
+        b = base if not families else todo[choose_base([segs[i] for i in todo])]
+        alignments = {i: align(segs[b], segs[i], options=options, encoder=encoder) for i in todo if i != b}
+        members = [b] + [i for i, al in alignments.items() if related(al, segs[b], segs[i])]
+        family = len(families)
+        families.append((b, sorted(members)))
+        rows += _family_rows(segs, b, {i: alignments[i] for i in members if i != b}, encoder, family)
+        todo = [i for i in todo if i not in members]
+    return rows, families
+
+
+def related(al: Alignment, a: Segmentation, b: Segmentation) -> bool:
+    """Whether two versions tell the same text: a share of either one's sentences aligns with the other."""
+    got_a = sum(len(g.a) for g in al.groups) / max(1, len(a.sentences))
+    got_b = sum(len(g.b) for g in al.groups) / max(1, len(b.sentences))
+    return max(got_a, got_b) >= RELATED_SHARE
+
+
+def _family_rows(segs: list[Segmentation], base: int, alignments: dict[int, Alignment], encoder: Encoder,
+                 family: int) -> list[RawRow]:
     b = segs[base]
     bid = b.document.id
-    alignments = {s.document.id: align(b, s, options=options, encoder=encoder) for i, s in enumerate(segs) if i != base}
     unit = _units(len(b.sentences), [g.a for al in alignments.values() for g in al.groups])
     n_units = max(unit, default=-1) + 1
-    rows = [RawRow() for _ in range(n_units)]
+    rows = [RawRow(family=family) for _ in range(n_units)]
     for i, u in enumerate(unit):
         rows[u].cells.setdefault(bid, []).append(i)
-    extras = _ExtraPool(encoder)
-    for wid, al in alignments.items():
+    extras = _ExtraPool(encoder, family)
+    for w, al in alignments.items():
+        wid = segs[w].document.id
         for g in al.groups:
             row = rows[unit[g.a[0]]]
             row.cells.setdefault(wid, []).extend(g.b)
             if g.moved:
                 row.moved.add(wid)
-        w_seg = next(s for s in segs if s.document.id == wid)
         b2a = al.b2a()
         for j in al.added:
             anchor = _anchor(j, b2a, unit)
-            extras.add(wid, j, w_seg.sentences[j].text, anchor)
+            extras.add(wid, j, segs[w].sentences[j].text, anchor)
     return _interleave(rows, extras.rows())
 
 
@@ -142,8 +178,9 @@ def _anchor(j: int, b2a: dict[int, tuple[int, ...]], unit: list[int]) -> int:
 class _ExtraPool:
     """Clusters passages the base lacks, across versions, by embedding cosine."""
 
-    def __init__(self, encoder: Encoder) -> None:
+    def __init__(self, encoder: Encoder, family: int) -> None:
         self._encoder = encoder
+        self._family = family
         self._vecs: list[np.ndarray] = []
         self._rows: list[tuple[list[int], RawRow]] = []
 
@@ -156,7 +193,7 @@ class _ExtraPool:
                 best, best_cos = k, cos
         if best < 0:
             self._vecs.append(v)
-            self._rows.append(([anchor], RawRow(cells={wid: [j]})))
+            self._rows.append(([anchor], RawRow(cells={wid: [j]}, family=self._family)))
             return
         anchors, row = self._rows[best]
         anchors.append(anchor)

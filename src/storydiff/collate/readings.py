@@ -2,7 +2,7 @@
 
 Within a row, versions whose passages are equal up to case, whitespace,
 quote style and punctuation share one *reading*. Reading 0 is the base's
-(else the most common). Every other reading is judged against reading 0 by
+(the base of the row's family; else the most common). Every other reading is judged against reading 0 by
 the change engine (:func:`storydiff.classify.judge_many`, all rows in one
 batch): re-wordings join reading 0's meaning group; changed readings form
 groups of their own, merged when the engine finds they say the same thing.
@@ -35,13 +35,13 @@ def cell_text(seg: Segmentation, indices: Sequence[int]) -> str:
 def build_rows(
     raw: Sequence[RawRow],
     segs: Mapping[str, Segmentation],
-    base: str,
+    bases: Sequence[str],
     *,
     encoder: Encoder,
 ) -> tuple[Row, ...]:
-    """Turn the alignment skeleton into rows with readings and meaning groups."""
+    """Turn the alignment skeleton into rows with readings and meaning groups (``bases``: each family's)."""
     order = list(segs)
-    drafts = [_readings(r, segs, order, base) for r in raw]
+    drafts = [_readings(r, segs, order, bases[r.family]) for r in raw]
     first = [(d[0][1], d[k][1]) for d in drafts for k in range(1, len(d))]
     verdicts = iter(judge_many(first, encoder=encoder))
     per_row = [[next(verdicts) for _ in range(1, len(d))] for d in drafts]
@@ -100,7 +100,8 @@ def _row(
     )
     groups = tuple(_group(g, rep, readings, js) for g, rep in enumerate(reps))
     cells = MappingProxyType({wid: tuple(sorted(raw.cells[wid])) for wid in order if wid in raw.cells})
-    return Row(cells=cells, readings=readings, groups=groups, moved=tuple(w for w in order if w in raw.moved))
+    return Row(cells=cells, readings=readings, groups=groups, moved=tuple(w for w in order if w in raw.moved),
+               family=raw.family)
 
 
 def _same(rivals: Mapping[tuple[int, int], PairJudgement], a: int, b: int) -> bool:

@@ -57,12 +57,35 @@ def _changes_of(row: dict[str, Any], group: int) -> list[str]:
 
 
 def _varying(data: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    n = len(data["witnesses"])
-    return [(i, r) for i, r in enumerate(data["rows"]) if len(r["readings"]) > 1 or len(r["cells"]) < n or r["moved"]]
+    return [(i, r) for i, r in enumerate(data["rows"]) if len(r["readings"]) > 1 or lacking(data, r) or r["moved"]]
 
 
-def _lacking(data: dict[str, Any], row: dict[str, Any]) -> list[str]:
-    return [w["id"] for w in data["witnesses"] if w["id"] not in row["cells"]]
+def family_of(data: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """The family (versions telling one text, with their base) a row belongs to."""
+    families = data.get("families") or [{"base": data["base"], "witnesses": [w["id"] for w in data["witnesses"]]}]
+    return families[row.get("family", 0)]
+
+
+def lacking(data: dict[str, Any], row: dict[str, Any]) -> list[str]:
+    """Versions of the row's family without the passage (another family's versions tell another text)."""
+    return [w for w in family_of(data, row)["witnesses"] if w not in row["cells"]]
+
+
+def reading_label(data: dict[str, Any], row: dict[str, Any], reading: dict[str, Any]) -> str:
+    """A reading's verdict; reading 0 is the base's only when the base has the passage."""
+    if reading["verdict"] != "base" or family_of(data, row)["base"] in reading["witnesses"]:
+        return str(reading["verdict"])
+    return "most common" if len(row["readings"]) > 1 else "present"
+
+
+def families_lines(data: dict[str, Any]) -> list[str]:
+    """A sentence on unrelated families, when the versions tell more than one text."""
+    families = data.get("families") or []
+    if len(families) < 2:
+        return []
+    return [f"The versions tell {len(families)} unrelated texts (no passage of one aligns with a passage of "
+            "another); each family is collated against its own base:"] + [
+        f"  family {k + 1} (base {f['base']}): {', '.join(f['witnesses'])}" for k, f in enumerate(families)]
 
 
 def stemma_lines(data: dict[str, Any]) -> list[tuple[int, str, dict[str, Any] | None]]:
@@ -97,14 +120,21 @@ def render_text(data: dict[str, Any]) -> str:
              f"{s['partial']} missing in some versions, {s['moved']} moved.", ""]
     for w in data["witnesses"]:
         lines.append(f"  {w['id']}: {w['source']}" + (f" ({w['date']})" if w.get("date") else ""))
+    if families_lines(data):
+        lines += [""] + families_lines(data)
     lines += ["", "Variant table (rows that differ):"]
+    several, shown = len(data.get("families") or []) > 1, None
     for i, row in _varying(data):
+        if several and row.get("family", 0) != shown:
+            shown = row.get("family", 0)
+            lines.append(f"  family {shown + 1} (base {family_of(data, row)['base']}):")
         lines.append(f"  row {i + 1}:")
         for rd in row["readings"]:
             why = "; ".join(_changes_of(row, rd["group"])) if rd["verdict"] == "changed" else ""
-            lines.append(f"    [{rd['verdict']}] {', '.join(rd['witnesses'])}: {rd['text']}" + (f"  ({why})" if why else ""))
-        if _lacking(data, row):
-            lines.append(f"    [lacking] {', '.join(_lacking(data, row))}")
+            lines.append(f"    [{reading_label(data, row, rd)}] {', '.join(rd['witnesses'])}: {rd['text']}"
+                         + (f"  ({why})" if why else ""))
+        if lacking(data, row):
+            lines.append(f"    [lacking] {', '.join(lacking(data, row))}")
         if row["moved"]:
             lines.append(f"    [moved] {', '.join(row['moved'])}")
     lines += ["", "Who copied whom:"]
@@ -131,7 +161,11 @@ def render_markdown(data: dict[str, Any]) -> str:
     s = data["summary"]
     out = [f"# Collation of {s['witnesses']} versions", "",
            f"Base: `{data['base']}`; {s['rows']} rows ({data['passages']} passages), {s['varying']} with different "
-           f"readings, {s['changed']} with a change of meaning.", "", "## Who copied whom", ""]
+           f"readings, {s['changed']} with a change of meaning.", ""]
+    fams = families_lines(data)
+    if fams:
+        out += [fams[0], ""] + [f"- {line.strip()}" for line in fams[1:]] + [""]
+    out += ["## Who copied whom", ""]
     for depth, node, edge in stemma_lines(data):
         out.append("  " * depth + f"- **{node}**" + (f" ← {edge['from']} ({_md(_edge_summary(edge))})" if edge else " (root)"))
     st = data.get("stemma") or {}
@@ -142,10 +176,10 @@ def render_markdown(data: dict[str, Any]) -> str:
     out += ["", "## Variant table", "", "| row | versions | verdict | reading | changes |", "|---|---|---|---|---|"]
     for i, row in _varying(data):
         for rd in row["readings"]:
-            out.append(f"| {i + 1} | {', '.join(rd['witnesses'])} | {rd['verdict']} | {_md(rd['text'])} | "
+            out.append(f"| {i + 1} | {', '.join(rd['witnesses'])} | {reading_label(data, row, rd)} | {_md(rd['text'])} | "
                        f"{_md('; '.join(_changes_of(row, rd['group'])) if rd['verdict'] == 'changed' else '')} |")
-        if _lacking(data, row):
-            out.append(f"| {i + 1} | {', '.join(_lacking(data, row))} | lacking | | |")
+        if lacking(data, row):
+            out.append(f"| {i + 1} | {', '.join(lacking(data, row))} | lacking | | |")
     return "\n".join(out) + "\n"
 
 
@@ -155,8 +189,8 @@ def render_csv(data: dict[str, Any]) -> str:
     w = csv.writer(buf)
     w.writerow(CSV_COLUMNS)
     for i, row in enumerate(data["rows"]):
-        lacking = " ".join(_lacking(data, row))
+        omitted = " ".join(lacking(data, row))
         for k, rd in enumerate(row["readings"]):
-            w.writerow([i + 1, k, rd["group"], rd["verdict"], " ".join(rd["witnesses"]), lacking,
+            w.writerow([i + 1, k, rd["group"], rd["verdict"], " ".join(rd["witnesses"]), omitted,
                         " ".join(row["moved"]), rd["text"], "; ".join(_changes_of(row, rd["group"]))])
     return buf.getvalue()

@@ -5,14 +5,15 @@ The method (``storydiff.stemma.v1``), in five steps:
 1. **Families.** Two versions are linked only if they read at least
    ``link_threshold`` of their passages identically; versions told
    independently of each other (another translation, a retelling) agree on
-   almost nothing and stay unrelated. Each family is a minimum spanning tree
-   over the number of variant units (word-level differences, omissions,
-   transpositions) on which two versions differ: a copy is closest to its
-   source.
+   almost nothing and stay unrelated. Each family is the spanning tree that
+   explains its variant units (word-level differences, omissions,
+   transpositions) with the fewest changes (:mod:`.parsimony`): a copy is
+   closest to its source, and an innovation two versions share, an added
+   passage included, happens once.
 2. **Direction.** Each edge's evidence (words dropped rather than added:
    copies trim more than they add, asymmetric containment; known dates,
    earlier = source) is a log-odds of its direction; each family is rooted
-   where all its edges' directions are most likely together.
+   where its edges' directions are most probably right together.
 3. **Lost intermediates.** Along an edge source → copy, the source's other
    neighbours in the tree (its own source, its other copies) say which
    readings are old. If the source has innovations the copy does not share,
@@ -39,6 +40,7 @@ import numpy as np
 
 from storydiff.collate.evidence import MISSING, Evidence, differing, loss_gain
 from storydiff.collate.model import CollateOptions, Stemma, StemmaEdge
+from storydiff.collate.parsimony import spanning_tree
 
 METHOD = "storydiff.stemma.v1"
 # Words of net loss worth one logit of direction confidence.
@@ -104,7 +106,7 @@ def infer(ev: Evidence, dates: Mapping[str, str | None], options: CollateOptions
     parent: dict[int, int | None] = {}
     sure: dict[tuple[int, int], float] = {}
     for comp in _families(ev, options.link_threshold):
-        edges = _mst(ev, comp)
+        edges = spanning_tree(ev, comp, lambda u, v: direction_logit(ev, u, v, dates, options.use_dates)[0])
         root, family_sure = _root(ev, comp, edges, dates, options.use_dates)
         parent.update(_orient(comp, edges, root))
         sure.update(family_sure)
@@ -141,28 +143,6 @@ def _families(ev: Evidence, threshold: float) -> list[list[int]]:
     return list(groups.values())
 
 
-def _mst(ev: Evidence, comp: list[int]) -> list[tuple[int, int]]:
-    """Kruskal over linked pairs: fewest differing units first, then most agreement."""
-    pairs = sorted(
-        ((ev.distance[i, j], -ev.agreement[i, j], i, j) for x, i in enumerate(comp) for j in comp[x + 1 :]),
-    )
-    root = {i: i for i in comp}
-
-    def find(x: int) -> int:
-        while root[x] != x:
-            root[x] = root[root[x]]
-            x = root[x]
-        return x
-
-    out = []
-    for _, _, i, j in pairs:
-        a, b = find(i), find(j)
-        if a != b:
-            root[a] = b
-            out.append((i, j))
-    return out
-
-
 def direction_logit(ev: Evidence, u: int, v: int, dates: Mapping[str, str | None], use_dates: bool) -> tuple[float, dict[str, object]]:
     """Log-odds that ``u`` is the source of ``v``, and the counts behind it."""
     lost, gained = loss_gain(ev, u, v)
@@ -177,12 +157,14 @@ def direction_logit(ev: Evidence, u: int, v: int, dates: Mapping[str, str | None
 
 def _root(ev: Evidence, comp: list[int], edges: list[tuple[int, int]], dates: Mapping[str, str | None],
           use_dates: bool) -> tuple[int, dict[tuple[int, int], float]]:
-    """The most likely root of a family, and for every edge the probability of its direction.
+    """The root of a family, and for every edge the probability of its direction.
 
     Each edge's direction evidence is a log-odds; a rooting's log-likelihood is the sum over
     edges of log sigmoid(evidence along the rooting). With every member equally likely to be
     the root beforehand, an edge points p → c with the posterior mass of the roots outside c's
     subtree: an edge whose own words say little is as sure as the rest of the family makes it.
+    The root chosen is the one whose edges are most probably all right (the product of those
+    probabilities): it is the likeliest root unless several come close.
     """
     z = {}
     for i, j in edges:
@@ -190,17 +172,24 @@ def _root(ev: Evidence, comp: list[int], edges: list[tuple[int, int]], dates: Ma
         z[(j, i)] = -z[(i, j)]
     loglik = {r: sum(_log_sigmoid(z[(p, c)]) for c, p in _orient(comp, edges, r).items() if p is not None)
               for r in comp}
-    best = max(comp, key=lambda r: (loglik[r], -comp.index(r)))
-    top = loglik[best]
+    top = max(loglik.values())
     weight = {r: math.exp(v - top) for r, v in loglik.items()}
     total = sum(weight.values())
-    parent = _orient(comp, edges, best)
-    sure: dict[tuple[int, int], float] = {}
-    for c, p in parent.items():
+    # P(edge points p -> c) for both directions of every edge: the mass of the roots on p's side.
+    way: dict[tuple[int, int], float] = {}
+    anchor = _orient(comp, edges, comp[0])
+    for c, p in anchor.items():
         if p is not None:
-            below = _below(parent, c)
-            sure[(p, c)] = sum(w for r, w in weight.items() if r not in below) / total
-    return best, sure
+            below = _below(anchor, c)
+            way[(p, c)] = sum(w for r, w in weight.items() if r not in below) / total
+            way[(c, p)] = 1.0 - way[(p, c)]
+    # The rooting whose edges are most probably right together (ties: the likelier root, then the first given),
+    # so that no edge is drawn the way its own posterior says is the less likely one when a tie of roots allows.
+    fit = {r: sum(math.log(max(way[(p, c)], 1e-12)) for c, p in _orient(comp, edges, r).items() if p is not None)
+           for r in comp}
+    best = max(comp, key=lambda r: (round(fit[r], 9), loglik[r], -comp.index(r)))
+    parent = _orient(comp, edges, best)
+    return best, {(p, c): way[(p, c)] for c, p in parent.items() if p is not None}
 
 
 def _below(parent: Mapping[int, int | None], node: int) -> set[int]:

@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from storydiff.errors import EmptyInput, InputError, InputNotFound, InputTooLarge
+from storydiff.language import detect_language
 from storydiff.model import Document
 from storydiff.options import DEFAULT_MAX_BYTES
 from storydiff.read import docx as _docx
@@ -351,4 +352,5 @@ def _document(
         media_type=media_type,
         encoding=encoding,
         meta=MappingProxyType(meta),
+        language=detect_language(text),
     )

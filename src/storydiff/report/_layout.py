@@ -19,6 +19,20 @@ SEVERITIES = tuple(s.value for s in Severity)
 VERDICTS = tuple(v.value for v in Verdict)
 
 
+def verdicts_of(summary: dict[str, Any]) -> tuple[str, ...]:
+    """The verdicts a summary lists: all but ``translated`` (pairs across languages no check could fault),
+    which is listed only when a comparison has such pairs."""
+    return tuple(v for v in VERDICTS if v != Verdict.TRANSLATED or summary.get(v))
+
+
+def doc_language(doc: dict[str, Any]) -> str | None:
+    """The document's language for headers ("Russian"), or None when unknown."""
+    from storydiff.language import language_name
+
+    code = doc.get("language")
+    return language_name(code) if code else None
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One line of the side-by-side view.

@@ -66,18 +66,19 @@ from storydiff.model import Severity
 from storydiff.report import FLOOR_LABELS
 from storydiff.report._layout import (
     SEVERITIES,
-    VERDICTS,
     Layout,
     Row,
     build_layout,
     category_counts,
     doc_label,
+    doc_language,
     severity_counts,
     severity_order,
+    verdicts_of,
     visible,
 )
 
-SYMBOLS = {"identical": "=", "reworded": "≈", "changed": "≠", "removed": "−", "added": "+", "moved": "↪",
+SYMBOLS = {"identical": "=", "reworded": "≈", "changed": "≠", "translated": "⇄", "removed": "−", "added": "+", "moved": "↪",
            "moved-here": "↩"}
 
 
@@ -310,6 +311,7 @@ def _doc_block(doc: dict[str, Any], tag: str, p: str) -> str:
     source, id_ = doc.get("source"), doc.get("id")
     # The title line already names the document: say its source and id only where they add something.
     fields = [("source", source if source != label else None), ("date", doc.get("date")),
+              ("language", doc_language(doc)),
               ("id", id_ if id_ not in (label, source) else None),
               ("type", doc.get("media_type")), ("sentences", len(doc.get("sentences", [])))]
     dl = "".join(f"<dt>{name}</dt><dd>{esc(v)}</dd>" for name, v in fields if v not in (None, ""))
@@ -322,7 +324,7 @@ def _summary(data: dict[str, Any], floor: str | None, p: str, fragment: bool = F
     shown = [c for c in data["changes"] if visible(c, floor)]
     verdicts = "".join(
         f'<li class="count" data-verdict="{v}"><span class="sym" aria-hidden="true">{SYMBOLS[v]}</span> '
-        f"<b>{int(s.get(v, 0))}</b> {v}</li>" for v in reversed(VERDICTS))
+        f"<b>{int(s.get(v, 0))}</b> {v}</li>" for v in reversed(verdicts_of(s)))
     kinds = "".join(
         f'<li class="count" data-kind="{k}"><span class="sym" aria-hidden="true">{SYMBOLS[k]}</span> '
         f"<b>{int(s.get(k, 0))}</b> {label}</li>"

@@ -15,10 +15,12 @@ from typing import Any
 from storydiff.report._controls import neutralised
 from storydiff.report._layout import (
     SEVERITIES,
+    VERDICTS,
     Layout,
     build_layout,
     counted,
     doc_label,
+    doc_language,
     severity_counts,
     severity_order,
     visible,
@@ -139,13 +141,15 @@ def render_markdown(data: dict[str, Any], *, min_severity: str | None = None) ->
     counts = severity_counts([data["changes"][ci] for ci in shown])
     lines = [f"## storydiff: {md_escape(doc_label(a))} → {md_escape(doc_label(b))}", ""]
     for tag, doc in (("A", a), ("B", b)):
-        extra = [str(x) for x in (doc.get("source"), doc.get("date")) if x and x != doc_label(doc)]
+        extra = [str(x) for x in (doc.get("source"), doc.get("date"), doc_language(doc)) if x and x != doc_label(doc)]
         lines.append(f"- **{tag}:** {md_escape(doc_label(doc))}" + (f" ({md_escape(' · '.join(extra))})" if extra else ""))
-    n_groups = sum(s.get(v, 0) for v in ("identical", "reworded", "changed"))
+    n_groups = sum(s.get(v, 0) for v in VERDICTS)
+    translated = (f"{s['translated']} translated (no checkable difference), " if s.get("translated") else "")
     hidden = len(data["changes"]) - len(shown)
     lines += [
         "",
-        f"**Summary:** {counted(n_groups, 'aligned passage')}: {s.get('changed', 0)} changed, {s.get('reworded', 0)} reworded, "
+        f"**Summary:** {counted(n_groups, 'aligned passage')}: {s.get('changed', 0)} changed, {translated}"
+        f"{s.get('reworded', 0)} reworded, "
         f"{s.get('identical', 0)} identical · {s.get('added', 0)} added, {s.get('removed', 0)} removed, "
         f"{s.get('moved', 0)} moved · {counted(len(shown), 'change')} shown ("
         + ", ".join(f"{counts[sv]} {sv}" for sv in SEVERITIES) + ")"

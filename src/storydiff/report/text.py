@@ -31,13 +31,15 @@ from storydiff.report._layout import (
     build_layout,
     counted,
     doc_label,
+    doc_language,
     severity_counts,
+    verdicts_of,
     visible,
 )
 
-SYMBOLS = {"identical": "=", "reworded": "≈", "changed": "≠", "removed": "-", "added": "+", "moved": "↪",
+SYMBOLS = {"identical": "=", "reworded": "≈", "changed": "≠", "translated": "⇄", "removed": "-", "added": "+", "moved": "↪",
            "moved-here": "↩"}
-_SYMBOL_STYLE = {"identical": "dim", "reworded": "cyan", "changed": "bold yellow", "removed": "bold magenta",
+_SYMBOL_STYLE = {"identical": "dim", "reworded": "cyan", "translated": "cyan", "changed": "bold yellow", "removed": "bold magenta",
                  "added": "bold blue", "moved": "bold cyan", "moved-here": "cyan"}
 _TEXT_STYLE = {"identical": "dim", "reworded": "", "changed": "", "removed": "magenta", "added": "blue"}
 # Underline as well as colour: a highlighted word stays visible without colour vision or colour.
@@ -162,7 +164,7 @@ def _header(data: dict[str, Any]) -> Text:
         t.append(f"{tag}: ", style="bold")
         t.append(doc_label(doc), style="bold")
         extra: list[str] = []
-        for x in (doc.get("source"), doc.get("url"), doc.get("author"), doc.get("date")):
+        for x in (doc.get("source"), doc.get("url"), doc.get("author"), doc.get("date"), doc_language(doc)):
             if x and str(x) != doc_label(doc) and str(x) not in extra:
                 extra.append(str(x))
         if extra:
@@ -175,10 +177,12 @@ def _header(data: dict[str, Any]) -> Text:
 def _summary(data: dict[str, Any], min_severity: str | None) -> Text:
     s = data["summary"]
     t = Text("Summary: ", style="bold")
-    n_groups = sum(s.get(v, 0) for v in ("identical", "reworded", "changed"))
+    verdicts = verdicts_of(s)
+    n_groups = sum(s.get(v, 0) for v in verdicts)
     t.append(f"{counted(n_groups, 'aligned passage')}: ")
-    for v in ("changed", "reworded", "identical"):
-        t.append(f"{SYMBOLS[v]} {s.get(v, 0)} {v}", style=_SYMBOL_STYLE[v] if s.get(v) else "")
+    for v in ("changed", *(v for v in verdicts if v == "translated"), "reworded", "identical"):
+        label = "translated (no checkable difference)" if v == "translated" else v
+        t.append(f"{SYMBOLS[v]} {s.get(v, 0)} {label}", style=_SYMBOL_STYLE[v] if s.get(v) else "")
         t.append(", " if v != "identical" else "\nSentences: ")
     for k, label, sep in (("added", "added", ", "), ("removed", "removed", " · "), ("moved", "moved", "")):
         n = s.get(k, 0)

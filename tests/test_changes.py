@@ -361,3 +361,61 @@ def test_digits_in_a_name_go_with_the_name(enc):
     changes = find_changes("Our model beats the baseline on IWSLT'14 data.", "Our model beats the baseline on the data.",
                            encoder=enc)
     assert [c.category for c in changes] == [Category.CONTENT] and changes[0].a_text == "IWSLT"
+
+
+# ---------------------------------------------------------------- issue 13: named detectors, stance, probes
+@pytest.mark.issue(13)
+@pytest.mark.parametrize("a,b,rule,a_text,b_text", [
+    ("The vote was on Monday.", "The vote was on Tuesday.", "dates.day", "Monday", "Tuesday"),
+    ("The vote is due next week.", "The vote is due this week.", "dates.day", "next week", "this week"),
+    ("The vote was in March.", "The vote was in May.", "numbers.date", "March", "May"),
+    ("Police arrested the alleged killer.", "Police arrested the killer.", "attribution.doubt_marker", "alleged", None),
+    ("Work will begin in June.", "Work may start in June.", "modality.modality", "will", "may"),
+    ("Perhaps this is why the crowd is small.", "Obviously, that is why the crowd is small.", "modality.modality",
+     "Perhaps", "Obviously"),
+    ("Is the plan working?", "The plan is working.", "questions.question_turned_into_a_statement", None, None),
+    ("It was a very serious error.", "It was a slightly serious error.", "intensity.degree", "very", "slightly"),
+    ("Troops killed 20 villagers.", "Troops slaughtered 20 villagers.", "terms.loaded_term", "killed", "slaughtered"),
+])
+def test_named_detector_finds_and_pinpoints(a, b, rule, a_text, b_text, enc):
+    found = [c for c in find_changes(a, b, encoder=enc) if c.rule == rule]
+    assert found, f"no {rule} in {[c.rule for c in find_changes(a, b, encoder=enc)]}"
+    if a_text is not None or b_text is not None:
+        assert (found[0].a_text, found[0].b_text) == (a_text, b_text)
+
+
+@pytest.mark.issue(13)
+@pytest.mark.parametrize("a,b,direction", [
+    ("Work will begin in June.", "Work may start in June.", -1),
+    ("Work may begin in June.", "Work will begin in June.", 1),
+    ("Police arrested the alleged killer.", "Police arrested the killer.", 1),
+    ("Police arrested the killer.", "Police arrested the alleged killer.", -1),
+    ("Is the plan working?", "The plan is working.", 1),
+])
+def test_certainty_direction(a, b, direction, enc):
+    from storydiff.classify.changes import find_directed
+
+    dirs = [d for c, d in find_directed(a, b, encoder=enc) if c.category in (Category.MODALITY, Category.ATTRIBUTION)]
+    assert dirs and dirs[0] == direction
+
+
+@pytest.mark.issue(13)
+@pytest.mark.parametrize("a,b", [
+    ("You shouldn`t go there.", "You shouldn't go there."),  # a backtick for the apostrophe
+    ("They don´t agree.", "They don't agree."),
+    ("The alledged plot failed.", "The alleged plot failed."),  # a typo mended, not a doubt marker added
+    ("The vote was on Monday.", "The vote took place on Monday."),
+])
+def test_issue13_equivalents_not_flagged(a, b, enc):
+    assert not [c for c in find_changes(a, b, encoder=enc) if c.severity.rank >= Severity.MEDIUM.rank]
+
+
+@pytest.mark.issue(13)
+def test_every_finding_has_a_rule_id_of_a_detector_that_ran(enc):
+    from storydiff.classify.changes import DETECTORS, rules
+
+    names = {d.name for d in DETECTORS}
+    assert rules() == tuple(f"{d.name}.v{d.version}" for d in DETECTORS) and len(names) == len(DETECTORS)
+    cs = find_changes("Officials said on Monday that 40 people may have died in Paris.",
+                      "Officials claimed on Friday that 400 people died in Lyon.", encoder=enc)
+    assert cs and all(c.rule and c.rule.split(".")[0] in names for c in cs)

@@ -145,7 +145,8 @@ def test_cli_clusters_json_shape(clustered):
     assert [c["size"] for c in data["clusters"]] == sorted((c["size"] for c in data["clusters"]), reverse=True)
     for c in data["clusters"]:
         assert set(c) == {"id", "size", "title", "members", "origin", "origin_reason", "first_date", "last_date",
-                          "evidence"}
+                          "evidence", "stemma"}
+        assert c["stemma"] is None  # none stored: `corpus stemma` makes one
         assert c["title"] and c["origin_reason"] == "no member has a date"
         assert isinstance(c["id"], str) and c["origin"] is None
         assert all({"a", "b", "method", "jaccard", "cosine", "aligned_share"} <= set(e) for e in c["evidence"])
@@ -329,7 +330,7 @@ def test_add_precomputes_vectors_and_unigram_signatures_that_cluster_uses(tmp_pa
 def test_cli_show_writes_a_cluster_page_with_every_version(clustered, tmp_path):
     top = read_clusters(str(clustered))[0]
     out = tmp_path / "c.html"
-    res = CliRunner().invoke(cli, ["corpus", "show", str(clustered), top.id, "-o", str(out)])
+    res = CliRunner().invoke(cli, ["corpus", "show", str(clustered), top.id, "--view", "versions", "-o", str(out)])
     assert res.exit_code == 0, res.output
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page

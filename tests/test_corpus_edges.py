@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from storydiff.cli import cli
-from storydiff.corpus import add_documents, cluster, read_clusters
+from storydiff.corpus import add_documents, cluster, load_document, read_clusters
 from storydiff.corpus.config import ClusterConfig
 from storydiff.errors import CorpusError
 
@@ -199,6 +199,34 @@ def test_an_older_store_is_read_and_brought_up_to_date(small_store: Path, tmp_pa
     assert {c.origin_reason for c in read_clusters(str(db))} == {None}  # read as it is
     cluster(str(db), config=LEXICAL)  # opened for writing: migrated
     assert {c.origin_reason for c in read_clusters(str(db))} == {"earliest date (2024-03-01)"}
+
+
+@pytest.mark.issue(18)
+def test_a_layout_2_store_without_titles_or_stemmas_is_read_and_migrated(small_store: Path, tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    db.write_bytes(small_store.read_bytes())
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE stemmas")
+    con.execute("DROP TABLE stemma_edges")
+    # as layout 2 made it: documents without title and author
+    con.execute("CREATE TABLE old_docs AS SELECT seq, id, text, url, date, source, length, sha, text_key, added_at "
+                "FROM documents")
+    con.execute("DROP TABLE documents")
+    con.execute("ALTER TABLE old_docs RENAME TO documents")
+    con.execute("UPDATE settings SET value = '2' WHERE key = 'format'")
+    con.close()
+    found = read_clusters(str(db))  # read as it is
+    assert found and all(c.stemma is None for c in found)
+    assert load_document(str(db), found[0].members[0]).title is None
+    new = _jsonl(tmp_path / "new.jsonl", [{"id": "titled", "text": "A page with a title. And words.",
+                                           "title": "The title", "author": "A. Writer"}])
+    add_documents(str(db), [str(new)], config=LEXICAL)  # opened for writing: migrated
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT title, author FROM documents WHERE id = 'titled'").fetchall() == [
+        ("The title", "A. Writer")]
+    assert con.execute("SELECT value FROM settings WHERE key = 'format'").fetchall() == [("3",)]
+    assert con.execute("SELECT count(*) FROM stemmas").fetchall() == [(0,)]
+    con.close()
 
 
 def test_a_store_from_a_newer_version_is_refused(small_store: Path, tmp_path: Path) -> None:

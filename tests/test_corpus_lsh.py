@@ -118,4 +118,4 @@ def test_cluster_origin_is_the_earliest_dated_member_else_none_with_a_reason():
     assert cluster_origin(["b", "a"], [None, None]) == (None, "no member has a date")
     origin, why = cluster_origin(["a", "b"], ["2024-01-01", "2024-01-01T00:00:00+00:00"])
     assert origin is None and "share the earliest date" in why
-    assert cluster_origin(["a", "b"], ["2024-01-01", None], stemma_root="b") == ("b", "root of the stemma")
+    assert cluster_origin(["a", "b"], ["2024-01-01", None], stemma=("b", "root of the stemma")) == ("b", "root of the stemma")

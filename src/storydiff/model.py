@@ -240,7 +240,11 @@ class Change:
     For ``changed`` records the spans are the smallest differing words; for
     ``added``/``removed`` they cover the sentences; for ``moved`` they cover
     the moved run in each document. ``group`` is the index of the aligned
-    group the change belongs to, if any.
+    group the change belongs to, if any. ``confidence`` is the calibrated
+    probability that the change alters the meaning; ``rule`` the machine id of
+    the detector finding that made it ("numbers.number", "modality.hedge",
+    "content.words", "passage.added"), which is what programs should read
+    (``explanation`` is display text).
     """
 
     kind: ChangeKind
@@ -253,6 +257,7 @@ class Change:
     explanation: str
     group: int | None = None
     confidence: float | None = None
+    rule: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -269,6 +274,8 @@ class Change:
             d["group"] = self.group
         if self.confidence is not None:
             d["confidence"] = round(self.confidence, 4)
+        if self.rule is not None:
+            d["rule"] = self.rule
         return d
 
     def shifted(self, a_offset: int, b_offset: int, group: int | None = None) -> Change:
@@ -284,6 +291,7 @@ class Change:
             explanation=self.explanation,
             group=group if group is not None else self.group,
             confidence=self.confidence,
+            rule=self.rule,
         )
 
 

@@ -125,12 +125,12 @@ def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: A
 
 
 def provenance(engine: str, languages: tuple[str | None, str | None] = ("en", "en")) -> dict[str, Any]:
-    """Which models and word lists a comparison with ``engine`` rests on: names, versions, content hashes.
+    """Which models, word lists and rules a comparison with ``engine`` rests on: names, versions, content hashes.
 
     A pair with a side not in English is judged by the cross-lingual checks, whose word lists are
     ``data/language_cues.json`` beside number words, month names and transliteration from packages.
     """
-    from storydiff.classify import components
+    from storydiff.classify import components, rules
 
     if needs_crosslingual(*languages):
         from storydiff.classify.crosslingual import components as crosslingual_components
@@ -148,6 +148,7 @@ def provenance(engine: str, languages: tuple[str | None, str | None] = ("en", "e
         "aligner": f"storydiff.align with {describe(engine)}",
         "classifier": f"storydiff.classify with {model} {parts[model]}",
         "components": parts,
+        "rules": list(rules()),
     }
 
 

@@ -22,7 +22,7 @@ ALIGN_WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*")
 
 #: The change engine's tokens: dotted initialisms ("U.S."), numbers with their marks and ordinal or plural
 #: suffixes ("10:37", "6th", "1990s"), words with inner hyphens and apostrophes, else any single character.
-CHANGE_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s\b)?|[^\W\d_]+(?:[-'’][^\W\d_]+)*|\S")
+CHANGE_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s\b)?|[^\W\d_]+(?:[-'’`´ʼ][^\W\d_]+)*|\S")
 
 #: Corpus sentence checks, in one pass: words, sentence ends (". ! ?" before optional closing quotes and a space,
 #: or a line break) and clause breaks ("; : ," before a space).

@@ -18,7 +18,9 @@ The method (``storydiff.align.v1``), in five passes:
 3. **Growing** (:mod:`.assign`): unaligned neighbours join a group when the
    merged text scores clearly better (sentence splits and merges: 1:2, 2:1,
    up to 1:3; a sentence boundary that shifted between versions: 2:2).
-4. **Moves** (:mod:`.moves`): groups off the heaviest increasing chain of B
+4. **Quotes** (:mod:`.quotes`): two nearby quoted sentences paired crosswise
+   by their quoted words are re-paired, so a quote's words decide its counterpart.
+5. **Moves** (:mod:`.moves`): groups off the heaviest increasing chain of B
    positions moved; adjacent moved groups form one move.
 
 The result does not depend on argument order except by mirroring:
@@ -37,6 +39,7 @@ from storydiff.align.assign import RunScorer, grow, match_dense, role_codes
 from storydiff.align.exact import exact_pairs
 from storydiff.align.large import DENSE_MAX_CELLS, sparse_evidence_and_match
 from storydiff.align.moves import find_moves
+from storydiff.align.quotes import repair_quotes
 from storydiff.embed import Encoder
 from storydiff.model import Alignment, Group, Move, Segmentation
 from storydiff.options import Options
@@ -123,7 +126,7 @@ def _align(a: Segmentation, b: Segmentation, *, options: Options, encoder: Encod
         pair_logit, row_logit = sparse.pair_logit, sparse.row_logit
     scorer = RunScorer(ta, tb, ea, eb, la, lb, ra, rb, pair_logit, row_logit, encoder.encode)
     thr_logit = float(np.log(thr / (1.0 - thr))) if 0.0 < thr < 1.0 else (-30.0 if thr <= 0 else 30.0)
-    grown = grow(pairs, n, m, scorer, thr_logit)
+    grown = repair_quotes(list(grow(pairs, n, m, scorer, thr_logit)), ta, tb, pair_logit)
     groups = [Group(ra_, rb_, round(float(sim.sigmoid(np.float32(zz))), 4)) for ra_, rb_, zz in grown]
     moved, moves = find_moves(groups, m)
     groups = [Group(g.a, g.b, g.score, moved=mv) for g, mv in zip(groups, moved, strict=True)]

@@ -5,27 +5,25 @@ For every aligned group the engine gives a verdict:
 - ``identical``: the texts are equal once case, whitespace, quote style and
   punctuation are ignored (a mark between two digits still counts, so
   ``3.5``/``35`` differ); see :func:`storydiff.classify.features.identity_key`;
-- ``reworded`` / ``changed``: decided by a calibrated gradient-boosted model
-  over symmetric pair features (:mod:`.features`, :mod:`.verdict`), made
-  consistent with the rule-based change finder (``.changes.find_changes``):
+- ``reworded`` / ``changed``: from a calibrated gradient-boosted model over
+  symmetric pair features (:mod:`.features`, :mod:`.verdict`) and the changes
+  found in the group.
 
-  * a high-severity rule change found with confidence ≥ ``RULE_MIN_CONFIDENCE``
-    (or an altered quotation, or a loaded term swapped) makes the verdict
-    ``changed`` whatever the model says;
-  * a ``changed`` verdict that no medium/high rule change explains gets one
-    ``content`` change per differing word region (from a token diff), so every
-    changed group names the words that differ;
-  * a ``reworded`` verdict keeps what the rules found, but anything above low
-    severity is demoted to a low "possibly: …" hint (visible in JSON and with
-    ``--all``), so the default report shows only what the verdict stands behind.
-
-``confidence`` is the calibrated probability of the verdict given.
+Every candidate change — a finding of one of the named detectors
+(``.changes.DETECTORS``), a differing word region no detector explained, a
+passage added or removed — gets a calibrated probability that it changes the
+meaning from the change model (:mod:`.judging`), and its severity follows from
+that probability and its kind: shown (medium or high) at or above the
+threshold of its kind, else a low "possibly: …" hint (JSON and ``--all``). A
+group is ``changed`` when one of its changes is shown or the verdict model
+says so (then its likeliest change is shown, so every changed group names
+the words that differ); its confidence is the calibrated probability of the
+verdict given, from the verdict model's and the change model's probabilities.
 """
 
 from __future__ import annotations
 
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from difflib import SequenceMatcher
@@ -33,7 +31,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from storydiff import resources
-from storydiff.classify.changes import find_changes
+from storydiff.classify.changes import find_explained, rules
 from storydiff.classify.features import (
     CROSS_FEATURE,
     FEATURE_NAMES,
@@ -42,32 +40,21 @@ from storydiff.classify.features import (
     identity_key,
     is_content,
 )
+from storydiff.classify.judging import CHANGE_MODEL, Candidate, judged, load_change_model, policy_class, side_texts
+from storydiff.classify.judging import features as change_features
+from storydiff.classify.passages import passage, runs
 from storydiff.classify.verdict import MODEL_FILES, VerdictModel, load_model
 from storydiff.embed import Encoder, get_encoder
 from storydiff.errors import BackendUnavailable
 from storydiff.language import needs_crosslingual
 from storydiff.model import (Alignment, Category, Change, ChangeKind, Judgement, PairJudgement, Segmentation,
-                             Sentence, Severity, Span, Verdict)
+                             Severity, Span, Verdict)
 from storydiff.words import WORD_OR_MARK
 
-__all__ = ["classify", "components", "judge", "judge_many"]
+__all__ = ["classify", "components", "judge", "judge_many", "rules"]
 
-# A rule change this sure and this severe decides the verdict on its own: rules
-# pinpoint changed numbers, dates, names and negations the statistical model can miss.
-# Tuned on out-of-fold dev predictions (benchmarks/train_verdict.py --tune-policy):
-# at 0.7 (negations and name changes force the verdict too) accuracy on IteraTeR, the
-# corpus labelled the way storydiff counts changes, is 76.7 % against 76.7 % at 0.8,
-# while MSRP loses 3.4 points because it calls "16 → 13 cents" a paraphrase. A reader
-# checking a republished statement would rather see "did not rule out" → "ruled out"
-# than miss it, so the lower threshold wins.
-RULE_MIN_CONFIDENCE = 0.7
-# Confidence reported for a verdict forced by such a rule against the model's
-# opinion: a little under the precision on IteraTeR, the corpus labelled the way
-# storydiff counts changes (a changed figure is a change of meaning, unlike in MSRP).
-RULE_FORCED_CONFIDENCE = 0.75
 MAX_CONTENT_CHANGES = 4
 _WORD = WORD_OR_MARK
-_FINAL_PUNCT = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
 
 
 def _model_for(encoder: Encoder) -> tuple[VerdictModel, Encoder | None]:
@@ -94,6 +81,7 @@ def components(engine: str) -> dict[str, str]:
     """
     from storydiff.classify.changes import ANTONYMS
     from storydiff.classify.features import FEATURE_WORDS
+    from storydiff.classify.lexrel import WORDNET
     from storydiff.classify.tokens import COMMON_WORDS, LEXICON
 
     files = [MODEL_FILES["wordllama"]]
@@ -106,7 +94,7 @@ def components(engine: str) -> dict[str, str]:
             files = [MODEL_FILES["minilm"]]
             if CROSS_FEATURE in model.features:
                 files += ["cross_encoder/adapter.safetensors", "cross_encoder/config.json"]
-    files += [FEATURE_WORDS, LEXICON, COMMON_WORDS, ANTONYMS]
+    files += [CHANGE_MODEL, FEATURE_WORDS, LEXICON, COMMON_WORDS, ANTONYMS, WORDNET]
     return {name: resources.digest(name) for name in files}
 
 
@@ -180,75 +168,156 @@ def content_changes(a: str, b: str, confidence: float) -> tuple[Change, ...]:
         else:
             what = f"{_quote(at)} → {_quote(bt)}"
         out.append(Change(ChangeKind.CHANGED, Category.CONTENT, Severity.MEDIUM, sa, sb, at, bt,
-                          f"meaning differs: {what}", confidence=confidence))
+                          f"meaning differs: {what}", confidence=confidence, rule="words.region"))
     return tuple(out)
+
+
+def word_regions(a: str, b: str, found: Sequence[Change], explained_a: Sequence[Span] = (),
+                 explained_b: Sequence[Span] = ()) -> list[Change]:
+    """Differing word regions of ``a`` and ``b`` that no detector's change touches and whose words the detectors
+    did not explain as equivalent ("Forty" / "40"): the candidates no detector named, for the change model."""
+    ta, tb = _tokens(a), _tokens(b)
+    ops = SequenceMatcher(None, [t[0] for t in ta], [t[0] for t in tb], autojunk=False).get_opcodes()
+    regions = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
+    content = [r for r in regions if any(is_content(t[0]) for t in ta[r[0]:r[1]] + tb[r[2]:r[3]])]
+    out = []
+    for i1, i2, j1, j2 in _merge_close(content):
+        sa, sb = _span_of(ta, i1, i2), _span_of(tb, j1, j2)
+        if any(_touches(sa, c.a) or _touches(sb, c.b) for c in found):
+            continue
+        words = [(t, explained_a) for t in ta[i1:i2] if is_content(t[0])]
+        words += [(t, explained_b) for t in tb[j1:j2] if is_content(t[0])]
+        if words and all(_within(t, spans) for t, spans in words):
+            continue
+        at, bt = a[sa.start:sa.end], b[sb.start:sb.end]
+        what = f"added {_quote(bt)}" if not at else f"dropped {_quote(at)}" if not bt else f"{_quote(at)} → {_quote(bt)}"
+        out.append(Change(ChangeKind.CHANGED, Category.CONTENT, Severity.MEDIUM, sa if at else None,
+                          sb if bt else None, at or None, bt or None, f"meaning differs: {what}", rule="words.region"))
+    return out
+
+
+def _within(tok: tuple[str, int, int], spans: Sequence[Span]) -> bool:
+    return any(s.start <= tok[1] and tok[2] <= s.end for s in spans)
+
+
+def _touches(x: Span, y: Span | None) -> bool:
+    return y is not None and x.start <= y.end and y.start <= x.end and (x.start < x.end or y.start < y.end)
 
 
 def _quote(s: str, limit: int = 60) -> str:
     return f"“{s if len(s) <= limit else s[: limit - 1] + '…'}”"
 
 
-def _decide(a: str, b: str, p: float, decision: float, rules: Sequence[Change]) -> PairJudgement:
-    """Reconcile the model's probability with the rule engine's changes (see the module docstring)."""
-    forcing = [c for c in rules if _decides(c)]
-    if p >= decision or forcing:
-        conf = p if p >= decision else max(p, RULE_FORCED_CONFIDENCE)
-        changes = tuple(rules)
-        if not any(c.severity.rank >= Severity.MEDIUM.rank for c in rules):
-            changes += content_changes(a, b, conf)
-        return PairJudgement(Verdict.CHANGED, conf, changes, 1.0 - p)
-    # The model judged the meaning kept: what the rules saw stays on record (JSON, --all)
-    # but as a low-severity hint, so the default report is not a wall of doubtful flags.
-    low = tuple(c if c.severity is Severity.LOW else _as_hint(c) for c in rules)
-    return PairJudgement(Verdict.REWORDED, 1.0 - p, low, 1.0 - p)
+def _rules(a: str, b: str, encoder: Encoder) -> tuple[tuple[Change, int], ...]:
+    return find_explained(a, b, encoder=encoder)[0]
 
 
-def _decides(c: Change) -> bool:
-    """Whether a rule change alone makes the group ``changed``.
-
-    High-severity changes do; so do an altered quotation and a loaded term
-    swapped, which the spec counts as changes of meaning whatever a paraphrase
-    corpus says. Measured on dev data (IteraTeR dev, MSRP train, PAWS dev),
-    these two cost about one point of accuracy and find nothing those sets
-    label; modality and other medium findings, which cost more, stay hints.
-    """
-    if c.confidence is not None and c.confidence < RULE_MIN_CONFIDENCE:
-        return False
-    if c.severity is Severity.HIGH:
-        return True
-    return c.severity is Severity.MEDIUM and c.explanation.startswith(_DECIDING_MEDIUM)
+_DEFAULT_RULES = _rules
 
 
-_DECIDING_MEDIUM = ("quote differs", "loaded term")
+def _rules_explained(a: str, b: str, encoder: Encoder
+                     ) -> tuple[tuple[tuple[Change, int], ...], tuple[Span, ...], tuple[Span, ...]]:
+    if _rules is not _DEFAULT_RULES:  # replaced: benchmarks/eval_pairs.py --model-only switches the detectors off
+        return _rules(a, b, encoder), (), ()
+    return find_explained(a, b, encoder=encoder)
 
 
-def _as_hint(c: Change) -> Change:
-    return replace(c, severity=Severity.LOW, explanation=f"possibly: {c.explanation}")
+def _judge(cands: Sequence[Candidate], encoder: Encoder) -> list[Change]:
+    """Each candidate change with its calibrated probability and the severity that follows (one encoder call)."""
+    if not cands:
+        return []
+    words = encoder if getattr(encoder, "name", "") == "wordllama" else get_encoder("wordllama")
+    texts = side_texts(cands)
+    vecs = dict(zip(texts, words.encode(texts))) if texts else {}
+    model = load_change_model()
+    p = model.p(change_features(cands, vecs))
+    return [judged(k.change, float(pi), model) for k, pi in zip(cands, p)]
 
 
-def _rules(a: str, b: str, encoder: Encoder) -> tuple[Change, ...]:
-    return find_changes(a, b, encoder=encoder)
+def pair_candidates(pairs: Sequence[tuple[str, str]], *, encoder: Encoder
+                    ) -> tuple[list[float | None], list[list[Candidate]]]:
+    """For each pair: the verdict model's P(changed) (``None`` when the texts are identical by key) and the
+    candidate changes (every detector finding, then the word regions none of them touches)."""
+    keys = [(identity_key(a), identity_key(b)) for a, b in pairs]
+    todo = [i for i, (ka, kb) in enumerate(keys) if ka != kb]
+    probs = dict(zip(todo, _p_changed([pairs[i] for i in todo], encoder).tolist()))
+    p_out: list[float | None] = []
+    cands: list[list[Candidate]] = []
+    for i, (a, b) in enumerate(pairs):
+        p = probs.get(i)
+        found, ex_a, ex_b = _rules_explained(a, b, encoder) if a != b else ((), (), ())
+        if p is None:  # identical by key: only low notes (spelling, quote style) can remain
+            found = tuple((c, d) for c, d in found if c.severity is Severity.LOW)
+        row = [Candidate(c, a, b, -1.0 if p is None else p, d) for c, d in found]
+        if p is not None:
+            row += [Candidate(c, a, b, p) for c in word_regions(a, b, [c for c, _ in found], ex_a, ex_b)]
+        p_out.append(p)
+        cands.append(row)
+    return p_out, cands
 
 
 def judge_many(pairs: Sequence[tuple[str, str]], *, encoder: Encoder) -> list[PairJudgement]:
     """:func:`judge` for many pairs at once (one batched encoder call)."""
-    keys = [(identity_key(a), identity_key(b)) for a, b in pairs]
-    todo = [i for i, (ka, kb) in enumerate(keys) if ka != kb]
-    p = _p_changed([pairs[i] for i in todo], encoder)
-    probs = dict(zip(todo, p.tolist()))
-    decision = _model_for(encoder)[0].decision if todo else 0.5
-    out = []
-    for i, (a, b) in enumerate(pairs):
-        if a == b:
-            out.append(PairJudgement(Verdict.IDENTICAL, 1.0, (), 1.0))
-            continue
-        rules = _rules(a, b, encoder)
-        if i not in probs:
-            low = tuple(c for c in rules if c.severity is Severity.LOW)
-            out.append(PairJudgement(Verdict.IDENTICAL, 1.0, low, 1.0))
-        else:
-            out.append(_decide(a, b, probs[i], decision, rules))
+    p_v, cands = pair_candidates(pairs, encoder=encoder)
+    flat = _judge([k for row in cands for k in row], encoder)
+    decision = _model_for(encoder)[0].decision if any(p is not None for p in p_v) else 0.5
+    out, at = [], 0
+    for (a, b), p, row in zip(pairs, p_v, cands):
+        changes, at = flat[at : at + len(row)], at + len(row)
+        out.append(_decide(a, b, p, decision, changes, [k.change for k in row]))
     return out
+
+
+def _decide(a: str, b: str, p: float | None, decision: float, changes: list[Change],
+            found: Sequence[Change]) -> PairJudgement:
+    """The verdict from the verdict model's probability and the judged changes (see the module docstring):
+    ``changed`` when the verdict model says so or a change of fact or stance is shown.
+
+    ``found`` are the same changes as the detectors made them (before judging): a detector's low note (a
+    spelling, a rounded figure) is never the one shown for a change only the verdict model sees.
+    """
+    if a == b:
+        return PairJudgement(Verdict.IDENTICAL, 1.0, (), 1.0)
+    if p is None:
+        return PairJudgement(Verdict.IDENTICAL, 1.0, tuple(changes), 1.0)
+    shown = [c for c in changes if c.severity.rank >= Severity.MEDIUM.rank]
+    stance = any(c.severity.rank >= Severity.MEDIUM.rank and policy_class(f) == "stance" for c, f in zip(changes, found))
+    if p < decision and not stance:
+        # The verdict model calls the sentence reworded and no change of fact or stance is shown: a word region
+        # the change model finds likely is kept on record as a hint, so a reworded group shows no change. Measured
+        # on dev data (PAWS dev, MSRP train): letting such regions decide the verdict cost 1.7 and 12 points.
+        changes = [_hint(c) if c.severity.rank >= Severity.MEDIUM.rank else c for c in changes]
+        shown = []
+    if not shown and p >= decision:
+        # The verdict model sees a change the detectors do not name: show the likeliest candidate, so every
+        # changed group names the words that differ.
+        eligible = [c for c, f in zip(changes, found) if f.severity is not Severity.LOW]
+        best = max(eligible, key=lambda c: c.confidence or 0.0, default=None)
+        if best is not None:
+            changes = [replace(c, severity=Severity.MEDIUM, explanation=c.explanation.removeprefix("possibly: "))
+                       if c is best else c for c in changes]
+        else:
+            changes = changes + list(content_changes(a, b, p))
+        shown = [c for c in changes if c.severity.rank >= Severity.MEDIUM.rank]
+    ordered = tuple(sorted(changes, key=lambda c: (-c.severity.rank, c.a.start if c.a else -1,
+                                                   c.b.start if c.b else -1, c.explanation)))
+    q = _verdict_p(p, shown)
+    if shown:
+        return PairJudgement(Verdict.CHANGED, q, ordered, 1.0 - p)
+    return PairJudgement(Verdict.REWORDED, 1.0 - q, ordered, 1.0 - p)
+
+
+def _hint(c: Change) -> Change:
+    return replace(c, severity=Severity.LOW, explanation=f"possibly: {c.explanation.removeprefix('possibly: ')}")
+
+
+def _verdict_p(p: float, shown: Sequence[Change]) -> float:
+    """P(changed) of a group: the verdict model's, or the shown change's when that is likelier.
+
+    Each is calibrated for its own event (the sentence's meaning changed; this edit changed it), and the group
+    changed if any shown change did, so the likeliest of them is what the evidence supports.
+    """
+    return max([p] + [c.confidence or 0.0 for c in shown])
 
 
 def judge(a_text: str, b_text: str, *, encoder: Encoder) -> PairJudgement:
@@ -272,57 +341,29 @@ def judge(a_text: str, b_text: str, *, encoder: Encoder) -> PairJudgement:
 
 
 # ---------------------------------------------------------------- documents
-def _runs(indices: Sequence[int], sents: Sequence[Sentence]) -> list[tuple[int, ...]]:
-    """Consecutive indices within one paragraph."""
-    runs: list[list[int]] = []
-    for i in sorted(indices):
-        if runs and runs[-1][-1] == i - 1 and sents[i - 1].paragraph == sents[i].paragraph:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return [tuple(r) for r in runs]
-
-
-def _is_boilerplate(run: tuple[int, ...], seg: Segmentation) -> bool:
-    """A short line without sentence-final punctuation at the very start or end (title, dateline, site tag)."""
-    n = len(seg.sentences)
-    if not (run[-1] < 3 or run[0] >= n - 3):
-        return False
-    for i in run:
-        s = seg.sentences[i]
-        if len(s.text.split()) > 12 or _FINAL_PUNCT.search(s.text):
-            return False
-    return True
-
-
-def _unaligned(run: tuple[int, ...], seg: Segmentation, kind: ChangeKind) -> Change:
-    sents = seg.sentences
-    para = sents[run[0]].paragraph
-    whole = [s.index for s in sents if s.paragraph == para] == list(run)
-    verb = "removed" if kind is ChangeKind.REMOVED else "added"
-    n = len(run)
-    plural = f"{n} sentences" if n > 1 else "sentence"
-    sev = Severity.MEDIUM
-    if _is_boilerplate(run, seg):
-        cat, sev, what = Category.BOILERPLATE, Severity.LOW, f"boilerplate line{'s' if n > 1 else ''} {verb}"
-    elif all(sents[i].role == "question" for i in run):
-        cat, what = Category.QUESTION, f"question {verb}" + (f" ({n} sentences)" if n > 1 else "")
-    elif whole:
-        cat, what = Category.PARAGRAPH, f"paragraph {verb} ({n} sentence{'s' if n > 1 else ''})"
-    else:
-        cat, what = Category.SENTENCE, f"{plural} {verb}"
-    span, text = seg.span_of(run), seg.text_of(run)
-    if kind is ChangeKind.REMOVED:
-        return Change(kind, cat, sev, span, None, text, None, what)
-    return Change(kind, cat, sev, None, span, None, text, what)
-
-
 def _a_position(j: int, alignment: Alignment, a: Segmentation, b2a: dict[int, tuple[int, ...]]) -> float:
     """Where a B sentence belongs in A's order: just after its nearest aligned predecessor."""
     for k in range(j - 1, -1, -1):
         if k in b2a:
             return a.sentences[b2a[k][-1]].end + 0.5
     return -0.5
+
+
+def candidates(a: Segmentation, b: Segmentation, alignment: Alignment, *, encoder: Encoder
+               ) -> tuple[list[float | None], list[list[Candidate]], list[Candidate]]:
+    """Everything :func:`classify` judges: per group the verdict model's P(changed) and the candidate changes
+    (offsets into the group's texts), and the passages added or removed (document offsets)."""
+    pairs = [(a.text_of(g.a), b.text_of(g.b)) for g in alignment.groups]
+    p_v, cands = pair_candidates(pairs, encoder=encoder)
+    docs = {"a_doc": a.document.text, "b_doc": b.document.text}
+    cands = [[replace(k, **docs) for k in row] for row in cands]
+    return p_v, cands, _passages(a, b, alignment)
+
+
+def _passages(a: Segmentation, b: Segmentation, alignment: Alignment) -> list[Candidate]:
+    """The passages only one side has: runs of removed and of added sentences (document offsets)."""
+    return ([passage(run, a, b, ChangeKind.REMOVED) for run in runs(alignment.removed, a.sentences)]
+            + [passage(run, b, a, ChangeKind.ADDED) for run in runs(alignment.added, b.sentences)])
 
 
 def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *,
@@ -337,36 +378,47 @@ def classify(a: Segmentation, b: Segmentation, alignment: Alignment, *,
     Returns:
         One :class:`Judgement` per group (in the order of ``alignment.groups``), and
         the changes: pinpointed word changes inside groups (document offsets),
-        one record per run of removed/added sentences within a paragraph, and
-        one record per move.
+        one record per passage of removed/added sentences, and one record per move,
+        each judged by the change model.
     """
-    pairs = [(a.text_of(g.a), b.text_of(g.b)) for g in alignment.groups]
     lang_a, lang_b = a.document.language, b.document.language
     if needs_crosslingual(lang_a, lang_b):
         from storydiff.classify.crosslingual import judge_across  # only non-English pairs need it
 
-        judgements = judge_across(pairs, lang_a, lang_b, encoder=encoder)
+        pairs = [(a.text_of(g.a), b.text_of(g.b)) for g in alignment.groups]
+        per_group = judge_across(pairs, lang_a, lang_b, encoder=encoder)
+        flat, at = _judge(_passages(a, b, alignment), encoder), 0
     else:
-        judgements = judge_many(pairs, encoder=encoder)
-    keyed = []
-    for gi, (g, j) in enumerate(zip(alignment.groups, judgements)):
+        p_v, cands, passages = candidates(a, b, alignment, encoder=encoder)
+        flat = _judge([k for row in cands for k in row] + passages, encoder)
+        decision = _model_for(encoder)[0].decision if any(p is not None for p in p_v) else 0.5
+        per_group, at = [], 0
+        for g, p, row in zip(alignment.groups, p_v, cands):
+            ta, tb = a.text_of(g.a), b.text_of(g.b)
+            per_group.append(_decide(ta, tb, p, decision, flat[at : at + len(row)], [k.change for k in row]))
+            at += len(row)
+    keyed, judgements = [], []
+    for gi, (g, j) in enumerate(zip(alignment.groups, per_group)):
+        judgements.append(Judgement(j.verdict, j.confidence))
         sa, sb = a.span_of(g.a), b.span_of(g.b)
         for c in j.changes:
             c = c.shifted(sa.start, sb.start, gi)
             keyed.append(((c.a.start if c.a else sa.start, 1, c.b.start if c.b else sb.start), c))
-    for run in _runs(alignment.removed, a.sentences):
-        c = _unaligned(run, a, ChangeKind.REMOVED)
-        keyed.append(((c.a.start, 0, 0), c))  # type: ignore[union-attr]
     b2a = alignment.b2a()
-    for run in _runs(alignment.added, b.sentences):
-        c = _unaligned(run, b, ChangeKind.ADDED)
-        keyed.append(((_a_position(run[0], alignment, a, b2a), 2, c.b.start), c))  # type: ignore[union-attr]
+    for c in flat[at:]:
+        if c.category is Category.BOILERPLATE:
+            c = replace(c, severity=Severity.LOW)  # furniture, whatever its words
+        if c.kind is ChangeKind.REMOVED:
+            keyed.append(((c.a.start, 0, 0), c))  # type: ignore[union-attr]
+        else:
+            j = next(s.index for s in b.sentences if s.start >= c.b.start)  # type: ignore[union-attr]
+            keyed.append(((_a_position(j, alignment, a, b2a), 2, c.b.start), c))  # type: ignore[union-attr]
     for m in alignment.moves:
         sa, sb = a.span_of(m.a), b.span_of(m.b)
         n = len(m.a)
         c = Change(ChangeKind.MOVED, Category.MOVE, Severity.MEDIUM, sa, sb, a.text_of(m.a), b.text_of(m.b),
                    f"moved from sentence {m.a[0] + 1} to sentence {m.b[0] + 1} "
-                   f"({n} sentence{'s' if n > 1 else ''})")
+                   f"({n} sentence{'s' if n > 1 else ''})", rule="moves.moved")
         keyed.append(((sa.start, 0, sb.start), c))
     keyed.sort(key=lambda kc: kc[0])
-    return tuple(Judgement(j.verdict, j.confidence) for j in judgements), tuple(c for _, c in keyed)
+    return tuple(judgements), tuple(c for _, c in keyed)

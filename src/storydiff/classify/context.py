@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -21,7 +21,10 @@ _WORD_VECS_MAX = 200_000
 class Finding:
     """A change before it is rendered: token ranges on each side (inclusive), ``None`` where absent.
 
-    ``name`` is what differs ("number", "law", "hedge", …); ``form`` is how it
+    ``name`` is what differs ("number", "law", "hedge", …); ``rule`` the machine id
+    ``<detector>.<name>`` (set by :meth:`Context.add` from the detector running);
+    ``direction`` says which way certainty or force moved from A to B (+1 firmer
+    or stronger in B, −1 weaker, 0 neither); ``form`` is how it
     reads: ``differs`` ("<name> differs: 'x' vs 'y'"), ``added``/``dropped``
     (decided at render time from which side is missing), or ``pair`` for
     a side-specific label like "negation: 'x' vs 'y'".
@@ -34,9 +37,12 @@ class Finding:
     name: str
     form: str = "differs"
     confidence: float = 0.8
+    rule: str = ""
+    direction: int = 0
 
     def mirrored(self) -> Finding:
-        return Finding(self.category, self.severity, self.b, self.a, self.name, self.form, self.confidence)
+        return Finding(self.category, self.severity, self.b, self.a, self.name, self.form, self.confidence,
+                       self.rule, -self.direction)
 
 
 @dataclass(slots=True)
@@ -50,6 +56,7 @@ class Context:
     paired_a: set[int] = field(default_factory=set)  # words explained by a two-sided finding or an equivalence
     paired_b: set[int] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
+    detector: str = ""
     _vecs: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -67,6 +74,8 @@ class Context:
         return j not in self.wa.b2a and j not in self.used_b
 
     def add(self, f: Finding) -> None:
+        if not f.rule:
+            f = replace(f, rule=f"{self.detector}.{f.name.replace(' ', '_')}" if self.detector else f.name)
         self.findings.append(f)
         if f.a:
             self.used_a.update(range(f.a[0], f.a[1] + 1))
@@ -106,3 +115,25 @@ class Context:
         if x not in v or y not in v:
             return 0.0
         return float(v[x] @ v[y])
+
+
+# Word-vector cosine (wordllama) above which two different words count as synonyms.
+SYNONYM_SIM = 0.30
+
+
+def pair_up(xs: list[tuple[float, object]], ys: list[tuple[float, object]]) -> tuple[list, list, list]:
+    """Pair items of two sides by nearest relative position; returns pairs and the leftovers."""
+    pairs, left = [], list(ys)
+    rest_x = []
+    for px, x in xs:
+        if not left:
+            rest_x.append(x)
+            continue
+        k = min(range(len(left)), key=lambda k: abs(left[k][0] - px))
+        pairs.append((x, left.pop(k)[1]))
+    return pairs, rest_x, [y for _, y in left]
+
+
+def rel_pos(i: int, toks: tuple[Token, ...]) -> float:
+    """Where token ``i`` sits in its text, from 0 to 1."""
+    return i / max(len(toks), 1)

@@ -229,7 +229,8 @@ def judge_across(pairs: Sequence[tuple[str, str]], lang_a: str | None, lang_b: s
         p = p_same(cos[i], x, y, found)
         changes = tuple(Change(ChangeKind.CHANGED, f.category, f.severity, f.a, f.b,
                                x[f.a.start : f.a.end] if f.a else None, y[f.b.start : f.b.end] if f.b else None,
-                               f.explanation, confidence=f.confidence) for f in found)
+                               f.explanation, confidence=f.confidence, rule=f"crosslingual.{f.category}")
+                        for f in found)
         if any(f.severity is Severity.HIGH for f in found):
             conf = max(1.0 - p, max(f.confidence for f in found if f.severity is Severity.HIGH))
             out.append(PairJudgement(Verdict.CHANGED, conf, changes, p))

@@ -127,8 +127,8 @@ def _month_at(toks: tuple[Token, ...], i: int) -> int | None:
     t = toks[i]
     if not t.is_cap or t.low not in _MONTHS:
         return None
-    if t.low == "may" and not (i + 1 < len(toks) and _DIGITS.match(toks[i + 1].text)):
-        return None  # the modal verb, capitalised at the start of a sentence
+    if t.low == "may" and t.sent_start and not (i + 1 < len(toks) and _DIGITS.match(toks[i + 1].text)):
+        return None  # the modal verb, capitalised at the start of a sentence (mid-sentence "May" is the month)
     return _MONTHS[t.low]
 
 

@@ -82,8 +82,9 @@ class Token:
 # Numbers keep their grouping and decimal marks ("4,000", "1.5", "10:37", "6th");
 # words keep inner hyphens and apostrophes ("neo-Nazi", "don't").
 _TOKEN = CHANGE_TOKEN
-_NT = re.compile(r"(?i)(\w+)(n['’]t)$")
-_POSS = re.compile(r"(?i)(\w+)(['’]s)$")
+# A backtick, an acute accent or a modifier letter stands in for the apostrophe in some typed text ("shouldn`t").
+_NT = re.compile(r"(?i)(\w+)(n['’`´ʼ]t)$")
+_POSS = re.compile(r"(?i)(\w+)(['’`´ʼ]s)$")
 _IRREGULAR = {"n't": "not", "ca": "can", "wo": "will", "sha": "shall", "'ll": "will", "'re": "are",
               "'ve": "have", "'m": "am", "'d": "would", "cannot": "not", "'s": "'s", "persons": "person",
               "people": "person", "children": "child", "men": "man", "women": "woman", "per": "per"}
@@ -126,7 +127,7 @@ def word_key(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case, plain apostrophes and no accents."""
-    w = text.lower().replace("’", "'").replace("‘", "'")
+    w = text.lower().replace("’", "'").replace("‘", "'").replace("`", "'").replace("´", "'").replace("ʼ", "'")
     if not w.isascii():
         w = "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
     return w

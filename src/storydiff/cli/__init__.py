@@ -61,25 +61,18 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from storydiff.cli import compare as _compare
-
+    # Every command is registered whatever is installed: a command whose extra is missing
+    # (corpus, serve) says which extra to install when it runs, never disappears from --help.
     from storydiff.cli import collate as _collate
+    from storydiff.cli import compare as _compare
+    from storydiff.cli import corpus as _corpus
+    from storydiff.cli import serve as _serve
 
     cli.add_command(_compare.compare)
     cli.add_command(_compare.pairs)
     cli.add_command(_collate.collate)
-    try:
-        from storydiff.cli import serve as _serve
-
-        cli.add_command(_serve.serve)
-    except ImportError:  # pragma: no cover - module written by the web stage
-        pass
-    try:
-        from storydiff.cli import corpus as _corpus
-
-        cli.add_command(_corpus.corpus)
-    except ImportError:  # pragma: no cover - module written by the corpus stage
-        pass
+    cli.add_command(_serve.serve)
+    cli.add_command(_corpus.corpus)
 
 
 _register()

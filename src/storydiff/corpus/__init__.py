@@ -5,7 +5,10 @@ The API (:mod:`storydiff.corpus.api`), over a store of documents (one DuckDB fil
 * :func:`add_documents` — put documents into the store (incremental, resumable);
 * :func:`cluster` — find the clusters of versions (embedded engine or Spark, same clusters);
 * :func:`read_clusters` — the clusters of the last run, largest first, with their evidence;
-* :func:`reuse` — passages reused across documents, grouped into reuse clusters.
+* :func:`reuse` — passages reused across documents, grouped into reuse clusters;
+* :func:`stemmas` — who copied whom inside each cluster (a collation of its members), stored.
+
+They need the ``corpus`` extra (duckdb, pyarrow, faiss-cpu): :func:`require` says so in one line.
 
 The building blocks, pure functions (numpy arrays in, numpy arrays out) that
 every backend shares:
@@ -21,12 +24,11 @@ every backend shares:
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
-from storydiff.corpus.grouping import Cluster, PairEvidence, union_find
-from storydiff.corpus.config import ClusterConfig
-from storydiff.corpus.lsh import band_keys, candidate_pairs, optimal_bands
-from storydiff.corpus.minhash import estimate_jaccard, signatures
+from storydiff.errors import BackendUnavailable
 
 if TYPE_CHECKING:
     from storydiff.model import Document
@@ -39,6 +41,7 @@ __all__ = [
     "PairEvidence",
     "Reuse",
     "ReuseConfig",
+    "StemmaSummary",
     "add_documents",
     "band_keys",
     "candidate_pairs",
@@ -47,34 +50,60 @@ __all__ = [
     "load_document",
     "optimal_bands",
     "read_clusters",
+    "require",
     "reuse",
     "semantic_candidates",
     "signatures",
+    "stemmas",
     "union_find",
     "verify_pair",
     "verify_pairs",
 ]
 
+#: what the corpus engine imports beyond the core install, and the PyPI package of each:
+#: the ``corpus`` extra (``pip install 'storydiff[corpus]'``)
+EXTRA_MODULES = {"duckdb": "duckdb", "pyarrow": "pyarrow", "faiss": "faiss-cpu", "threadpoolctl": "threadpoolctl",
+                 "dateutil": "python-dateutil"}
 
-_API = ("AddSummary", "ClusterSummary", "Reuse", "ReuseConfig", "add_documents", "cluster", "read_clusters", "reuse")
+# Every name is imported on first use: the building blocks need pyarrow (and the store duckdb),
+# which the core install (`pip install storydiff`, for comparing) does not have.
+_WHERE = {
+    "AddSummary": "api", "ClusterSummary": "api", "Reuse": "api", "ReuseConfig": "api", "add_documents": "api",
+    "cluster": "api", "read_clusters": "api", "reuse": "api", "StemmaSummary": "api", "stemmas": "api",
+    "Cluster": "grouping", "PairEvidence": "grouping", "union_find": "grouping", "ClusterConfig": "config",
+    "band_keys": "lsh", "candidate_pairs": "lsh", "optimal_bands": "lsh", "estimate_jaccard": "minhash",
+    "signatures": "minhash", "semantic_candidates": "semantic", "verify_pair": "verify", "verify_pairs": "verify",
+}
+
+
+def require() -> None:
+    """Check that the corpus extra is installed.
+
+    Raises:
+        BackendUnavailable: one of :data:`EXTRA_MODULES` cannot be imported; the message names the extra.
+    """
+    missing = [pkg for mod, pkg in EXTRA_MODULES.items() if _absent(mod)]
+    if missing:
+        names = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+        raise BackendUnavailable(f"the corpus engine needs {names}, which "
+                                 f"{'is' if len(missing) == 1 else 'are'} not installed; install the corpus extra: "
+                                 "pip install 'storydiff[corpus]'")
+
+
+def _absent(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except (ImportError, ValueError):  # a module blocked or half-imported
+        return True
 
 
 def __getattr__(name: str) -> Any:
-    # The semantic step and verification load an embedding model and faiss;
-    # import them only when used so `import storydiff.corpus` stays light.
-    if name == "semantic_candidates":
-        from storydiff.corpus.semantic import semantic_candidates
-
-        return semantic_candidates
-    if name in _API:
-        from storydiff.corpus import api
-
-        return getattr(api, name)
-    if name in ("verify_pair", "verify_pairs"):
-        from storydiff.corpus import verify
-
-        return getattr(verify, name)
-    raise AttributeError(f"module 'storydiff.corpus' has no attribute {name!r}")
+    if name not in _WHERE:
+        raise AttributeError(f"module 'storydiff.corpus' has no attribute {name!r}")
+    if _WHERE[name] == "api":
+        require()
+    module = importlib.import_module(f"storydiff.corpus.{_WHERE[name]}")
+    return getattr(module, name)
 
 
 def load_document(store_path: str, doc_id: str) -> Document:
@@ -82,7 +111,9 @@ def load_document(store_path: str, doc_id: str) -> Document:
 
     Raises:
         CorpusError: when the store does not exist or has no such id.
+        BackendUnavailable: the corpus extra is not installed.
     """
+    require()
     from storydiff.corpus.store import load_document as _load
 
     return _load(store_path, doc_id)

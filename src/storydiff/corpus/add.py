@@ -203,6 +203,8 @@ class _Adder:
                 "length": pa.array([len(t) for t in texts], pa.int32()),
                 "sha": [d for _, d in new], "text_key": keys,
                 "added_at": pa.array([now] * len(new), pa.timestamp("us")),
+                "title": pa.array([r.title for r, _ in new], pa.string()),
+                "author": pa.array([r.author for r, _ in new], pa.string()),
             })
             kinds = [("ngram", ngram_params(cfg), sigs, sizes)]
             if plan.encoder is not None:
@@ -215,7 +217,7 @@ class _Adder:
             }) for kind, params, sig, n_sh in kinds])
             self.con.register("_new_docs", docs)
             self.con.register("_new_sigs", sig_table)
-            self.con.execute("INSERT INTO documents SELECT * FROM _new_docs")
+            self.con.execute("INSERT INTO documents BY NAME SELECT * FROM _new_docs")
             self.con.execute("INSERT INTO signatures SELECT * FROM _new_sigs")
             if plan.encoder is not None:
                 self.con.register("_new_vecs", pa.table({"seq": seqs, "model": [plan.encoder] * len(new),
@@ -234,15 +236,22 @@ class _Adder:
         self.added += len(new)
 
 
-def add_documents(store_path: str, inputs: Iterable[str], *, fmt: str = "auto", on_error: str = "fail",
+def add_documents(store_path: str, inputs: Iterable[str] = (), *, fmt: str = "auto", on_error: str = "fail",
                   config: ClusterConfig | None = None, reporter: Reporter | None = None,
-                  batch_size: int = 1000) -> AddSummary:
-    """Add the documents of ``inputs`` to the store at ``store_path`` (created if absent).
+                  batch_size: int = 1000, urls: Iterable[str] = (),
+                  allow_private_urls: bool | Iterable[str] = False) -> AddSummary:
+    """Add the documents of ``inputs`` and of the URL files ``urls`` to the store at ``store_path`` (created if absent).
 
     Args:
         store_path: the DuckDB file.
         inputs: directories, JSONL, CSV or Parquet files.
         fmt: ``auto`` (from each path), ``dir``, ``jsonl``, ``csv`` or ``parquet``.
+        urls: files of URLs, one per line (``#`` comments): each page is fetched behind the SSRF
+            guard of :func:`storydiff.read.fetch`; its id is the URL as written, its ``url`` the final
+            one, with the title, date and author the page gives. A page that cannot be fetched or read
+            is a problem (``file:line: …``) like any bad input.
+        allow_private_urls: allow intranet addresses (loopback, RFC 1918, unique-local) for ``urls``,
+            or a list of networks to allow; off by default.
         on_error: ``fail`` (raise on the first problem) or ``skip`` (report and go on).
         config: signature settings (n-gram size, permutations, seed).
         reporter: progress and problem reporting (silent by default).
@@ -256,26 +265,30 @@ def add_documents(store_path: str, inputs: Iterable[str], *, fmt: str = "auto", 
     config = config or ClusterConfig()
     reporter = reporter or Reporter()
     start = time.perf_counter()
+    sources = [(str(p), fmt) for p in inputs] + [(str(p), "urls") for p in urls]
+    if not sources:
+        raise OptionError("nothing to add: pass an input (directory, JSONL, CSV, Parquet) or a file of URLs")
     with pool(config.workers) as executor:
-        return _add(store_path, inputs, fmt, on_error, config, reporter, batch_size, executor, start)
+        return _add(store_path, sources, on_error, config, reporter, batch_size, executor, start,
+                    allow_private_urls)
 
 
-def _add(store_path: str, inputs: Iterable[str], fmt: str, on_error: str, config: ClusterConfig,
-         reporter: Reporter, batch_size: int, executor: Any, start: float) -> AddSummary:
+def _add(store_path: str, sources: list[tuple[str, str]], on_error: str, config: ClusterConfig,
+         reporter: Reporter, batch_size: int, executor: Any, start: float,
+         allow_private_urls: bool | Iterable[str]) -> AddSummary:
     with store.session(store_path, create=True) as con:
         # DuckDB's automatic checkpoint (every 16 MB of log) re-serialises the whole unique
         # index on document ids, so adding got slower as the store grew (duckdb#24848);
         # committed batches stay durable in the write-ahead log until the checkpoint at the end
         con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_EVERY}'")
-        inputs = list(inputs)
-        counts = [count_records(path, fmt) for path in inputs]
+        counts = [count_records(path, fmt) for path, fmt in sources]
         total = None if None in counts else sum(c for c in counts if c is not None)
         with reporter.task("adding documents", total) as advance:
             adder = _Adder(con, on_error=on_error, config=config, reporter=reporter, advance=advance,
                            executor=executor)
-            for path in inputs:
+            for path, fmt in sources:
                 batch: list[Record] = []
-                for item in read_input(path, fmt):
+                for item in read_input(path, fmt, allow_private_urls=allow_private_urls):
                     if isinstance(item, Problem):
                         adder.problem(item.where, item.message)
                         continue

@@ -13,21 +13,27 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
-from storydiff.corpus.add import AddSummary, add_documents
-from storydiff.corpus.config import ClusterConfig
-from storydiff.corpus.orchestrator import ClusterSummary
-from storydiff.corpus.progress import Reporter
-from storydiff.corpus.results import read_clusters
-from storydiff.corpus.passages import Reuse, ReuseConfig
-from storydiff.errors import BackendUnavailable, OptionError
+from storydiff.corpus import require
+
+require()  # before the imports below, which need the corpus extra: one clear line instead of an ImportError
+
+from storydiff.corpus.add import AddSummary, add_documents  # noqa: E402
+from storydiff.corpus.config import ClusterConfig  # noqa: E402
+from storydiff.corpus.orchestrator import ClusterSummary  # noqa: E402
+from storydiff.corpus.progress import Reporter  # noqa: E402
+from storydiff.corpus.results import read_clusters  # noqa: E402
+from storydiff.corpus.passages import Reuse, ReuseConfig  # noqa: E402
+from storydiff.corpus.stemma_run import MAX_MEMBERS, StemmaSummary, compute_stemmas  # noqa: E402
+from storydiff.errors import BackendUnavailable, OptionError  # noqa: E402
 
 #: the clustering backends, by name
 ENGINES = ("embedded", "spark")
 
-__all__ = ["ENGINES", "AddSummary", "ClusterSummary", "Reuse", "ReuseConfig", "add_documents", "cluster",
-           "read_clusters", "reuse"]
+__all__ = ["ENGINES", "AddSummary", "ClusterSummary", "Reuse", "ReuseConfig", "StemmaSummary", "add_documents",
+           "cluster", "read_clusters", "reuse", "stemmas"]
 
 
 def _spark() -> Any:
@@ -117,3 +123,31 @@ def reuse(store_path: str, *, min_words: int = 30, engine: str = "embedded", con
     from storydiff.corpus.reuse_run import find_reuse
 
     return find_reuse(store_path, cfg, workers=workers, reporter=reporter)
+
+
+def stemmas(store_path: str, *, clusters: Sequence[str] | None = None, max_members: int = MAX_MEMBERS,
+            recompute: bool = False, workers: int = 1, reporter: Reporter | None = None) -> StemmaSummary:
+    """Who copied whom inside each cluster: collate its members, store the stemma, let it name the origin.
+
+    Collating costs far more than clustering (docs/corpus.md gives the figures), so it is a step of
+    its own: run it after :func:`cluster` for every cluster, or for the clusters you look at. A
+    stemma is stored under the cluster's members, so it is computed once, and a later
+    :func:`cluster` run that gives the same members keeps it.
+
+    Args:
+        store_path: the store, after :func:`cluster`.
+        clusters: cluster ids (default: every cluster of 2 to ``max_members`` members).
+        max_members: the largest cluster collated (collate takes at most 50 versions).
+        recompute: collate again even when a stemma is stored for the same members.
+        workers: processes collating clusters side by side.
+        reporter: progress reporting (silent by default).
+
+    Returns:
+        A :class:`StemmaSummary`; :func:`read_clusters` then gives each cluster its ``stemma`` and
+        the origin it names (``origin_reason`` says how it was decided).
+
+    Raises:
+        CorpusError: no clusters yet, or an unknown cluster id.
+    """
+    return compute_stemmas(store_path, clusters=clusters, max_members=max_members, recompute=recompute,
+                           workers=workers, reporter=reporter)

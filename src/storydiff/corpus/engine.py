@@ -207,8 +207,10 @@ def write_results(con: Any, pairs: Any, clusters: Any, cfg: ClusterConfig, summa
         con.execute("DELETE FROM clusters")
         con.register("_pairs", pairs)
         con.register("_clusters", clusters)
-        con.execute("INSERT INTO pairs SELECT * FROM _pairs")
-        con.execute("INSERT INTO clusters SELECT * FROM _clusters")
+        con.execute("INSERT INTO pairs BY NAME SELECT * FROM _pairs")
+        con.execute("INSERT INTO clusters BY NAME SELECT * FROM _clusters")
+        # a stemma stored for the same members (`corpus stemma`) still decides their origin
+        store.apply_stemmas(con)
         store.set_setting(con, "last_cluster_config", json.dumps(cfg.to_dict(), sort_keys=True))
         # what the run found, for users and benchmarks; the documents it saw, to tell when it is stale
         store.set_setting(con, "last_cluster_summary", json.dumps(dataclasses.asdict(summary), sort_keys=True))

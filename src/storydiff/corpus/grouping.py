@@ -8,7 +8,7 @@ origin is chosen in :mod:`storydiff.corpus.origin`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,11 +74,15 @@ class Cluster:
     Attributes:
         id: stable id (``c`` + the smallest member's position, zero-padded).
         members: member ids, sorted.
-        origin: the origin (earliest dated member), or ``None`` when the dates do not decide.
+        origin: the origin (the root of the stored stemma, else the earliest dated member), or ``None``.
         evidence: the verified pairs inside the cluster.
         origin_reason: how the origin was chosen, or why none could be.
         title: the start of the origin's (else the first member's) first line, for a listing.
         first_date, last_date: the earliest and latest member dates (ISO 8601), if any.
+        stemma: the stored stemma of the members (``corpus stemma``): ``edges`` (``from``, ``to``,
+            ``kind``, ``confidence``, ``decided_by``, ``evidence``, ``changes``, as in
+            ``storydiff.collation/1``), ``roots``, ``hypothetical``, ``unrelated``, ``method``; ``None``
+            when none is stored (or it was not read).
     """
 
     id: str
@@ -89,12 +93,13 @@ class Cluster:
     title: str = ""
     first_date: str | None = None
     last_date: str | None = None
+    stemma: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "size": len(self.members), "title": self.title, "members": list(self.members),
                 "origin": self.origin, "origin_reason": self.origin_reason,
                 "first_date": self.first_date, "last_date": self.last_date,
-                "evidence": [e.to_dict() for e in self.evidence]}
+                "evidence": [e.to_dict() for e in self.evidence], "stemma": self.stemma}
 
 
 def components(labels: np.ndarray) -> list[np.ndarray]:

@@ -11,24 +11,34 @@ dropped silently.
 * JSONL: one JSON object per line with ``id`` and ``text`` (``url``, ``date``,
   ``source`` optional); blank lines are skipped;
 * CSV: a header row with ``id`` and ``text`` (and the optional columns);
-* Parquet: columns ``id`` and ``text`` (and the optional ones), read in batches.
+* Parquet: columns ``id`` and ``text`` (and the optional ones), read in batches;
+* a file of URLs (``urls``): one http(s) URL per line, ``#`` starts a comment;
+  each page fetched with :func:`storydiff.read.fetch` behind its SSRF guard
+  (a few at a time, in order); the id is the URL as written, ``url`` the final
+  URL after redirects, and the title, date and author the page gives.
+
+The optional fields are ``url``, ``date``, ``source``, ``title`` and ``author``.
 """
 
 from __future__ import annotations
 
+import collections
 import csv
 import json
 import os
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from storydiff.errors import CorpusError, InputError
 
-FORMATS = ("auto", "dir", "jsonl", "csv", "parquet")
-OPTIONAL = ("url", "date", "source")
+FORMATS = ("auto", "dir", "jsonl", "csv", "parquet", "urls")
+OPTIONAL = ("url", "date", "source", "title", "author")
+#: pages fetched at once from a file of URLs (network waits, not CPU)
+FETCH_CONCURRENCY = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +51,8 @@ class Record:
     url: str | None = None
     date: str | None = None
     source: str | None = None
+    title: str | None = None
+    author: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +79,20 @@ def detect_format(path: str) -> str:
                       "pass --format dir|jsonl|csv|parquet")
 
 
-def read_input(path: str, fmt: str = "auto") -> Iterator[Record | Problem]:
-    """Records and problems of one input, in order."""
+def read_input(path: str, fmt: str = "auto", *, allow_private_urls: bool | Iterable[str] = False
+               ) -> Iterator[Record | Problem]:
+    """Records and problems of one input, in order.
+
+    ``allow_private_urls`` is :func:`storydiff.read.fetch`'s ``allow_private`` for a file of URLs (off:
+    loopback, private and link-local addresses are refused).
+    """
     if fmt not in FORMATS:
         raise CorpusError(f"unknown input format {fmt!r}: expected one of {', '.join(FORMATS)}")
     fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt == "urls":
+        if not Path(path).is_file():
+            raise CorpusError(f"{path}: no such file; --urls expects a file with one URL per line")
+        return _read_urls(path, allow_private_urls)
     if fmt == "dir" and not Path(path).is_dir():
         raise CorpusError(f"{path}: not a directory; --format dir expects a directory of text files")
     if fmt != "dir" and not Path(path).is_file():
@@ -122,6 +143,8 @@ def count_records(path: str, fmt: str = "auto") -> int | None:
         if fmt == "jsonl":
             with open(path, "rb") as fh:
                 return sum(1 for line in fh if line.strip())
+        if fmt == "urls":
+            return sum(1 for _ in _url_lines(path))
         if fmt == "csv":
             with open(path, encoding="utf-8-sig", newline="") as fh:
                 return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
@@ -192,7 +215,54 @@ def _read_dir(path: str) -> Iterator[Record | Problem]:
             date = normalise_date(doc.date)
         except ValueError:  # a page's own metadata: keep the page, without a date we cannot read
             date = None
-        yield Record(id=rel, text=doc.text, where=str(f), url=url, date=date, source=str(f))
+        yield Record(id=rel, text=doc.text, where=str(f), url=url, date=date, source=str(f), title=doc.title,
+                     author=doc.meta.get("author") if doc.meta else None)
+
+
+def _url_lines(path: str) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of each line of a URL file that is not blank or a comment."""
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        for n, line in enumerate(fh, start=1):
+            # a comment starts a line or follows a space: "#" inside a URL is its fragment
+            text = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].strip()
+            if text:
+                yield n, text
+
+
+def _read_urls(path: str, allow_private: bool | Iterable[str]) -> Iterator[Record | Problem]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(FETCH_CONCURRENCY, thread_name_prefix="storydiff-fetch") as pool:
+        window: collections.deque[Any] = collections.deque()
+        try:
+            for n, text in _url_lines(path):
+                window.append(pool.submit(_fetch_record, text, f"{path}:{n}", allow_private))
+                if len(window) >= 2 * FETCH_CONCURRENCY:  # fetch ahead, but never the whole file at once
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+        finally:  # a run stopped by a problem does not wait for pages it will not use
+            for f in window:
+                f.cancel()
+
+
+def _fetch_record(text: str, where: str, allow_private: bool | Iterable[str]) -> Record | Problem:
+    from storydiff import read
+    from storydiff.errors import StorydiffError
+
+    if len(text.split()) > 1:
+        return Problem(where, f"expected one URL on the line (got {text[:80]!r}); put each URL on its own line")
+    try:
+        doc = read.fetch(text, allow_private=allow_private)
+    except StorydiffError as e:  # refused by the guard, an HTTP error, too large, no main text …
+        return Problem(where, str(e))
+    try:
+        date = normalise_date(doc.date)
+    except ValueError:  # the page's own metadata: keep the page without a date we cannot read
+        date = None
+    meta = doc.meta or {}
+    return Record(id=text, text=doc.text, where=where, url=meta.get("url") or text, date=date, source=text,
+                  title=doc.title, author=meta.get("author"))
 
 
 def _read_jsonl(path: str) -> Iterator[Record | Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from typing import Any
@@ -43,7 +44,7 @@ def read_clusters(store_path: str, *, evidence: bool = True) -> ClusterList:
 
     Args:
         store_path: the store.
-        evidence: also read each cluster's verified pairs.
+        evidence: also read each cluster's verified pairs and its stored stemma.
 
     Returns:
         A :class:`ClusterList` (a list of :class:`Cluster`), which says whether documents
@@ -64,10 +65,11 @@ def read_clusters(store_path: str, *, evidence: bool = True) -> ClusterList:
         ran = seen is not None or store.get_setting(con, "last_cluster_summary") is not None
         added = (int(con.execute("SELECT count(*) FROM documents WHERE seq >= ?", [int(seen)]).fetchall()[0][0])
                  if seen is not None else 0)
+        stemmas = read_stemmas(con) if evidence else {}
     ev: dict[str, list[PairEvidence]] = defaultdict(list)
     for cid, a, b, method, j, cos, share, rel in pairs:
         ev[cid].append(PairEvidence(a, b, method, j, cos, share, rel))
-    out = ClusterList(sorted((_cluster(cid, group, ev[cid]) for cid, group in _by_cluster(rows).items()),
+    out = ClusterList(sorted((_cluster(cid, group, ev[cid], stemmas) for cid, group in _by_cluster(rows).items()),
                              key=lambda c: (-len(c.members), c.id)))
     out.clustered, out.added_since = ran, added
     return out
@@ -84,10 +86,36 @@ def _by_cluster(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[Any, ...]]]
     return groups
 
 
-def _cluster(cid: str, rows: list[tuple[Any, ...]], evidence: list[PairEvidence]) -> Cluster:
+def _cluster(cid: str, rows: list[tuple[Any, ...]], evidence: list[PairEvidence],
+             stemmas: dict[str, dict[str, Any]]) -> Cluster:
     origin = next((r[1] for r in rows if r[2]), None)
+    members = tuple(r[1] for r in rows)
+    stemma = stemmas.get(store.members_key(members)) if stemmas else None
     head = next((r for r in rows if r[1] == origin), rows[0])
     dates = sorted(r[4] for r in rows if r[4])
-    return Cluster(cid, tuple(r[1] for r in rows), origin, tuple(evidence), origin_reason=rows[0][3],
+    return Cluster(cid, members, origin, tuple(evidence), origin_reason=rows[0][3],
                    title=title_of(head[5]), first_date=dates[0] if dates else None,
-                   last_date=dates[-1] if dates else None)
+                   last_date=dates[-1] if dates else None, stemma=stemma)
+
+
+def read_stemmas(con: Any) -> dict[str, dict[str, Any]]:
+    """Every stored stemma by members key, as ``{"origin", "origin_reason", "edges": [...], "roots", …}``.
+
+    Edges carry ``from``/``to`` as in ``storydiff.collation/1``.
+    """
+    if not store.has_table(con, "stemmas"):
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for key, origin, reason, roots, hyp, unrel, method in con.execute(
+            "SELECT members_key, origin, origin_reason, roots, hypothetical, unrelated, method FROM stemmas"
+    ).fetchall():
+        out[key] = {"origin": origin, "origin_reason": reason, "roots": json.loads(roots),
+                    "hypothetical": json.loads(hyp), "unrelated": json.loads(unrel), "method": method, "edges": []}
+    for key, src, copy, kind, conf, decided, evidence, changes in con.execute(
+            "SELECT members_key, source, copy, kind, confidence, decided_by, evidence, changes FROM stemma_edges "
+            "ORDER BY members_key, source, copy").fetchall():
+        if key in out:
+            out[key]["edges"].append({"from": src, "to": copy, "kind": kind, "confidence": round(float(conf), 4),
+                                      "decided_by": json.loads(decided), "evidence": json.loads(evidence),
+                                      "changes": json.loads(changes)})
+    return out

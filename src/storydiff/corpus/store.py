@@ -8,9 +8,10 @@ in one file that users can query with SQL (``duckdb corpus.db``).
 Tables (``seq`` is the document's position, assigned on insertion; numpy
 arrays in the engine are indexed by it):
 
-``documents(seq, id, text, url, date, source, length, sha, text_key, added_at)``
+``documents(seq, id, text, url, date, source, length, sha, text_key, added_at, title, author)``
     one row per document; ``sha`` is the SHA-256 of ``text`` (idempotent
-    re-adds), ``text_key`` the exact-copy key of its words.
+    re-adds), ``text_key`` the exact-copy key of its words; ``url`` is where a
+    fetched page was finally read, ``title`` and ``author`` what the page or file names.
 ``signatures(seq, kind, params, n_shingles, sig)``
     MinHash signatures, ``sig`` = ``num_perm`` little-endian uint32 as a BLOB;
     ``kind`` is ``ngram`` or ``unigram``; ``params`` says how it was made
@@ -25,6 +26,14 @@ arrays in the engine are indexed by it):
 ``clusters(cluster_id, doc_id, is_origin, origin_reason)``
     one row per member of every cluster with at least two members; the
     reason says how the origin was chosen, or why none could be.
+``stemmas(members_key, cluster_id, members, origin, origin_reason, roots, hypothetical, unrelated, method, seconds, computed_at)``
+    one row per collated cluster (``corpus stemma``), keyed by its members
+    (:func:`members_key`), so a stemma stays valid while a rerun of ``cluster``
+    gives the cluster the same members; lists are JSON text.
+``stemma_edges(members_key, source, copy, kind, confidence, decided_by, evidence, changes)``
+    the edges of each stored stemma: ``source`` → ``copy`` (document ids, or
+    ``lost-N`` for a lost version), ``kind`` (``copy``, ``second source``,
+    ``hypothetical``); ``decided_by``, ``evidence`` and ``changes`` are JSON text.
 
 ``settings.format`` is the layout's version: a store of an earlier layout is
 brought up to date when opened for writing (read as it is otherwise), one of
@@ -38,7 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +60,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     seq BIGINT PRIMARY KEY, id VARCHAR NOT NULL UNIQUE, text VARCHAR NOT NULL,
     url VARCHAR, date VARCHAR, source VARCHAR, length INTEGER NOT NULL,
-    sha VARCHAR NOT NULL, text_key BIGINT NOT NULL, added_at TIMESTAMP NOT NULL);
+    sha VARCHAR NOT NULL, text_key BIGINT NOT NULL, added_at TIMESTAMP NOT NULL, title VARCHAR, author VARCHAR);
 CREATE TABLE IF NOT EXISTS signatures (
     seq BIGINT NOT NULL, kind VARCHAR NOT NULL, params VARCHAR NOT NULL,
     n_shingles INTEGER NOT NULL, sig BLOB NOT NULL, PRIMARY KEY (seq, kind));
@@ -63,12 +72,22 @@ CREATE TABLE IF NOT EXISTS pairs (
     cosine REAL, aligned_share REAL, verified BOOLEAN NOT NULL, relation VARCHAR);
 CREATE TABLE IF NOT EXISTS clusters (
     cluster_id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL, is_origin BOOLEAN NOT NULL, origin_reason VARCHAR);
+CREATE TABLE IF NOT EXISTS stemmas (
+    members_key VARCHAR PRIMARY KEY, cluster_id VARCHAR NOT NULL, members INTEGER NOT NULL, origin VARCHAR,
+    origin_reason VARCHAR NOT NULL, roots VARCHAR NOT NULL, hypothetical VARCHAR NOT NULL, unrelated VARCHAR NOT NULL,
+    method VARCHAR NOT NULL, seconds REAL NOT NULL, computed_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS stemma_edges (
+    members_key VARCHAR NOT NULL, source VARCHAR NOT NULL, copy VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+    confidence REAL NOT NULL, decided_by VARCHAR NOT NULL, evidence VARCHAR NOT NULL, changes VARCHAR NOT NULL);
 """
 #: what earlier versions' stores lack, added when such a store is opened for writing
 MIGRATIONS = ("ALTER TABLE clusters ADD COLUMN IF NOT EXISTS origin_reason VARCHAR",
-              "ALTER TABLE pairs ADD COLUMN IF NOT EXISTS relation VARCHAR")
+              "ALTER TABLE pairs ADD COLUMN IF NOT EXISTS relation VARCHAR",
+              "ALTER TABLE documents ADD COLUMN IF NOT EXISTS title VARCHAR",
+              "ALTER TABLE documents ADD COLUMN IF NOT EXISTS author VARCHAR")
 #: the store layout this code writes; a store of a later layout is refused
-FORMAT = 2
+FORMAT = 3
+#: the tables every corpus store has (the stemma tables appear when a store is opened for writing)
 TABLES = ("documents", "signatures", "embeddings", "settings", "pairs", "clusters")
 
 
@@ -158,6 +177,41 @@ def _check_layout(con: Any, store_path: str, *, fresh: bool, writable: bool) -> 
         set_setting(con, "format", str(FORMAT))
 
 
+def members_key(ids: Iterable[str]) -> str:
+    """The key of a set of documents: SHA-256 of their ids, sorted, one per line.
+
+    The same as the SQL ``sha256(string_agg(doc_id, chr(10) ORDER BY doc_id))`` over a cluster's rows.
+    """
+    return hashlib.sha256("\n".join(sorted(ids)).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+#: each cluster's :func:`members_key`, computed in SQL over the clusters table
+CLUSTER_KEYS = ("SELECT cluster_id, sha256(string_agg(doc_id, chr(10) ORDER BY doc_id)) AS members_key "
+                "FROM clusters GROUP BY cluster_id")
+
+
+def apply_stemmas(con: Any) -> int:
+    """Let every stored stemma decide the origin of the cluster with its members; returns how many clusters.
+
+    A rerun of ``corpus cluster`` writes origins from dates; a stemma stored for the same members
+    (by ``corpus stemma``) replaces them, so the origin a user sees never depends on the order of the commands.
+    """
+    if not has_table(con, "stemmas"):
+        return 0
+    con.execute(f"""
+        UPDATE clusters SET is_origin = coalesce(clusters.doc_id = s.origin, false), origin_reason = s.origin_reason
+        FROM ({CLUSTER_KEYS}) k JOIN stemmas s ON s.members_key = k.members_key
+        WHERE clusters.cluster_id = k.cluster_id""")
+    return int(con.execute(f"SELECT count(*) FROM ({CLUSTER_KEYS}) k JOIN stemmas s USING (members_key)"
+                           ).fetchall()[0][0])
+
+
+def has_table(con: Any, table: str) -> bool:
+    """The store has this table (a store of an earlier layout opened read-only may lack one)."""
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [table]).fetchall()[0][0])
+
+
 def sha(text: str) -> str:
     """SHA-256 hex digest of a text (how re-adds are recognised)."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
@@ -212,16 +266,34 @@ def array_to_blobs(arr: np.ndarray) -> Any:
 def load_document(store_path: str, doc_id: str) -> Document:
     """The stored document ``doc_id`` as a :class:`Document` (for ``compare --corpus``)."""
     with session(store_path, read_only=True) as con:
-        rows = con.execute("SELECT id, text, url, date, source FROM documents WHERE id = ?", [doc_id]).fetchall()
-    row = rows[0] if rows else None
-    if row is None:
+        docs = load_documents(con, store_path, [doc_id])
+    if not docs:
         raise CorpusError(f"no document with id {doc_id!r} in the corpus store {store_path!r}; "
                           f"list ids with: duckdb {store_path} \"SELECT id FROM documents\"")
-    meta = {"url": row[2]} if row[2] else {}
+    return docs[0]
+
+
+def load_documents(con: Any, store_path: str, ids: Iterable[str]) -> list[Document]:
+    """The stored documents with these ids, as :class:`Document` (in the order of ``ids``; absent ids left out)."""
     from types import MappingProxyType
 
-    return Document(id=row[0], source=row[4] or f"{store_path}#{row[0]}", text=row[1], date=row[3],
-                    meta=MappingProxyType(meta))
+    want = list(ids)
+    extra = ", title, author" if _has_column(con, "documents", "title") else ", NULL, NULL"
+    rows = {r[0]: r for r in con.execute(f"SELECT id, text, url, date, source{extra} FROM documents "
+                                         "WHERE id IN (SELECT unnest(?))", [want]).fetchall()}
+    out = []
+    for i in want:
+        if i not in rows:
+            continue
+        _, text, url, date, source, title, author = rows[i]
+        meta = {k: v for k, v in (("url", url), ("author", author)) if v}
+        out.append(Document(id=i, source=source or f"{store_path}#{i}", text=text, date=date, title=title,
+                            meta=MappingProxyType(meta)))
+    return out
+
+
+def _has_column(con: Any, table: str, column: str) -> bool:
+    return column in {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
 
 
 

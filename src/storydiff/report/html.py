@@ -259,7 +259,7 @@ class _Page:
         return (f'<li class="change" id="{self.p}c{ci}" data-severity="{esc(c["severity"])}" '
                 f'data-category="{esc(c["category"])}" data-kind="{esc(kind)}" data-target="{self.p}{target}" '
                 f'tabindex="-1"{hidden}><a{href}><span class="sev-badge sev-{esc(c["severity"])}">'
-                f'{esc(str(c["severity"]).upper())}</span> {_what(c)}<span class="words">{words}</span></a></li>')
+                f'{esc(str(c["severity"]).upper())}</span> {_what(c)}{_likely(c)}<span class="words">{words}</span></a></li>')
 
     def change_list(self) -> str:
         order = severity_order(self.changes)
@@ -433,3 +433,9 @@ def render_html(data: dict[str, Any], *, min_severity: str | None = None, fragme
         f'<script type="application/json" id="report-data">{json_for_script(_meta(data, min_severity))}</script>\n'
         f"<script>{js}</script>\n</body>\n</html>\n"
     )
+
+
+def _likely(c: dict[str, Any]) -> str:
+    """How likely the change alters the meaning (the change model's calibrated probability), when known."""
+    p = c.get("confidence")
+    return "" if p is None else f' <span class="likely" title="probability that the meaning changed">{round(100 * p)}%</span>'

@@ -83,6 +83,8 @@ def _change_item(layout: Layout, n: int, ci: int) -> list[str]:
     if b_idx:
         where.append(f"B {_where(layout, 'b', b_idx[0])}")
     head = f"{n}. **{c['severity'].upper()} · {md_escape(c['category'])}** — {md_escape(c.get('explanation'))}"
+    if c.get("confidence") is not None:
+        head += f" ({round(100 * c['confidence'])}% likely a change of meaning)"
     if where:
         head += f" _({' → '.join(where)})_"
     lines = [head]

@@ -103,6 +103,8 @@ class _Writer:
             t.append(c["kind"])
         t.append("  ")
         t.append(f"[{c['severity']}]", style=_SEV_STYLE.get(c["severity"], ""))
+        if c.get("confidence") is not None:
+            t.append(f" {_percent(c['confidence'])}", style="dim")  # how likely the meaning changed
         if c.get("explanation"):
             t.append(f"  {_flat(c['explanation'])}", style="dim")
         self.line("", "", "", t)
@@ -232,3 +234,7 @@ def render_text(data: dict[str, Any], *, min_severity: str | None = None, color:
     console.print(_summary(data, min_severity))
     # rich pads grid cells to the full width; trailing blanks are noise in files and diffs.
     return "\n".join(line.rstrip(" ") for line in out.getvalue().split("\n"))
+
+
+def _percent(p: float) -> str:
+    return f"{round(100 * p)}%"

@@ -16,6 +16,7 @@ Cases:
     prose_5m_unrelated  two different 5 MB texts of such sentences (nothing in common to pair first)
     interview_100k    a 100 kB question/answer transcript (above 2,000 sentences each side, roles on)
     identical_3000    3,000 identical lines against themselves
+    quoted_lines_20k  20,000 lines, each a quotation, 1% edited in B
     short_lines_50k   50,000 short lines from a 200-line vocabulary, 1% edited in B
     short_lines_50k_self  the same lines against themselves
 
@@ -119,6 +120,18 @@ def _interview(n: int) -> tuple[str, str]:
     return a, a.replace("Answer 5 is", "Reply 5 is").replace("Question 9 about", "Question nine about")
 
 
+def _quoted(n: int) -> tuple[str, str]:
+    """An interview of quoted lines: every sentence a quotation, 1% of B's edited."""
+    rng = random.Random(4)
+    a = [f'"{" ".join(rng.choices(WORDS, k=8)).capitalize()} number {k}," {rng.choice(["she", "he"])} said.'
+         for k in range(n)]
+    b = list(a)
+    for _ in range(n // 100):
+        k = rng.randrange(n)
+        b[k] = b[k].replace("said", "added")
+    return "\n".join(a), "\n".join(b)
+
+
 def _identical(n: int) -> tuple[str, str]:
     a = "\n".join(["Same line here."] * n)
     return a, a
@@ -150,6 +163,7 @@ CASES: dict[str, Callable[[], tuple[str, str]]] = {
     "prose_5m_unrelated": lambda: (_prose(5_000_000)[0], _prose(5_000_000, seed=3)[0]),
     "interview_100k": lambda: _interview(100_000),
     "identical_3000": lambda: _identical(3000),
+    "quoted_lines_20k": lambda: _quoted(20_000),
     "short_lines_50k": lambda: _short_lines(50_000),
     "short_lines_50k_self": lambda: _short_lines(50_000, self_compare=True),
 }

@@ -299,3 +299,11 @@ def test_pairs_from_standard_input_with_crlf_line_ends():
     assert p.returncode == 0, p.stderr.decode()
     rows = [json.loads(line) for line in p.stdout.decode().splitlines()]
     assert [(r["id"], r["verdict"]) for r in rows] == [("x1", "identical"), ("x2", "changed")]
+
+
+@pytest.mark.issue(14)
+def test_an_error_naming_a_hostile_file_name_is_inert(tmp_path):
+    name = str(tmp_path / "x\x1b]0;pwned\x07.txt")
+    p = run(name, name + "2")
+    assert p.returncode == 2
+    assert b"\x1b" not in p.stderr and b"\xe2\x90\x9b" in p.stderr  # ESC shown as the visible stand-in

@@ -15,7 +15,7 @@ from storydiff.errors import InputError, InputNotFound, OptionError
 from storydiff.model import Document, Severity
 from storydiff.options import ENGINES
 from storydiff.read import MEDIA_TYPES
-from storydiff.report import FORMATS
+from storydiff.report import FORMATS, visible
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -159,7 +159,7 @@ def _read(source: str, media_type: str | None, max_bytes: int, allow_private: bo
     else:
         doc = read.load(source, media_type=media_type, max_bytes=max_bytes)
     for warning in doc.meta.get("warnings", ()):
-        click.echo(f"warning: {doc.source}: {warning}", err=True)
+        click.echo(visible(f"warning: {doc.source}: {warning}"), err=True)
     return doc
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import storydiff.align
 from storydiff.align import align
+from storydiff.align.exact import exact_pairs
 from storydiff.align.moves import stable_groups
 from storydiff.embed import Encoder, get_encoder
 from storydiff.model import Alignment, Document, Group, Segmentation, Sentence, Span
@@ -457,6 +458,99 @@ def test_bible_independent_translations_with_shuffled_paragraphs(encoder: Encode
     assert 2 * precision * recall / (precision + recall) >= 0.95
 
 
+# --- repeated and identical sentences, long interviews (issue 14) ------------------------
+
+
+@pytest.mark.issue(14)
+def test_repeated_sentences_align_in_order_without_a_move(encoder: Encoder) -> None:
+    x = seg([["Hello there.", "Hello there.", "Goodbye."]])
+    al = align(x, x, options=OPTIONS, encoder=encoder)
+    assert [(g.a, g.b) for g in al.groups] == [((0,), (0,)), ((1,), (1,)), ((2,), (2,))]
+    assert al.moves == () and al.added == () and al.removed == ()
+
+
+@pytest.mark.issue(14)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_thousands_of_identical_lines_align_with_themselves(encoder: Encoder, sparse: bool,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    if sparse:
+        monkeypatch.setattr(storydiff.align, "DENSE_MAX_CELLS", 0)
+    x = seg([["Same line here."] * 3000])
+    al = align(x, x, options=OPTIONS, encoder=encoder)
+    check_invariants(al, 3000, 3000)
+    assert all(g.a == g.b and len(g.a) == 1 and not g.moved for g in al.groups) and len(al.groups) == 3000
+    assert al.added == al.removed == al.moves == ()
+
+
+@pytest.mark.issue(14)
+def test_identical_runs_align_around_an_insertion(encoder: Encoder) -> None:
+    lines = ["Same line here."] * 40
+    a = seg([lines])
+    b = seg([lines[:25] + ["A new line about the bridge budget."] + lines[25:]])
+    al = align(a, b, options=OPTIONS, encoder=encoder)
+    assert al.added == (25,) and al.removed == () and al.moves == ()
+    assert [(g.a[0], g.b[0]) for g in al.groups] == [(i, i if i < 25 else i + 1) for i in range(40)]
+
+
+@pytest.mark.issue(14)
+def test_a_moved_sentence_is_still_a_move_after_identical_text_is_paired(encoder: Encoder) -> None:
+    a = seg([flat(PARAGRAPHS)])
+    moved = flat(PARAGRAPHS)
+    moved.append(moved.pop(2))
+    al = align(a, seg([moved]), options=OPTIONS, encoder=encoder)
+    assert [mv.a for mv in al.moves] == [(2,)]
+    assert [mv.b for mv in al.moves] == [(len(moved) - 1,)]
+
+
+@pytest.mark.issue(14)
+def test_exact_pairs_is_a_line_diff() -> None:
+    assert exact_pairs([], ["a"]) == []
+    assert exact_pairs(["a", "b", "c"], ["a", "b", "c"]) == [(0, 0), (1, 1), (2, 2)]
+    assert exact_pairs(["a  b", "c"], ["a b", "x", "c"]) == [(0, 0), (1, 2)]  # whitespace runs collapse
+    assert exact_pairs(["x", "y", "x", "y"], ["y", "x", "y", "x"]) in (
+        [(0, 1), (1, 2), (2, 3)], [(1, 0), (2, 1), (3, 2)])
+
+
+@pytest.mark.issue(14)
+def test_exact_pairs_of_huge_regions_cut_at_unique_anchors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the LCS budget a region is cut at lines found once on each side, then solved piece by piece."""
+    import storydiff.align.exact as exact
+
+    monkeypatch.setattr(exact, "LCS_MAX_CELLS", 100)
+    rng = random.Random(3)
+    a = [f"line {rng.randrange(20)}" for _ in range(400)]
+    for k in range(0, 400, 37):
+        a[k] = f"unique {k}"
+    b = list(a)
+    del b[100]
+    b.insert(300, "inserted")
+    pairs = exact.exact_pairs(a, b)
+    assert all(a[i] == b[j] for i, j in pairs)
+    assert [i for i, _ in pairs] == sorted(i for i, _ in pairs) and [j for _, j in pairs] == sorted(j for _, j in pairs)
+    assert len(pairs) >= 390  # everything but the edits and a few pairs across block borders
+
+
+@pytest.mark.issue(14)
+def test_question_and_answer_roles_on_the_sparse_path(encoder: Encoder) -> None:
+    """Above 2,000 × 2,000 sentences with question/answer roles: int() of a (1, 1) array raised TypeError."""
+    from storydiff.pipeline import as_segmentation
+
+    rng = random.Random(1)
+    words = "the bridge council river mayor vote money school bus street shop baker fund design spring".split()
+    lines = []
+    for k in range(1100):
+        lines.append(f"Q: Question {k} about {' '.join(rng.choices(words, k=5))}?")
+        lines.append(f"A: Answer {k} is {' '.join(rng.choices(words, k=6))}. It {rng.choice(words)} here.")
+    text = "\n".join(lines)
+    a = as_segmentation(text, options=OPTIONS)
+    b = as_segmentation(text.replace("Answer 5 is", "Reply 5 is"), options=OPTIONS)
+    assert len(a.sentences) * len(b.sentences) > storydiff.align.DENSE_MAX_CELLS
+    assert {s.role for s in a.sentences} == {"question", "answer"}
+    al = align(a, b, options=OPTIONS, encoder=encoder)
+    check_invariants(al, len(a.sentences), len(b.sentences))
+    assert al.added == al.removed == al.moves == ()
+
+
 @pytest.mark.issue(13)
 def test_quoted_words_decide_a_quotes_counterpart():
     from storydiff.align.quotes import repair_quotes
@@ -468,3 +562,17 @@ def test_quoted_words_decide_a_quotes_counterpart():
     assert [(g[0], g[1]) for g in fixed] == [((0,), (1,)), ((1,), (0,))]
     right = [((0,), (1,), 0.0), ((1,), (0,), 0.0)]
     assert repair_quotes(right, ta, tb, lambda i, j: 0.0) == right
+
+
+@pytest.mark.issue(14)
+def test_quote_repair_stays_linear_in_the_number_of_quoted_sentences() -> None:
+    """Every pair of quoted groups was visited: 20,000 quoted lines took minutes; the groups come in A order."""
+    import time
+
+    from storydiff.align.quotes import repair_quotes
+
+    texts = [f'"Quoted words number {k} said here," she said.' for k in range(20_000)]
+    groups = [((k,), (k,), 1.0) for k in range(20_000)]
+    t = time.perf_counter()
+    assert repair_quotes(groups, texts, texts, lambda i, j: 1.0) == groups
+    assert time.perf_counter() - t < 10.0  # ~0.2 s; the quadratic loop took minutes

@@ -220,3 +220,90 @@ def test_the_help_example_runs_on_files_that_exist():
     helptext = run("compare", "--help").stdout.decode()
     files = re.findall(r"examples/\S+", helptext)
     assert files and all((root / f).is_file() for f in files)
+
+
+# --- pairs: hostile tables (issue 14) ------------------------------------------------------
+
+
+@pytest.mark.issue(14)
+def test_pairs_says_an_empty_cell_is_empty_instead_of_judging_it(tmp_path):
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("a\tb\nThe vote was 31 to 9.\t\n\tThe vote was 31 to 9.\nIt rained.\tIt rained.\n", encoding="utf-8")
+    p = run("pairs", str(tsv))
+    assert p.returncode == 0, p.stderr.decode()
+    rows = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    assert [r["verdict"] for r in rows] == [None, None, "identical"]
+    assert "line 2" in rows[0]["error"] and "b is empty" in rows[0]["error"]
+    assert "line 3" in rows[1]["error"] and "a is empty" in rows[1]["error"]
+    assert [r["id"] for r in rows] == ["1", "2", "3"]  # strings, with or without an id column
+
+
+@pytest.mark.issue(14)
+def test_pairs_refuses_a_row_shifted_by_a_tab_inside_a_cell(tmp_path):
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("id\ta\tb\np1\tIt rained.\tIt rained.\np2\tThe vote\twas 31.\tThe vote was 31.\n", encoding="utf-8")
+    p = run("pairs", str(tsv))
+    err = p.stderr.decode()
+    assert p.returncode == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "line 3" in err and "tab" in err
+    assert p.stdout == b""  # every row is checked before any is judged
+
+
+@pytest.mark.issue(14)
+def test_pairs_reads_a_cell_above_the_csv_field_limit(tmp_path):
+    tsv = tmp_path / "pairs.tsv"
+    big = "word " * 26_215  # 131,075 characters: csv's default field limit is 131,072
+    tsv.write_text(f"id\ta\tb\n7\t{big}\tShort.\n8\tIt rained.\tIt rained.\n", encoding="utf-8")
+    p = run("pairs", str(tsv))
+    assert p.returncode == 0, p.stderr.decode()
+    rows = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    assert rows[0]["id"] == "7" and rows[0]["verdict"] is None and "131,075 characters" in rows[0]["error"]
+    assert rows[1] == {"id": "8", "verdict": "identical", "confidence": 1.0, "changes": []}
+
+
+@pytest.mark.issue(14)
+def test_pairs_on_a_directory_says_it_is_a_directory(tmp_path):
+    p = run("pairs", str(tmp_path))
+    err = p.stderr.decode()
+    assert p.returncode == 2 and "is a directory" in err and "Traceback" not in err
+
+
+@pytest.mark.issue(14)
+def test_pairs_with_decomposed_accents_and_a_lone_combining_mark(tmp_path):
+    import unicodedata
+
+    nfc = "Le café de Zoë a fermé."
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text(f"a\tb\n{nfc}\t{unicodedata.normalize('NFD', nfc)}\n\u0301 x\tx\n", encoding="utf-8")
+    p = run("pairs", str(tsv))
+    assert p.returncode == 0, p.stderr.decode()
+    rows = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    assert rows[0]["verdict"] == "identical" and rows[0]["changes"] == []
+    assert rows[1]["verdict"] in ("identical", "reworded", "changed")
+
+
+@pytest.mark.issue(14)
+def test_pairs_escapes_control_characters_in_its_json_lines(tmp_path):
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("a\tb\nThe vote was 31.\x1b]0;pwned\x07\tThe vote was 41.\x9b2J\n", encoding="utf-8")
+    p = run("pairs", str(tsv))
+    assert p.returncode == 0, p.stderr.decode()
+    assert not any(c in p.stdout.decode() for c in "\x1b\x07\x9b")
+    row = json.loads(p.stdout)
+    assert row["verdict"] == "changed"
+
+
+@pytest.mark.issue(14)
+def test_pairs_from_standard_input_with_crlf_line_ends():
+    p = run("pairs", "-", stdin=b"id\ta\tb\r\nx1\tIt rained.\tIt rained.\r\nx2\tThe vote was 31.\tThe vote was 41.\r\n")
+    assert p.returncode == 0, p.stderr.decode()
+    rows = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    assert [(r["id"], r["verdict"]) for r in rows] == [("x1", "identical"), ("x2", "changed")]
+
+
+@pytest.mark.issue(14)
+def test_an_error_naming_a_hostile_file_name_is_inert(tmp_path):
+    name = str(tmp_path / "x\x1b]0;pwned\x07.txt")
+    p = run(name, name + "2")
+    assert p.returncode == 2
+    assert b"\x1b" not in p.stderr and b"\xe2\x90\x9b" in p.stderr  # ESC shown as the visible stand-in

@@ -212,8 +212,101 @@ class MemoEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vecs))
         if missing:
-            for t, v in zip(missing, self._encoder.encode(missing), strict=True):
+            vecs = self._encoder.encode(missing)
+            for t, v in zip(missing, vecs, strict=True):
                 self._vecs[t] = v
+            if len(missing) == len(texts):  # all new and distinct: no second copy (a 20 MB text has 400 MB of them)
+                return vecs
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._vecs[t] for t in texts])
+
+
+#: Texts longer than this many characters are embedded as windows of at most this size.
+WINDOW_CHARS = 1000
+#: Texts sent to the underlying encoder in one call, at most: an encoder pads a batch
+#: to its longest member, so the padded size (count × longest) is what costs memory.
+BATCH_CHARS = 32_000
+
+
+class WindowedEncoder:
+    """Bounds the memory any encoder needs, whatever the length of a text.
+
+    Encoders pad every batch to its longest text (WordLlama holds batch ×
+    longest × dim floats: a 300 kB sentence took gigabytes). This wrapper cuts
+    a text above :data:`WINDOW_CHARS` into windows (at whitespace where there
+    is any), encodes windows and short texts in calls whose padded size stays
+    under :data:`BATCH_CHARS`, and gives a long text the length-weighted mean
+    of its windows' vectors (for an averaging encoder such as WordLlama, close
+    to what the whole text would give). Texts within the window pass through
+    unchanged, in their order, so ordinary documents get exactly the vectors
+    the encoder gives them.
+    """
+
+    def __init__(self, encoder: Encoder, *, window: int = WINDOW_CHARS, batch_chars: int = BATCH_CHARS) -> None:
+        self._encoder = encoder
+        self.name = encoder.name
+        self.dim = encoder.dim
+        self.window = window
+        self.batch_chars = max(batch_chars, window)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if all(len(t) <= self.window for t in texts) and len(texts) * max(map(len, texts)) <= self.batch_chars:
+            return self._encoder.encode(texts)
+        pieces: list[str] = []
+        counts = np.zeros(len(texts), dtype=np.int64)
+        for k, t in enumerate(texts):
+            for s, e in windows(t, self.window):
+                pieces.append(t[s:e])
+                counts[k] += 1
+        # filled batch by batch: no concatenated copy of what may be hundreds of MB of vectors
+        vecs = np.empty((len(pieces), self.dim), dtype=np.float32)
+        done = 0
+        for batch in self._batches(pieces):
+            vecs[done : done + len(batch)] = self._encoder.encode(batch)
+            done += len(batch)
+        if len(pieces) == len(texts):  # every text fits one window: the encoder's own vectors, bit for bit
+            return vecs
+        starts = np.cumsum(counts) - counts
+        out = vecs[starts]
+        for k in np.flatnonzero(counts > 1).tolist():
+            rows = slice(int(starts[k]), int(starts[k] + counts[k]))
+            weight = np.array([max(len(p), 1) for p in pieces[rows]], dtype=np.float32)
+            out[k] = _normalise((vecs[rows] * weight[:, None]).sum(axis=0, keepdims=True))[0]
+        return out
+
+    def _batches(self, pieces: list[str]) -> list[list[str]]:
+        """Consecutive runs of pieces whose count × longest stays under the budget."""
+        out: list[list[str]] = []
+        longest = 0
+        for p in pieces:
+            longest_with = max(longest, len(p), 1)
+            if out and (len(out[-1]) + 1) * longest_with <= self.batch_chars:
+                out[-1].append(p)
+                longest = longest_with
+            else:
+                out.append([p])
+                longest = max(len(p), 1)
+        return out
+
+
+def windows(text: str, size: int) -> list[tuple[int, int]]:
+    """``text`` cut into spans of at most ``size`` characters, at the last whitespace before the limit if any.
+
+    Example:
+        >>> windows("aaa bbb ccc", 5)
+        [(0, 4), (4, 8), (8, 11)]
+    """
+    out: list[tuple[int, int]] = []
+    start, n = 0, len(text)
+    while n - start > size:
+        cut = start + size
+        space = max(text.rfind(" ", start + size // 2, cut), text.rfind("\n", start + size // 2, cut))
+        if space > start:
+            cut = space + 1
+        out.append((start, cut))
+        start = cut
+    out.append((start, n))
+    return out

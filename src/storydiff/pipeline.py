@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import replace
 from typing import Any
 
-from storydiff.embed import MULTILINGUAL_ENGINES, MemoEncoder, describe, get_encoder
-from storydiff.errors import InputError
+from storydiff.embed import MULTILINGUAL_ENGINES, MemoEncoder, WindowedEncoder, describe, get_encoder
+from storydiff.errors import EmptyInput, InputError, InputTooLarge
 from storydiff.language import detect_language, needs_crosslingual
-from storydiff.model import Comparison, Document, PairJudgement, Segmentation
+from storydiff.model import Change, Comparison, Document, PairJudgement, Segmentation, Span
 from storydiff.options import Options
 
 Source = str | os.PathLike[str] | bytes | Document | Segmentation
+_Spans = list[tuple[int, int]]
+#: The longest text compare_sentences judges (a few pages): its word diff and features cost
+#: the square of a text's length; documents go through compare, which aligns sentence by sentence.
+MAX_PAIR_CHARS = 20_000
 
 
 def _looks_like_a_file_name(s: str) -> bool:
@@ -112,7 +117,7 @@ def compare(a: Source, b: Source, *, options: Options | None = None, **kwargs: A
     sa = as_segmentation(a, options=opts)
     sb = as_segmentation(b, options=opts)
     opts = engine_for(opts, sa.document.language, sb.document.language)
-    encoder = MemoEncoder(get_encoder(opts.engine))
+    encoder = MemoEncoder(WindowedEncoder(get_encoder(opts.engine)))
     alignment = align(sa, sb, options=opts, encoder=encoder)
     judgements, changes = classify(sa, sb, alignment, encoder=encoder)
     languages = (sa.document.language, sb.document.language)
@@ -150,7 +155,14 @@ def provenance(engine: str, languages: tuple[str | None, str | None] = ("en", "e
 def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwargs: Any) -> PairJudgement:
     """Judge one pair of sentences (or short passages): same meaning or changed, and what changed.
 
-    Offsets in the returned changes are indices into ``a`` and ``b``.
+    Offsets in the returned changes are indices into ``a`` and ``b`` as given.
+    The texts are judged in Unicode NFC, as documents are (see
+    :func:`storydiff.read.text.normalise`), so a decomposed accent is no change.
+
+    Raises:
+        EmptyInput: when ``a`` or ``b`` holds no text (nothing to judge).
+        InputTooLarge: when ``a`` or ``b`` is longer than :data:`MAX_PAIR_CHARS`
+            (the word diff inside a pair costs the square of its length).
 
     Example:
         >>> import storydiff
@@ -159,11 +171,68 @@ def compare_sentences(a: str, b: str, *, options: Options | None = None, **kwarg
     """
     from storydiff.classify import judge
 
+    for side, text in (("a", a), ("b", b)):
+        if not text.strip():
+            raise EmptyInput(f"{side} is empty: there is no sentence to judge; give two non-empty texts")
+        if len(text) > MAX_PAIR_CHARS:
+            raise InputTooLarge(
+                f"{side} has {len(text):,} characters, above the {MAX_PAIR_CHARS:,} a pair may have; compare "
+                "longer texts with storydiff.compare (`storydiff compare` on the command line), which aligns them "
+                "sentence by sentence"
+            )
     opts = Options.from_kwargs(options, **kwargs)
-    lang_a, lang_b = detect_language(a), detect_language(b)
+    (na, map_a), (nb, map_b) = _composed(a), _composed(b)
+    lang_a, lang_b = detect_language(na), detect_language(nb)
     if needs_crosslingual(lang_a, lang_b):
         from storydiff.classify.crosslingual import judge_across
 
         opts = engine_for(opts, lang_a, lang_b)
-        return judge_across([(a, b)], lang_a, lang_b, encoder=get_encoder(opts.engine))[0]
-    return judge(a, b, encoder=get_encoder(opts.engine))
+        j = judge_across([(na, nb)], lang_a, lang_b, encoder=WindowedEncoder(get_encoder(opts.engine)))[0]
+    else:
+        j = judge(na, nb, encoder=WindowedEncoder(get_encoder(opts.engine)))
+    if map_a is None and map_b is None:
+        return j
+    changes = tuple(_change_back(c, a, map_a, b, map_b) for c in j.changes)
+    return replace(j, changes=changes)
+
+
+def _change_back(c: Change, a: str, map_a: _Spans | None, b: str, map_b: _Spans | None) -> Change:
+    """A change found in the composed texts, with offsets and quoted words taken from the texts as given."""
+    sa, sb = _span_back(c.a, map_a), _span_back(c.b, map_b)
+    return replace(
+        c,
+        a=sa,
+        b=sb,
+        a_text=a[sa.start : sa.end] if map_a is not None and sa is not None and c.a_text is not None else c.a_text,
+        b_text=b[sb.start : sb.end] if map_b is not None and sb is not None and c.b_text is not None else c.b_text,
+    )
+
+
+def _composed(text: str) -> tuple[str, _Spans | None]:
+    """``text`` in NFC, with each composed character's span in ``text`` (``None`` when already NFC).
+
+    Each starter and the combining marks after it are composed together, so
+    every character of the result comes from one known stretch of the original.
+    """
+    if unicodedata.is_normalized("NFC", text):
+        return text, None
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for k in range(1, len(text) + 1):
+        if k == len(text) or not unicodedata.combining(text[k]):
+            piece = unicodedata.normalize("NFC", text[start:k])
+            out.append(piece)
+            spans += [(start, k)] * len(piece)
+            start = k
+    return "".join(out), spans
+
+
+def _span_back(span: Span | None, spans: _Spans | None) -> Span | None:
+    """A span of the composed text as a span of the original text."""
+    if span is None or spans is None:
+        return span
+    end_of_text = spans[-1][1] if spans else 0
+    start = spans[span.start][0] if span.start < len(spans) else end_of_text
+    end = spans[span.end - 1][1] if span.end > span.start else start
+    return Span(start, end)

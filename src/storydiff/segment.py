@@ -17,6 +17,8 @@ Three steps, each linear in the length of the text:
    ("J. R. R. Tolkien"), before a lower-case word, before a number after
    "No.", or inside brackets; closing quotes stay with their sentence; a
    boundary the splitter missed before a plain sentence opener is added.
+   A "sentence" above :data:`MAX_SENTENCE_CHARS` (text without sentence
+   marks) is cut into units where its words say (see :func:`_capped`).
 
 Turns (question/answer) are then marked as described in :func:`mark_turns`.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import re
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -142,6 +145,13 @@ def splitter_for(language: str | None) -> Splitter:
     return pysbd_splitter(str(language))
 _LOOKBACK = 2000  # characters of the current sentence the repair rules look at
 _BRACKET_REACH = 300  # how far ahead an open bracket must close to hold a sentence together
+# Longest unit a sentence may be; a longer one is cut (see _capped). Ten times the
+# longest sentences of ordinary prose, so only text without sentence marks is cut.
+MAX_SENTENCE_CHARS = 3000
+_CUT_MIN = 1000
+_CUT_ONE_IN = 64
+_CUT_CONTEXT = 32
+_SPACED_WORD = re.compile(r"\s(\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +246,7 @@ def _paragraph(text: str, start: int, end: int, splitter: Splitter, repair: bool
     heading = not _HAS_FINAL.search(body + " x")
     spans = [(0, len(body))] if heading else split_sentences(body, splitter, repair=repair, rules=rules)
     spans = [(start + offset + s, start + offset + e) for s, e in spans if e > s]
+    spans = [piece for s, e in spans for piece in _capped(text, s, e)]
     tails = [text[s:e].rstrip(R.CLOSERS).endswith("?") for s, e in spans]
     return _Para(
         start=start,
@@ -248,6 +259,44 @@ def _paragraph(text: str, start: int, end: int, splitter: Splitter, repair: bool
         ends_question=bool(tails) and tails[-1],
         heading=heading,
     )
+
+
+def _capped(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A span cut into units of at most :data:`MAX_SENTENCE_CHARS`, before a word where there are words.
+
+    A "sentence" of hundreds of kilobytes (a text without punctuation, a
+    pasted table) is no sentence; left whole, every later per-sentence step
+    (word diff, features, embedding) would cost time or memory growing with
+    its length or its square. Cut into units, it is compared like a run of
+    sentences, at a bounded cost per unit.
+
+    Where to cut depends on the words there, not on the distance from the
+    start (content-defined chunking, as rsync does): a cut falls before the
+    first word past :data:`_CUT_MIN` characters where the CRC-32 of the
+    :data:`_CUT_CONTEXT` characters before it is a multiple of
+    :data:`_CUT_ONE_IN`. So an edit moves only the cuts near it, and the units
+    after it are the same on both sides.
+    """
+    out: list[tuple[int, int]] = []
+    while end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        words = (m.start(1) for m in _SPACED_WORD.finditer(text, start + _CUT_MIN, limit))
+        cut = next((k for k in words if _chosen(text[k - _CUT_CONTEXT : k])), None)
+        if cut is None:  # no chosen word: the last word start, else anywhere
+            space = max(text.rfind(c, start + _CUT_MIN, limit) for c in " \t\n")
+            cut = space + 1 if space > start else limit
+        piece = text[start:cut].rstrip()
+        out.append((start, start + len(piece)))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    out.append((start, end))
+    return [(s, e) for s, e in out if e > s]
+
+
+def _chosen(before: str) -> bool:
+    """Whether a unit may end where ``before`` ends: one place in :data:`_CUT_ONE_IN`, by content alone."""
+    return zlib.crc32(before.encode("utf-8", "replace")) % _CUT_ONE_IN == 0
 
 
 def _marker(ptext: str) -> tuple[str, str | None, int]:

@@ -2,6 +2,11 @@
 
 The method (``storydiff.align.v1``), in five passes:
 
+0. **Identical text** (:mod:`.exact`): sentences that are the same on both
+   sides are paired in the order of the documents (a line diff's longest
+   common subsequence), so repeated sentences align in order and
+   ``align(x, x)`` pairs every sentence with itself; the passes below match
+   what is left.
 1. **Evidence** (:mod:`.similarity`): for every A × B sentence pair, the
    embedding cosine, a TF-IDF cosine over the two documents' words (IDF from
    both documents, names and numbers weighted up), a CSLS margin (how much
@@ -21,7 +26,8 @@ The method (``storydiff.align.v1``), in five passes:
 The result does not depend on argument order except by mirroring:
 ``align(b, a)`` swaps ``added``/``removed`` and the sides of every group.
 Documents above :data:`DENSE_MAX_CELLS` sentence pairs are matched over a
-sparse candidate graph (each sentence's nearest neighbours) instead.
+sparse candidate graph (each sentence's nearest neighbours among those not
+paired as identical text) instead.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import numpy as np
 
 from storydiff.align import similarity as sim
 from storydiff.align.assign import RunScorer, grow, match_dense, role_codes
+from storydiff.align.exact import exact_pairs
 from storydiff.align.large import DENSE_MAX_CELLS, sparse_evidence_and_match
 from storydiff.align.moves import find_moves
 from storydiff.align.quotes import repair_quotes
@@ -38,6 +45,12 @@ from storydiff.model import Alignment, Group, Move, Segmentation
 from storydiff.options import Options
 
 __all__ = ["DENSE_MAX_CELLS", "align"]
+
+# The least logit of a pair of identical sentences (their calibrated score is at
+# least sigmoid of this, ≈ 0.996): the score of two equal sentences with no
+# words in common to count, or whose embedding is empty (punctuation alone),
+# must still say they are the same, and no merge may pull such a pair apart.
+EXACT_LOGIT = float(sim.logit(np.float32(1.0), np.float32(1.0), np.float32(0.0), np.float32(0.0)))
 
 
 def align(a: Segmentation, b: Segmentation, *, options: Options, encoder: Encoder) -> Alignment:
@@ -90,19 +103,25 @@ def _align(a: Segmentation, b: Segmentation, *, options: Options, encoder: Encod
     len_b = np.array([len(t) for t in tb])
     roles = role_codes([s.role for s in a.sentences], [s.role for s in b.sentences])
     thr = options.align_threshold
+    fixed = exact_pairs(ta, tb)
     if n * m <= DENSE_MAX_CELLS:
         ev = sim.evidence(ea, eb, la, lb, len_a, len_b)
-        pairs = match_dense(ev.score, thr, roles)
         z, ra, rb = ev.logit, ev.ra, ev.rb
+        in_a, in_b = {i for i, _ in fixed}, {j for _, j in fixed}
+        rows = np.array([i for i in range(n) if i not in in_a], dtype=np.int64)
+        cols = np.array([j for j in range(m) if j not in in_b], dtype=np.int64)
+        exact = {pair: max(float(z[pair]), EXACT_LOGIT) for pair in fixed}
+        pairs = sorted([*match_dense(ev.score, thr, roles, rows, cols), *fixed])
 
         def pair_logit(i: int, j: int) -> float:
-            return float(z[i, j])
+            x = exact.get((i, j))
+            return float(z[i, j]) if x is None else x
 
         def row_logit(side: str, u: int) -> np.ndarray:
             return z[u] if side == "a" else z[:, u]
 
     else:
-        sparse = sparse_evidence_and_match(ea, eb, la, lb, len_a, len_b, thr, roles)
+        sparse = sparse_evidence_and_match(ea, eb, la, lb, len_a, len_b, thr, roles, fixed, EXACT_LOGIT)
         pairs, ra, rb = sparse.pairs, sparse.ra, sparse.rb
         pair_logit, row_logit = sparse.pair_logit, sparse.row_logit
     scorer = RunScorer(ta, tb, ea, eb, la, lb, ra, rb, pair_logit, row_logit, encoder.encode)

@@ -108,15 +108,30 @@ def role_agreement(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
     return np.where(known, np.where(ca == cb, 1, -1), 0).astype(np.int8)
 
 
+def pair_agreement(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    """Like :func:`role_agreement`, but element by element (``ca[k]`` against ``cb[k]``)."""
+    known = (ca > 0) & (cb > 0)
+    return np.where(known, np.where(ca == cb, 1, -1), 0).astype(np.int8)
+
+
 def nudge(weight: np.ndarray, agreement: np.ndarray | int) -> np.ndarray:
     """Apply question/answer role agreement to matching weights."""
     return np.where(agreement > 0, weight + ROLE_BONUS, np.where(agreement < 0, weight * ROLE_PENALTY, weight))
 
 
 def match_dense(
-    score: np.ndarray, threshold: float, roles: tuple[np.ndarray, np.ndarray] | None = None
+    score: np.ndarray,
+    threshold: float,
+    roles: tuple[np.ndarray, np.ndarray] | None = None,
+    rows: np.ndarray | None = None,
+    cols: np.ndarray | None = None,
 ) -> list[tuple[int, int]]:
-    """Globally optimal 1:1 pairs from a dense score matrix (sorted by A index)."""
+    """Globally optimal 1:1 pairs from a dense score matrix (sorted by A index).
+
+    ``rows`` and ``cols`` restrict the matching to those sentences (the ones
+    not already paired as identical text); context still comes from the whole
+    matrix, so an identical neighbour supports a pair as any good pair does.
+    """
     if score.size == 0:
         return []
     # context closes part of the gap to 1, so it can tip a borderline pair
@@ -127,8 +142,13 @@ def match_dense(
     if roles is not None:
         weight = nudge(weight, role_agreement(*roles))
     gain = np.where(score >= min(MIN_OWN_SCORE, threshold), weight - threshold, 0.0).clip(min=0.0)
-    rows, cols = linear_sum_assignment(gain, maximize=True)
-    return sorted((int(i), int(j)) for i, j in zip(rows, cols, strict=True) if gain[i, j] > 0.0)
+    ri = np.arange(score.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+    ci = np.arange(score.shape[1]) if cols is None else np.asarray(cols, dtype=np.int64)
+    if ri.size == 0 or ci.size == 0:
+        return []
+    sub = gain[np.ix_(ri, ci)]
+    r, c = linear_sum_assignment(sub, maximize=True)
+    return sorted((int(ri[i]), int(ci[j])) for i, j in zip(r, c, strict=True) if sub[i, j] > 0.0)
 
 
 @dataclass

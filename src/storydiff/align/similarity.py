@@ -15,7 +15,8 @@ probability that the two texts are renderings of the same content), so that
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,13 +80,16 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def _tfidf(docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
-    """L2-normalised TF-IDF rows; IDF over the given sentences (both documents)."""
-    n = len(docs)
+def _tfidf(docs: Iterable[Sequence[str]], n: int) -> sp.csr_matrix:
+    """L2-normalised TF-IDF rows for ``n`` token lists; IDF over them (both documents).
+
+    Token positions are gathered in typed arrays, not lists of Python ints: a
+    20 MB document has millions of tokens, and lists would cost ~36 bytes each.
+    """
     vocab: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    names: list[bool] = []
+    rows = array("q")
+    cols = array("q")
+    names = bytearray()
     for r, toks in enumerate(docs):
         for t in toks:
             name = t[0] == "^"
@@ -95,10 +99,10 @@ def _tfidf(docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
     if not vocab:
         return sp.csr_matrix((n, 1), dtype=np.float32)
     v = len(vocab)
-    cell = np.asarray(rows, dtype=np.int64) * v + np.asarray(cols, dtype=np.int64)
+    cell = np.frombuffer(rows, dtype=np.int64) * v + np.frombuffer(cols, dtype=np.int64)
     uniq, inv, tf = np.unique(cell, return_inverse=True, return_counts=True)
     is_name = np.zeros(len(uniq), dtype=bool)
-    is_name[inv[np.asarray(names, dtype=bool)]] = True
+    is_name[inv[np.frombuffer(bytes(names), dtype=np.uint8).astype(bool)]] = True
     r_idx, c_idx = uniq // v, uniq % v
     df = np.bincount(c_idx, minlength=v).astype(np.float64)
     # +0.5 smoothing keeps a word seen in every sentence at about zero
@@ -114,7 +118,7 @@ def _tfidf(docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
 
 def lexical_vectors(texts_a: Sequence[str], texts_b: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """TF-IDF rows for the sentences of A and of B, sharing one vocabulary and IDF."""
-    m = _tfidf([tokens(t) for t in [*texts_a, *texts_b]])
+    m = _tfidf((tokens(t) for t in [*texts_a, *texts_b]), len(texts_a) + len(texts_b))
     return m[: len(texts_a)], m[len(texts_a) :]
 
 

@@ -16,6 +16,7 @@ import click
 
 from storydiff._version import __version__
 from storydiff.errors import StorydiffError
+from storydiff.report import visible
 
 
 class DefaultToCompare(click.Group):
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> Any:
     except StorydiffError as e:
         if os.environ.get("STORYDIFF_DEBUG"):
             raise
-        click.echo(f"storydiff: error: {e}", err=True)
+        click.echo(f"storydiff: error: {visible(str(e))}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -103,5 +104,6 @@ def main(argv: list[str] | None = None) -> Any:
     except Exception as e:  # a bug: say so briefly, never dump a traceback by default
         if os.environ.get("STORYDIFF_DEBUG"):
             raise
-        click.echo(f"storydiff: internal error: {type(e).__name__}: {e} (rerun with --debug for details)", err=True)
+        click.echo(f"storydiff: internal error: {type(e).__name__}: {visible(str(e))} (rerun with --debug for details)",
+                   err=True)
         sys.exit(1)

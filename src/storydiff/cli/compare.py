@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import json
+import io
 import os
 import shutil
 import sys
@@ -16,7 +15,7 @@ from storydiff.errors import InputError, InputNotFound, OptionError
 from storydiff.model import Document, Severity
 from storydiff.options import ENGINES
 from storydiff.read import MEDIA_TYPES
-from storydiff.report import FORMATS
+from storydiff.report import FORMATS, visible
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -160,27 +159,75 @@ def _read(source: str, media_type: str | None, max_bytes: int, allow_private: bo
     else:
         doc = read.load(source, media_type=media_type, max_bytes=max_bytes)
     for warning in doc.meta.get("warnings", ()):
-        click.echo(f"warning: {doc.source}: {warning}", err=True)
+        click.echo(visible(f"warning: {doc.source}: {warning}"), err=True)
     return doc
 
 
-def _read_pairs(handle: TextIO, name: str):  # type: ignore[no-untyped-def]
-    reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(f"{name}: empty file; expected a header row with columns 'a' and 'b'") from None
-    header = [h.strip().lstrip("\ufeff") for h in header]
+def _fields(line: str) -> list[str]:
+    """One line of a tab-separated file, split at every tab (the line end dropped)."""
+    if line.endswith("\n"):
+        line = line[:-1]
+    if line.endswith("\r"):
+        line = line[:-1]
+    return line.split("\t")
+
+
+def read_pairs(handle: TextIO, name: str) -> list[tuple[int, str, str, str]]:
+    """``(line number, id, a, b)`` for every row of a pairs file, all checked before any is judged.
+
+    The file is tab-separated values as IANA defines them: fields split at
+    every tab, no quoting, no limit on a field's length. A tab inside a cell
+    would therefore shift the columns after it, so a row with more fields than
+    the header is refused, with its line number. ``id`` is the ``id`` column
+    when there is one, else the row's number (``"1"`` for the first row under
+    the header), always a string.
+
+    Raises:
+        InputError: an empty file, a header without ``a`` and ``b``, or a row
+            with too many or too few fields.
+    """
+    lines = iter(handle)
+    first = next(lines, None)
+    if first is None:
+        raise InputError(f"{name}: empty file; expected a header row with columns 'a' and 'b'")
+    header = [h.strip().lstrip("\ufeff") for h in _fields(first)]
     if "a" not in header or "b" not in header:
         raise InputError(f"{name}: header must name columns 'a' and 'b' (got {', '.join(header)!r})")
     ia, ib = header.index("a"), header.index("b")
     iid = header.index("id") if "id" in header else None
-    for n, row in enumerate(reader, start=1):
-        if not row or row == [""]:
+    rows = []
+    for line_no, line in enumerate(lines, start=2):
+        row = _fields(line)
+        if row == [""]:
             continue
+        if len(row) > len(header):
+            raise InputError(
+                f"{name}: line {line_no} has {len(row)} tab-separated fields but the header has {len(header)}; "
+                "a tab inside a cell shifts the columns after it: replace it with a space"
+            )
         if len(row) <= max(ia, ib):
-            raise InputError(f"{name}: row {n + 1} has {len(row)} columns, expected at least {max(ia, ib) + 1}")
-        yield (row[iid] if iid is not None and iid < len(row) else n), row[ia], row[ib]
+            raise InputError(
+                f"{name}: line {line_no} has {len(row)} fields, expected {len(header)} ({', '.join(header)})"
+            )
+        pid = row[iid] if iid is not None and iid < len(row) else str(line_no - 1)
+        rows.append((line_no, pid, row[ia], row[ib]))
+    return rows
+
+
+def _open_pairs(tsv: str) -> TextIO:
+    """The pairs file (or standard input) as text split only at ``\\n``: a lone CR inside a cell stays in the cell."""
+    if tsv == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="\n")
+    if os.path.isdir(tsv):
+        raise InputNotFound(f"{tsv}: is a directory; expected a tab-separated file with columns 'a' and 'b'")
+    if not os.path.exists(tsv):
+        raise InputNotFound(f"{tsv}: no such file; check the path")
+    if not os.path.isfile(tsv):
+        raise InputNotFound(f"{tsv}: is not a regular file; expected a tab-separated file with columns 'a' and 'b'")
+    try:
+        return open(tsv, encoding="utf-8-sig", newline="\n")  # noqa: SIM115
+    except OSError as e:
+        raise InputNotFound(f"{tsv}: cannot be read ({e.strerror}); check its permissions") from None
 
 
 @click.command()
@@ -192,31 +239,38 @@ def pairs(tsv: str, engine: str) -> None:
     """Judge sentence pairs from a tab-separated file, one JSON line per pair.
 
     The header row names columns ``a`` and ``b`` (and optionally ``id``);
-    other columns are ignored. Each output line is
-    ``{"id", "verdict", "confidence", "changes"}`` with offsets into a and b.
+    other columns are ignored. Cells hold no tabs (a row with more fields
+    than the header is refused). Each output line is
+    ``{"id", "verdict", "confidence", "changes"}`` with offsets into a and b;
+    a pair that cannot be judged (an empty cell, a cell above 20,000
+    characters) gets ``"verdict": null`` and an ``"error"`` saying why.
 
     Example:
 
         storydiff pairs pairs.tsv > judged.jsonl
     """
     import storydiff
+    from storydiff.errors import EmptyInput, InputTooLarge
     from storydiff.options import Options
+    from storydiff.report.json import dumps
 
     opts = Options(engine=engine)
-    if tsv != "-" and not os.path.isfile(tsv):
-        raise InputNotFound(f"{tsv}: no such file")
-    handle = sys.stdin if tsv == "-" else open(tsv, encoding="utf-8-sig", newline="")  # noqa: SIM115
+    handle = _open_pairs(tsv)
     try:
-        for pid, a, b in _read_pairs(handle, tsv):
-            j = storydiff.compare_sentences(a, b, options=opts)
-            sys.stdout.write(json.dumps({
-                "id": pid,
-                "verdict": j.verdict.value,
-                "confidence": round(j.confidence, 4),
-                "changes": [c.to_dict() for c in j.changes],
-            }, ensure_ascii=False) + "\n")
+        rows = read_pairs(handle, tsv)
     except UnicodeDecodeError as e:
-        raise InputError(f"{tsv}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        raise InputError(f"{tsv}: not UTF-8 text ({e.reason} at byte {e.start}); re-save it as UTF-8") from None
     finally:
-        if handle is not sys.stdin:
+        if tsv == "-":
+            handle.detach()  # leave standard input open
+        else:
             handle.close()
+    for line_no, pid, a, b in rows:
+        try:
+            j = storydiff.compare_sentences(a, b, options=opts)
+        except (EmptyInput, InputTooLarge) as e:
+            out = {"id": pid, "verdict": None, "confidence": None, "changes": [], "error": f"line {line_no}: {e}"}
+        else:
+            out = {"id": pid, "verdict": j.verdict.value, "confidence": round(j.confidence, 4),
+                   "changes": [c.to_dict() for c in j.changes]}
+        sys.stdout.write(dumps(out) + "\n")

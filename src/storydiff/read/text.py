@@ -15,9 +15,10 @@ never depend on a statistical guess:
 
 Steps 5 to 7 are guesses, so each adds a warning naming the encoding used.
 
-Normalisation keeps every word verbatim and only touches whitespace: newlines
-become ``\\n``, the BOM goes, NBSP becomes a plain space, trailing spaces at line
-ends go, leading/trailing blank lines go.
+Normalisation keeps every word as written and touches only whitespace and
+Unicode composition: newlines become ``\\n``, the BOM goes, NBSP becomes a plain
+space, trailing spaces at line ends go, leading/trailing blank lines go, and
+the text is put in Unicode NFC (see :func:`normalise`).
 """
 
 from __future__ import annotations
@@ -193,12 +194,27 @@ def _reads_western(text: str) -> bool:
 
 
 def normalise(text: str) -> str:
-    """Newlines to ``\\n``, no BOM, NBSP to space, no trailing spaces; words untouched.
+    """Newlines to ``\\n``, no BOM, NBSP to space, no trailing spaces, Unicode NFC; words otherwise untouched.
+
+    NFC (canonical composition) happens here, in the one normalisation every
+    later offset points into, rather than only inside the comparison: a
+    decomposed "é" (``e`` + U+0301) and a composed one are the same text by the
+    Unicode standard and look the same on screen, so a document saved in NFD
+    (as macOS file names and some editors do) must compare equal to its NFC
+    twin, sentence for sentence. Composing once, before segmenting, keeps
+    ``Document.text[s.start:s.end] == s.text`` and every reported offset and
+    quotation consistent with one text, and leaves no lone combining mark to
+    be split off as a word of its own. Only canonical equivalents are
+    merged: compatibility forms (NFKC: ligatures, full-width letters,
+    superscripts) stay as written, because they can carry meaning ("x²").
 
     Example:
         >>> normalise("\\ufeffHello\\xa0world  \\r\\nNext\\r")
         'Hello world\\nNext'
+        >>> normalise("Cafe\\u0301") == "Caf\\u00e9"
+        True
     """
+    text = unicodedata.normalize("NFC", text)
     text = text.removeprefix("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Unicode line/paragraph separators are newlines to a reader.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from storydiff.errors import OptionError
 from storydiff.model import Severity
+from storydiff.report._controls import visible
 
 if TYPE_CHECKING:
     from storydiff.model import Comparison
@@ -87,4 +88,4 @@ def render(
     return render_text(data, min_severity=min_severity, color=color, width=width)
 
 
-__all__ = ["FLOOR_LABELS", "FORMATS", "render"]
+__all__ = ["FLOOR_LABELS", "FORMATS", "render", "visible"]

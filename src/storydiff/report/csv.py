@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+from storydiff.report._controls import neutralised
 from storydiff.report._layout import visible
 
 COLUMNS = (
@@ -28,12 +29,15 @@ def render_csv(data: dict[str, Any], *, min_severity: str | None = None) -> str:
     """Changes as CSV with a header row (:data:`COLUMNS`), in document order of A.
 
     Empty cells stand for "none" (no span on that side, no group). Offsets are
-    character indices into each document's normalised text.
+    character indices into each document's normalised text. Control characters
+    in quoted text show as visible stand-ins (``␛`` for ESC; see
+    :mod:`storydiff.report._controls`).
 
     Args:
         data: ``Comparison.to_dict()``.
         min_severity: keep only changes at or above it; ``None`` keeps all.
     """
+    data = neutralised(data)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)

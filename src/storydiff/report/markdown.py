@@ -3,7 +3,8 @@
 A title line, the summary counts, the changes of meaning most severe first
 (each with the exact words in bold inside their sentence), then what moved,
 what B added and what A had that B dropped. Document text is escaped, so a
-quoted ``*``, ``<`` or ``[`` shows as itself instead of turning into markup.
+quoted ``*``, ``<`` or ``[`` shows as itself instead of turning into markup,
+and a control character as a visible stand-in (``␛`` for ESC).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from storydiff.report._controls import neutralised
 from storydiff.report._layout import (
     SEVERITIES,
     VERDICTS,
@@ -134,6 +136,7 @@ def render_markdown(data: dict[str, Any], *, min_severity: str | None = None) ->
         data: ``Comparison.to_dict()``.
         min_severity: list changes at or above it (``None``: all).
     """
+    data = neutralised(data)
     layout = build_layout(data)
     a, b = data["documents"]
     s = data["summary"]

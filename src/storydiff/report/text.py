@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from storydiff.report._controls import neutralised
 from storydiff.report._layout import (
     SEVERITIES,
     Layout,
@@ -213,6 +214,7 @@ def render_text(data: dict[str, Any], *, min_severity: str | None = None, color:
         width: line width (default 100; the CLI passes the terminal's).
     """
     width = width or 100
+    data = neutralised(data)
     out = io.StringIO()
     console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False,
                       color_system="256" if color else None, emoji=False, markup=False,

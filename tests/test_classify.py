@@ -264,6 +264,19 @@ def test_consecutive_added_sentences_are_one_passage_told_by_what_it_says(enc):
 
 
 @pytest.mark.issue(13)
+def test_a_named_persons_statement_removed_is_shown_without_quote_marks(enc):
+    a = seg([["The council approved the plan."],
+             ["Opposition leader Mark Szabo said the city had not published a full study.",
+              "He said his party would ask the court to review the decision."]])
+    b = seg([["The council approved the plan."]])
+    al = Alignment((Group((0,), (0,), 1.0),), (1, 2), ())
+    _, changes = classify(a, b, al, encoder=enc)
+    (removed,) = [c for c in changes if c.kind is ChangeKind.REMOVED]
+    assert removed.rule == "passage.news_removed" and removed.severity is Severity.MEDIUM
+    assert "a statement by Mark Szabo" in removed.explanation
+
+
+@pytest.mark.issue(13)
 @pytest.mark.parametrize("line", ["SIGN UP", "Be the first to know.", "Photo: Anna Moreau / AP",
                                   "Your weather is set to .", "Enter City and State or Zip Code"])
 def test_page_furniture_is_boilerplate_anywhere(enc, line):

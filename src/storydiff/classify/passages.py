@@ -62,8 +62,8 @@ def is_furniture(s: Sentence, n_sentences: int) -> bool:
 
 
 def _what_it_says(text: str) -> tuple[str, bool]:
-    """A short account of what a passage brings: quotes, figures, names; and whether it brings a quote or a
-    figure (news by definition) rather than names alone."""
+    """A short account of what a passage brings: quotes, figures, names; and whether it brings a quote, a
+    figure or a named person's statement (news by definition) rather than names alone."""
     parts = []
     quotes = _QUOTED.findall(text)
     if quotes:
@@ -74,9 +74,18 @@ def _what_it_says(text: str) -> tuple[str, bool]:
         parts.append(("figure " if len(figures) == 1 else "figures ") + ", ".join(figures[:4])
                      + ("…" if len(figures) > 4 else ""))
     names = list(dict.fromkeys(_NAME.findall(text)))
+    # A named person's words, quoted or not ("X said the city had not published…"): a statement added or
+    # dropped is what a reader of a republished story most wants to know, as a quote or a figure is.
+    statement = bool(names) and any(w.lower() in _attribution_verbs() for w in re.findall(r"[A-Za-z]+", text))
     if names:
-        parts.append(", ".join(names[:3]) + ("…" if len(names) > 3 else ""))
-    return "; ".join(parts), bool(quotes or figures)
+        parts.append(("a statement by " if statement and not quotes else "")
+                     + ", ".join(names[:3]) + ("…" if len(names) > 3 else ""))
+    return "; ".join(parts), bool(quotes or figures or statement)
+
+
+@functools.cache
+def _attribution_verbs() -> frozenset[str]:
+    return frozenset(lexicon()["attribution_verbs"])
 
 
 def passage(run: tuple[int, ...], seg: Segmentation, other: Segmentation, kind: ChangeKind) -> Candidate:
@@ -105,7 +114,8 @@ def passage(run: tuple[int, ...], seg: Segmentation, other: Segmentation, kind: 
     if says:
         what += f": {says}"
         if rule == f"passage.{verb}":
-            # A quote or a figure is news; names alone are told, and judged by the model like other passages.
+            # A quote, a figure or a named person's statement is news; names alone are told, and judged by the
+            # model like other passages.
             rule = f"passage.news_{verb}" if news else f"passage.named_{verb}"
     sev = Severity.LOW if cat is Category.BOILERPLATE else Severity.MEDIUM
     if kind is ChangeKind.REMOVED:

@@ -17,7 +17,6 @@ Prints JSON and writes benchmarks/results/read_speed.json.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import io
 import json
 import os
@@ -32,30 +31,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("the council said minister bridge would open cost million euros report budget water road school "
          "people city harbour repairs traders summer statement government agreement").split()
-
-
-def make_pdf(pages: list[list[str]], size: float = 11) -> bytes:
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
-    pdf = pdfium.PdfDocument.new()
-    font = raw.FPDFText_LoadStandardFont(pdf.raw, b"Helvetica")
-    for lines in pages:
-        page = pdf.new_page(595, 842)
-        y = 800.0
-        for line in lines:
-            if line:
-                obj = raw.FPDFPageObj_CreateTextObj(pdf.raw, font, size)
-                buf = ctypes.create_string_buffer((line + "\0").encode("utf-16-le"))
-                raw.FPDFText_SetText(obj, ctypes.cast(buf, ctypes.POINTER(raw.FPDF_WCHAR)))
-                raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 60, y)
-                raw.FPDFPage_InsertObject(page.raw, obj)
-            y -= size * 1.4
-        raw.FPDFPage_GenerateContent(page.raw)
-        page.close()
-    out = io.BytesIO()
-    pdf.save(out)
-    return out.getvalue()
 
 
 def pdf_pages(n_pages: int, n_lines: int, rng: random.Random) -> list[list[str]]:
@@ -128,6 +103,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_read_formats import make_pdf  # the PDF writer the reader's tests use
+
     from storydiff import read
 
     pages = pdf_pages(args.pages, args.lines, random.Random(0))

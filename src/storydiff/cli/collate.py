@@ -5,17 +5,14 @@ from __future__ import annotations
 import click
 
 from storydiff.collate.render import FORMATS
-from storydiff.options import ENGINES
+from storydiff.cli.options import engine_option, output_options
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE…")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Output format (collatex: CollateX JSON alignment table; tei: TEI parallel segmentation).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the report to this file instead of stdout.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Also write a self-contained HTML report (with the stemma drawn) to this file.")
+@output_options(FORMATS, format_help="Output format (collatex: CollateX JSON alignment table; tei: TEI parallel "
+                                     "segmentation).",
+                html_help="Also write a self-contained HTML report (with the stemma drawn) to this file.")
 @click.option("--base", default=None, metavar="ID",
               help="Align every version against this one (default: the one containing most of the others).")
 @click.option("--dates", default=None, metavar="FILE|auto",
@@ -26,8 +23,7 @@ from storydiff.options import ENGINES
 @click.option("--passages", type=click.Choice(["auto", "sentence", "window"]), default="auto", show_default=True,
               help="Passages to align: sentences, or word windows for texts without punctuation.")
 @click.option("--no-stemma", is_flag=True, help="Only the variant table; do not infer who copied whom.")
-@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
-              help="Sentence-embedding engine; minilm needs storydiff[neural].")
+@engine_option()
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
               help="Refuse inputs larger than this many bytes (default 20 MB).")
 def collate(files: tuple[str, ...], fmt: str, output: str | None, html_path: str | None, base: str | None,

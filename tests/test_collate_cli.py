@@ -85,6 +85,17 @@ def test_csv_has_one_line_per_reading(versions):
     assert any(r["lacking"] == "changed" for r in rows)
 
 
+def test_csv_cells_that_would_start_a_formula_are_text(tmp_path):
+    (tmp_path / "one.txt").write_text("The mayor opened the bridge on Monday.\n", encoding="utf-8")
+    (tmp_path / "two.txt").write_text("The mayor opened the bridge on Monday.\n\n=1+2 people were hurt.\n",
+                                      encoding="utf-8")
+    p = run(str(tmp_path / "one.txt"), str(tmp_path / "two.txt"), "-f", "csv")
+    assert p.returncode == 0, p.stderr
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    assert any(r["text"].startswith("'=1+2 people") for r in rows)
+    assert all(not v.startswith(("=", "+", "@")) for r in rows for v in r.values())
+
+
 def test_exports_parse(versions):
     cx = run(str(versions / "original.txt"), str(versions / "trimmed.txt"), "-f", "collatex")
     assert cx.returncode == 0, cx.stderr

@@ -157,3 +157,16 @@ def test_reuse_finds_pan_gold_passages(tmp_path: Path) -> None:
         return False
 
     assert sum(map(hit, gold)) / len(gold) >= 0.8
+
+
+def test_reuse_csv_cells_that_would_start_a_formula_are_text() -> None:
+    import csv
+    import io
+
+    from storydiff.corpus.pages import reuse_csv
+    from storydiff.corpus.passages import Passage, Reuse
+
+    text = '=HYPERLINK("http://example.invalid","the harbour bridge will open in May")'
+    found = Reuse((Passage("-doc", 0, len(text), "b", 0, len(text), 9, 1.0, text, text, "r1"),), (), 2, 1)
+    row = next(csv.DictReader(io.StringIO(reuse_csv(found))))
+    assert row["a_text"] == "'" + text and row["a"] == "'-doc" and row["a_end"] == str(len(text))

@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+import storydiff
 from storydiff.errors import OptionError
 from storydiff.model import (
     Alignment,
@@ -273,6 +274,20 @@ def test_csv_quotes_commas_quotes_and_newlines() -> None:
     c = make_comparison(explanation='said "no", then\nleft')
     rows = list(csv.DictReader(io.StringIO(render(c, "csv"))))
     assert rows[0]["explanation"] == 'said "no", then\nleft'
+
+
+def test_csv_cells_that_would_start_a_formula_are_text() -> None:
+    # A republished copy is anyone's text: a sentence a spreadsheet would evaluate must arrive as text.
+    out = storydiff.compare("The council met on Monday.",
+                            "The council met on Monday.\n\n=HYPERLINK(\"http://example.invalid\",\"Details\")")
+    rows = list(csv.DictReader(io.StringIO(render(out, "csv"))))
+    added = [r for r in rows if r["kind"] == "added"]
+    assert added and added[0]["b_text"].startswith("'=HYPERLINK(")
+    assert all(not v.startswith(("=", "+", "@")) for r in rows for v in r.values())
+    c = make_comparison(explanation="@SUM(A1:A9) then -1")
+    row = next(csv.DictReader(io.StringIO(render(c, "csv"))))
+    assert row["explanation"] == "'@SUM(A1:A9) then -1" and row["a_start"].isdigit()
+    assert "=HYPERLINK(" in json.dumps(out.to_dict())  # the JSON keeps the words exactly
 
 
 # ----- markdown -----------------------------------------------------------------

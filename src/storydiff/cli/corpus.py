@@ -219,6 +219,7 @@ def clusters(store: str, fmt: str) -> None:
         storydiff corpus clusters corpus.db --format json > clusters.json
     """
     from storydiff.corpus.api import read_clusters
+    from storydiff.report.csv import spreadsheet_cell
 
     found = read_clusters(store, evidence=fmt == "json")
     if found.stale:
@@ -234,7 +235,7 @@ def clusters(store: str, fmt: str) -> None:
         w.writerow(["cluster_id", "doc_id", "is_origin"])
         for c in found:
             for m in c.members:
-                w.writerow([c.id, m, str(m == c.origin).lower()])
+                w.writerow([spreadsheet_cell(c.id), spreadsheet_cell(m), str(m == c.origin).lower()])
         sys.stdout.write(buf.getvalue())
     else:
         _table(found, store)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from storydiff.errors import OptionError
 from storydiff.report import FORMATS as REPORT_FORMATS
+from storydiff.report.csv import spreadsheet_cell
 
 if TYPE_CHECKING:
     from storydiff.collate.model import Collation
@@ -184,13 +185,15 @@ def render_markdown(data: dict[str, Any]) -> str:
 
 
 def render_csv(data: dict[str, Any]) -> str:
-    """One line per reading of every row (:data:`CSV_COLUMNS`); unanimous rows included."""
+    """One line per reading of every row (:data:`CSV_COLUMNS`); unanimous rows included (a cell that would start
+    a spreadsheet formula begins with an apostrophe)."""
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(CSV_COLUMNS)
     for i, row in enumerate(data["rows"]):
         omitted = " ".join(lacking(data, row))
         for k, rd in enumerate(row["readings"]):
-            w.writerow([i + 1, k, rd["group"], rd["verdict"], " ".join(rd["witnesses"]), omitted,
-                        " ".join(row["moved"]), rd["text"], "; ".join(_changes_of(row, rd["group"]))])
+            w.writerow([spreadsheet_cell(v) for v in (
+                i + 1, k, rd["group"], rd["verdict"], " ".join(rd["witnesses"]), omitted, " ".join(row["moved"]),
+                rd["text"], "; ".join(_changes_of(row, rd["group"])))])
     return buf.getvalue()

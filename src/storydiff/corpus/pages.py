@@ -1,8 +1,9 @@
 """Corpus results as files: reuse as CSV or one HTML page; a cluster collated, or its versions side by side.
 
 Self-contained HTML (inline CSS, no scripts); every piece of document text is
-escaped, and control characters are removed from text bound for a terminal
-or a spreadsheet.
+escaped, control characters are removed from text bound for a terminal
+or a spreadsheet, and a CSV cell that would start a formula begins with an
+apostrophe.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from storydiff.corpus.grouping import Cluster
 from storydiff.corpus.passages import Reuse
 from storydiff.errors import CorpusError, OptionError
 from storydiff.model import Document
+from storydiff.report.csv import spreadsheet_cell
 
 #: output formats of ``corpus reuse``
 REUSE_FORMATS = ("json", "csv", "html")
@@ -49,8 +51,8 @@ def reuse_csv(found: Reuse) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["cluster", "a", "a_start", "a_end", "b", "b_start", "b_end", "words", "similarity", "a_text"])
     for p in found.passages:
-        w.writerow([p.cluster, p.a, p.a_start, p.a_end, p.b, p.b_start, p.b_end, p.words, f"{p.similarity:.4f}",
-                    _CONTROL.sub(" ", p.a_text)])
+        w.writerow([spreadsheet_cell(v) for v in (p.cluster, p.a, p.a_start, p.a_end, p.b, p.b_start, p.b_end,
+                                                  p.words, f"{p.similarity:.4f}", _CONTROL.sub(" ", p.a_text))])
     return buf.getvalue()
 
 

@@ -116,6 +116,29 @@ def test_spark_gives_the_embedded_clusters(spark, lexical_store, tmp_path: Path)
     assert summary.clusters == len(embedded)
 
 
+def test_a_stored_stemma_names_the_origin_after_a_spark_run(spark, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+    from test_corpus_stemma import _docs  # the stemma tests' corpus: undated copies of a copy, and dated versions
+
+    from storydiff.corpus import add_documents, cluster, read_clusters, stemmas
+    from storydiff.corpus.spark import run_spark_cluster
+
+    src = tmp_path / "docs.jsonl"
+    src.write_text("".join(json.dumps(d) + "\n" for d in _docs()), encoding="utf-8")
+    db = str(tmp_path / "c.db")
+    add_documents(db, [str(src)])
+    cluster(db)
+    stemmas(db)
+    guess = "no member is dated; the stemma's root, a/base"
+    run_spark_cluster(db, output=str(tmp_path / "out"), spark=spark)
+    a = next(c for c in read_clusters(db) if "a/base" in c.members)
+    assert a.origin is None and a.origin_reason.startswith(guess)  # the store's origin survives the Spark run
+    t = pq.read_table(str(tmp_path / "out")).to_pylist()
+    rows = [r for r in t if r["doc_id"].startswith("a/")]
+    assert rows and all(r["origin_reason"].startswith(guess) and not r["is_origin"] for r in rows)
+    assert [r["doc_id"] for r in t if r["is_origin"]] == ["b/base"]
+
+
 def test_spark_reads_an_input_file_directly(spark, lexical_store, corpus_file: Path, tmp_path: Path) -> None:
     from storydiff.corpus.spark import run_spark_cluster
 

@@ -392,7 +392,8 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
             ``storydiff corpus cluster`` writes them.
         master: Spark master URL (``local[2]``, ``spark://host:7077``, ...).
         config: every setting of the run (the embedded engine's defaults).
-        output: also write the clusters as Parquet (``cluster_id, doc_id, is_origin, origin_reason``) here.
+        output: also write the clusters as Parquet (``cluster_id, doc_id, is_origin, origin_reason``) here;
+            with a store, its origins as the store holds them (a stored stemma decides its cluster's).
         input_path: read documents from this Parquet or JSON Lines file
             (columns ``id``, ``text``, optional ``date``, ``source``) instead of the store.
         spark: an existing SparkSession to use (it is not stopped).
@@ -455,6 +456,12 @@ def run_spark_cluster(store_path: str, *, master: str = "local[2]", config: Clus
             backend.writers.append(to_store)
         if output:
             def to_parquet(pairs: Any, clusters: Any, cfg: ClusterConfig, summary: Any) -> None:
+                if from_store:
+                    # The origins as the store now holds them: a stemma stored by `corpus stemma` for a cluster's
+                    # members decides its origin there (``to_store`` ran first), not the dates alone.
+                    with store.session(store_path, read_only=True) as con:
+                        clusters = store.query_arrow(con, "SELECT cluster_id, doc_id, is_origin, origin_reason"
+                                                          " FROM clusters ORDER BY cluster_id, doc_id")
                 spark.createDataFrame(clusters.to_pandas()).coalesce(1).write.mode("overwrite").parquet(output)
 
             backend.writers.append(to_parquet)

@@ -74,7 +74,8 @@ def collect(cases: list[Case], corpus: str, enc) -> dict[str, list]:
     from storydiff.pipeline import as_segmentation
 
     opts = Options()
-    rows: dict[str, list] = {k: [] for k in ("x", "y", "soft", "group", "corpus", "cls", "edits", "unit", "pv", "rule")}
+    rows: dict[str, list] = {k: [] for k in ("x", "y", "soft", "group", "corpus", "cls", "edits", "unit", "pv", "rule",
+                                             "cand")}
     edits: list[tuple[str, bool]] = []  # (corpus, meaning) per edit, in order
     for n, case in enumerate(cases):
         base = len(edits)
@@ -109,6 +110,7 @@ def collect(cases: list[Case], corpus: str, enc) -> dict[str, list]:
             rows["unit"].append(f"{corpus}:{unit}")
             rows["pv"].append(k.p_group)
             rows["rule"].append(k.change.rule or "")
+            rows["cand"].append(k)
     rows["edit_meta"] = edits
     return rows
 
@@ -194,6 +196,29 @@ def tune(m: np.ndarray, meaning: np.ndarray, corpus: np.ndarray, budgets: dict[s
     return {"thresholds": {**dict(zip(names, best[1])), "stance": STANCE_THRESHOLD}, "oof_figures": best[2]}
 
 
+def dataset() -> dict[str, object]:
+    """Every training candidate of both corpora (IteraTeR first), as arrays: features ``x`` (all of
+    CHANGE_FEATURES), majority label ``y``, soft label, group, corpus, policy class, unit, the group's verdict
+    probability, the candidates themselves, and per edit which candidates touch it (``touched``) and its
+    (corpus, meaning) (``meta``)."""
+    from storydiff.embed import get_encoder
+
+    enc = get_encoder("wordllama")
+    parts = [collect(iterater_docs("train"), "iterater", enc), collect(arxiv_pairs("train"), "arxiv", enc)]
+    out: dict[str, list] = {k: [] for k in ("x", "y", "soft", "groups", "corpus", "cls", "units", "pvs", "cands",
+                                            "touched", "meta")}
+    offset = 0
+    for r in parts:
+        for k, src in (("x", "x"), ("y", "y"), ("soft", "soft"), ("groups", "group"), ("corpus", "corpus"),
+                       ("cls", "cls"), ("units", "unit"), ("pvs", "pv"), ("cands", "cand")):
+            out[k] += r[src]
+        out["touched"] += [[offset + e for e in es] for es in r["edits"]]
+        out["meta"] += r["edit_meta"]
+        offset += len(r["edit_meta"])
+    arrays = {k: np.asarray(v) for k, v in out.items() if k not in ("cands", "touched", "meta")}
+    return {**arrays, "cands": out["cands"], "touched": out["touched"], "meta": out["meta"]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--budget-iterater", type=float, default=0.10)
@@ -201,36 +226,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--drop", default=",".join(DROPPED), help="comma-separated features to leave out of the model")
     args = ap.parse_args(argv)
     from storydiff.classify.judging import CHANGE_FEATURES, FAMILIES
-    from storydiff.embed import get_encoder
 
     t0 = time.time()
-    enc = get_encoder("wordllama")
-    parts = [collect(iterater_docs("train"), "iterater", enc), collect(arxiv_pairs("train"), "arxiv", enc)]
-    offset, x, y, soft, groups, corpus, cls, touched, meta, units, pvs = 0, [], [], [], [], [], [], [], [], [], []
-    for r in parts:
-        x += r["x"]
-        y += r["y"]
-        soft += r["soft"]
-        groups += r["group"]
-        corpus += r["corpus"]
-        cls += r["cls"]
-        units += r["unit"]
-        pvs += r["pv"]
-        touched += [[offset + e for e in es] for es in r["edits"]]
-        meta += r["edit_meta"]
-        offset += len(r["edit_meta"])
-    x, y, groups, corpus_a, cls_a = np.asarray(x), np.asarray(y), np.asarray(groups), np.asarray(corpus), np.asarray(cls)
+    data = dataset()
+    x, y, soft, groups, corpus_a, cls_a = (data[k] for k in ("x", "y", "soft", "groups", "corpus", "cls"))
+    touched, meta, units, pvs = data["touched"], data["meta"], data["units"], data["pvs"]
     names = [n for n in CHANGE_FEATURES if n not in set(filter(None, args.drop.split(",")))]
     x = x[:, [CHANGE_FEATURES.index(n) for n in names]]
     print(f"{len(y)} candidates ({y.mean():.3f} positive), {len(meta)} edits, {time.time() - t0:.0f} s", flush=True)
-    soft = np.asarray(soft)
     raw = oof(x, y, groups, soft)
     a, b = platt(raw, y, np.ones(len(y)))
     p = 1 / (1 + np.exp(-(a * raw + b)))
     e, table = ece(p, y)
     from storydiff.classify.verdict import load_model
 
-    m = edit_maxima(p, cls_a, touched, len(meta), np.asarray(units), np.asarray(pvs), load_model("wordllama").decision)
+    m = edit_maxima(p, cls_a, touched, len(meta), units, pvs, load_model("wordllama").decision)
     meaning = np.array([mm for _, mm in meta])
     ecorpus = np.array([c for c, _ in meta])
     policy = tune(m, meaning, ecorpus, {"iterater": args.budget_iterater, "arxiv": args.budget_arxiv})

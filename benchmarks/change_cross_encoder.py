@@ -196,7 +196,6 @@ def train(fold_ids: list[int], tag: str = "") -> None:
 
 def stack() -> dict:
     from storydiff.classify.judging import CHANGE_FEATURES
-    from storydiff.classify.verdict import load_model
 
     data = T.dataset()
     fold = folds(data)
@@ -215,16 +214,9 @@ def stack() -> dict:
         raise SystemExit("some candidates have no logit: run `train` for every fold first")
     names = [n for n in CHANGE_FEATURES if n not in T.DROPPED]
     x = data["x"][:, [CHANGE_FEATURES.index(n) for n in names]]
-    meaning = np.array([m for _, m in data["meta"]])
-    ecorpus = np.array([c for c, _ in data["meta"]])
-    decision = load_model("wordllama").decision
 
     def figures(features: np.ndarray) -> dict:
-        raw = T.oof(features, y, data["groups"], data["soft"])
-        a, b = T.platt(raw, y, np.ones(len(y)))
-        p = 1 / (1 + np.exp(-(a * raw + b)))
-        m = T.edit_maxima(p, data["cls"], data["touched"], len(meaning), data["units"], data["pvs"], decision)
-        policy = T.tune(m, meaning, ecorpus, {"iterater": 0.10, "arxiv": 0.15})
+        p, _, _, policy = T.out_of_fold(features, data, {"iterater": 0.10, "arxiv": 0.15})
         return {"auc": round(T._auc(p, y), 4), **policy}
 
     out = {"command": "benchmarks/change_cross_encoder.py stack", "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

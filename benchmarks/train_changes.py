@@ -219,6 +219,24 @@ def dataset() -> dict[str, object]:
     return {**arrays, "cands": out["cands"], "touched": out["touched"], "meta": out["meta"]}
 
 
+def out_of_fold(x: np.ndarray, data: dict, budgets: dict[str, float]
+                ) -> tuple[np.ndarray, tuple[float, float], np.ndarray, dict[str, object]]:
+    """Grouped 5-fold predictions on ``x`` (rows of :func:`dataset`), Platt-calibrated: the probabilities, the Platt
+    pair, each edit's likeliest candidate per class (:func:`edit_maxima`) and the policy tuned on them
+    (:func:`tune`)."""
+    from storydiff.classify.verdict import load_model
+
+    y = data["y"]
+    raw = oof(x, y, data["groups"], data["soft"])
+    a, b = platt(raw, y, np.ones(len(y)))
+    p = 1 / (1 + np.exp(-(a * raw + b)))
+    meta = data["meta"]
+    m = edit_maxima(p, data["cls"], data["touched"], len(meta), data["units"], data["pvs"],
+                    load_model("wordllama").decision)
+    policy = tune(m, np.array([mm for _, mm in meta]), np.array([c for c, _ in meta]), budgets)
+    return p, (a, b), m, policy
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--budget-iterater", type=float, default=0.10)
@@ -229,21 +247,15 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.time()
     data = dataset()
-    x, y, soft, groups, corpus_a, cls_a = (data[k] for k in ("x", "y", "soft", "groups", "corpus", "cls"))
-    touched, meta, units, pvs = data["touched"], data["meta"], data["units"], data["pvs"]
+    x, y, soft, corpus_a = (data[k] for k in ("x", "y", "soft", "corpus"))
+    meta = data["meta"]
     names = [n for n in CHANGE_FEATURES if n not in set(filter(None, args.drop.split(",")))]
     x = x[:, [CHANGE_FEATURES.index(n) for n in names]]
     print(f"{len(y)} candidates ({y.mean():.3f} positive), {len(meta)} edits, {time.time() - t0:.0f} s", flush=True)
-    raw = oof(x, y, groups, soft)
-    a, b = platt(raw, y, np.ones(len(y)))
-    p = 1 / (1 + np.exp(-(a * raw + b)))
+    p, (a, b), m, policy = out_of_fold(x, data, {"iterater": args.budget_iterater, "arxiv": args.budget_arxiv})
     e, table = ece(p, y)
-    from storydiff.classify.verdict import load_model
-
-    m = edit_maxima(p, cls_a, touched, len(meta), units, pvs, load_model("wordllama").decision)
     meaning = np.array([mm for _, mm in meta])
     ecorpus = np.array([c for c, _ in meta])
-    policy = tune(m, meaning, ecorpus, {"iterater": args.budget_iterater, "arxiv": args.budget_arxiv})
     covered = m.max(axis=1) >= 0
     policy["candidate_coverage"] = {c: {"meaning": round(float(covered[(ecorpus == c) & meaning].mean()), 4),
                                         "preserving": round(float(covered[(ecorpus == c) & ~meaning].mean()), 4)}
